@@ -1,0 +1,120 @@
+/**
+ * Reads the raw `dropit:*` values (as Pulumi hands them over: text, objects as JSON) into a
+ * validated, defaulted configuration. Pure: no Pulumi runtime, so tests and the plan share it.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import { ConfigError, describeIssues, keyName } from "./errors";
+import { configSchema, DropitConfig, SCALAR_KEYS } from "./schema";
+
+export { ConfigError } from "./errors";
+export type { DropitConfig } from "./schema";
+
+const NAMESPACE = "dropit:";
+
+/** Stacks on which demo accounts with a public password must never be seeded. */
+const PRODUCTION_STACKS = new Set(["prod", "production"]);
+
+/** `raw` maps full keys (`dropit:domain`) to text as Pulumi stores it; other namespaces are ignored. */
+export function parseConfig(raw: Readonly<Record<string, string>>, stack: string): DropitConfig {
+    const problems: string[] = [];
+    const values: Record<string, unknown> = {};
+    const unreadable = new Set<string>();
+    for (const [fullKey, text] of Object.entries(raw)) {
+        if (!fullKey.startsWith(NAMESPACE)) continue;
+        const key = fullKey.slice(NAMESPACE.length);
+        if (SCALAR_KEYS.has(key)) {
+            values[key] = text;
+            continue;
+        }
+        const object = parseObject(key, text);
+        if (object.ok) values[key] = object.value;
+        else {
+            unreadable.add(key);
+            problems.push(object.problem);
+        }
+    }
+    const parsed = configSchema.safeParse(values);
+    if (!parsed.success) {
+        const issues = parsed.error.issues.filter((issue) => !unreadable.has(String(issue.path[0])));
+        problems.push(...describeIssues(issues, knownKeysAt));
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    const config = parsed.data as DropitConfig;
+    const crossProblems = crossFieldProblems(config, stack);
+    if (crossProblems.length > 0) throw new ConfigError(crossProblems);
+    return config;
+}
+
+function parseObject(key: string, text: string): { ok: true; value: unknown } | { ok: false; problem: string } {
+    try {
+        return { ok: true, value: JSON.parse(text) };
+    } catch {
+        return {
+            ok: false,
+            problem: `${keyName([key])}: must be an object, not the text ${JSON.stringify(text.slice(0, 40))}. ` +
+                `Fix: set its fields with \`pulumi config set --path 'dropit:${key}.<field>' <value>\`.`,
+        };
+    }
+}
+
+/** Rules that involve more than one key or the stack name. */
+function crossFieldProblems(config: DropitConfig, stack: string): string[] {
+    const problems: string[] = [];
+    if (config.api.seedDemoData && PRODUCTION_STACKS.has(stack)) {
+        problems.push(`${keyName(["api", "seedDemoData"])}: demo accounts use a publicly known password and can never be seeded on stack \`${stack}\`. ` +
+            "Fix: `pulumi config rm --path 'dropit:api.seedDemoData'` (seed only on a throw-away stack).");
+    }
+    if (config.dns.provider === "infomaniak") {
+        problems.push(`${keyName(["dns", "provider"])}: the Infomaniak API mode is not available in this version. ` +
+            "Fix: `pulumi config set --path 'dropit:dns.provider' manual` and create the records listed in the `dnsRecords` output in Infomaniak's panel.");
+    }
+    if (Boolean(config.registry.username) !== Boolean(config.registryPassword)) {
+        const missing = config.registry.username ? "registryPassword" : "registry.username";
+        problems.push(`${keyName(missing.split("."))}: registry credentials come in pairs (registry.username and registryPassword). ` +
+            "Fix: set both (`pulumi config set --path 'dropit:registry.username' <user>` and " +
+            "`pulumi config set --secret dropit:registryPassword <token>`) or remove both.");
+    }
+    if (config.dns.zone && config.domain !== config.dns.zone && !config.domain.endsWith(`.${config.dns.zone}`)) {
+        problems.push(`${keyName(["dns", "zone"])}: ${config.dns.zone} does not contain ${config.domain}. ` +
+            "Fix: set it to the zone that holds the domain, or remove it to use the domain itself.");
+    }
+    return problems;
+}
+
+/** The directory the images are built from, checked before anything is registered. */
+export function resolveAppSource(config: DropitConfig, projectDir: string): string {
+    const source = path.resolve(projectDir, config.app.source);
+    const marker = path.join(source, "pnpm-workspace.yaml");
+    if (!fs.existsSync(marker)) {
+        throw new ConfigError([`${keyName(["app", "source"])}: ${config.app.source} is not a DropIt checkout (no pnpm-workspace.yaml at ${source}). ` +
+            `Fix: \`git clone https://github.com/Netsbump/dropit.git ${config.app.source}\` or point it at your checkout.`]);
+    }
+    return source;
+}
+
+/** Field names allowed at `path`, for "did you mean" suggestions. */
+function knownKeysAt(objectPath: readonly PropertyKey[]): string[] {
+    let node: z.ZodType = configSchema;
+    for (const segment of objectPath) {
+        const shape = objectShape(node);
+        if (!shape || !(String(segment) in shape)) return [];
+        node = shape[String(segment)];
+    }
+    return Object.keys(objectShape(node) ?? {});
+}
+
+function objectShape(node: z.ZodType): Record<string, z.ZodType> | undefined {
+    let current: z.ZodType = node;
+    // Unwrap defaults and optionals down to the object, if there is one.
+    for (let depth = 0; depth < 5; depth++) {
+        if (current instanceof z.ZodObject) return current.shape as Record<string, z.ZodType>;
+        if (current instanceof z.ZodPrefault || current instanceof z.ZodDefault || current instanceof z.ZodOptional) {
+            current = current.unwrap() as z.ZodType;
+        } else {
+            return undefined;
+        }
+    }
+    return undefined;
+}

@@ -1,0 +1,180 @@
+/**
+ * The single source of validation and defaults for every `dropit:*` configuration key.
+ *
+ * Pulumi.yaml defaults are not applied under the mock runtime, so defaults live here, where
+ * `pulumi up`, `npm run plan` and the tests all see them. Messages say what is wrong; the
+ * "how to fix" part is added by `describeIssues` (config/errors.ts) from the key's path.
+ */
+import { z } from "zod";
+
+/** Keys whose values are credentials: always read as secrets, never echoed in messages. */
+export const SECRET_KEYS = ["sshPrivateKey", "infomaniakToken", "brevoApiKey", "registryPassword"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+/** Pulumi stores `--path` leaves as strings or JSON scalars; accept both spellings. */
+const flag = (fallback: boolean) =>
+    z
+        .preprocess(
+            (value) => (value === "true" ? true : value === "false" ? false : value),
+            z.boolean({ error: "must be true or false" }),
+        )
+        .default(fallback);
+
+const integer = (min: number, max: number, fallback: number) =>
+    z.coerce
+        .number({ error: "must be a whole number" })
+        .int({ error: "must be a whole number" })
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` })
+        .default(fallback);
+
+const required = (what: string) => (issue: { input: unknown }) =>
+    issue.input === undefined ? "is required" : `must be ${what}`;
+
+const hostnameLabel = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+const domainName = z
+    .string({ error: required("a domain name") })
+    .transform((value) => value.trim().toLowerCase().replace(/\.$/, ""))
+    .refine((value) => value.split(".").length >= 2 && value.split(".").every((label) => hostnameLabel.test(label)), {
+        error: "must be a bare domain name such as dropit-app.fr (no scheme, no path, no port)",
+    });
+
+const subdomain = (fallback: string) =>
+    z
+        .string({ error: "must be a single DNS label such as api" })
+        .regex(hostnameLabel, { error: "must be a single DNS label (letters, digits, hyphens), such as api" })
+        .default(fallback);
+
+const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: required("an IPv4 or IPv6 address such as 203.0.113.10") });
+
+/** `algorithm base64` as printed by `ssh-keyscan` (the host name column removed). */
+const sshHostKey = z
+    .string({ error: "must be a public host key line" })
+    .trim()
+    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/, {
+        error: "must be `<algorithm> <base64>` as printed by `ssh-keyscan -t ed25519 <host>` without the host name",
+    });
+
+const secretText = (what: string) =>
+    z.string({ error: required(what) }).refine((value) => value.trim().length > 0, { error: "must not be empty" });
+
+const server = z.strictObject({
+    host: ipAddress,
+    user: z
+        .string({ error: "must be a user name" })
+        .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Linux user name such as deploy" })
+        .refine((user) => user !== "root", {
+            error: "must be a non-root sudo user (the guide's requirement); create one with `adduser deploy && usermod -aG sudo deploy`",
+        })
+        .default("deploy"),
+    port: integer(1, 65535, 22),
+    hostKey: sshHostKey.optional(),
+});
+
+const dns = z
+    .strictObject({
+        provider: z.enum(["infomaniak", "manual"], { error: "must be `infomaniak` or `manual`" }).default("manual"),
+        ttl: integer(60, 86400, 300),
+        zone: domainName.optional(),
+    })
+    .prefault({});
+
+const dokploy = z
+    .strictObject({
+        version: z
+            .string({ error: "must be a release tag such as v0.29.2" })
+            .regex(/^v\d+\.\d+\.\d+$/, { error: "must be a pinned release tag such as v0.29.2 (not `latest` or `canary`)" })
+            .default("v0.29.2"),
+        installerUrl: z.url({ error: "must be an http(s) URL" }).optional(),
+    })
+    .prefault({});
+
+const registry = z
+    .strictObject({
+        server: z.string({ error: "must be a registry host such as docker.io" }).min(1).default("docker.io"),
+        username: z.string({ error: "must be the registry user name" }).min(1).optional(),
+    })
+    .prefault({});
+
+const app = z.strictObject({
+    source: z
+        .string({ error: required("the path of a DropIt checkout") })
+        .min(1, { error: "must be the path of a DropIt checkout" }),
+    dockerfile: z
+        .enum(["reference", "app"], { error: "must be `reference` (this repo's docker/api.Dockerfile) or `app` (apps/api/Dockerfile)" })
+        .default("reference"),
+});
+
+/** Server settings rendered as `-c name=value` flags; names are PostgreSQL GUC names. */
+const postgresSettings = z
+    .record(
+        z.string().regex(/^[a-z_]+$/, { error: "setting names are PostgreSQL parameter names such as max_connections" }),
+        z.union([z.string().regex(/^[A-Za-z0-9_.]+$/, { error: "setting values are plain words or sizes such as 256MB" }), z.number()]),
+    )
+    .default({ max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" });
+
+const postgres = z
+    .strictObject({
+        version: integer(12, 99, 16),
+        database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase identifier such as dropit" }).default("dropit"),
+        user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase identifier such as dropit" }).default("dropit"),
+        settings: postgresSettings,
+        extensions: z.array(z.string().regex(/^[a-z0-9_-]+$/)).default(["uuid-ossp", "pgcrypto"]),
+    })
+    .prefault({});
+
+const api = z
+    .strictObject({
+        healthPath: z
+            .string({ error: "must be a path such as /api/health" })
+            .regex(/^\/[A-Za-z0-9/_.-]*$/, { error: "must be an absolute URL path such as /api/health or /api" })
+            .default("/api/health"),
+        replicas: integer(1, 10, 1),
+        port: integer(1, 65535, 3000),
+        seedDemoData: flag(false),
+        brevoFromEmail: z.email({ error: "must be an email address" }).optional(),
+        brevoFromName: z.string().min(1).optional(),
+    })
+    .prefault({});
+
+const web = z.strictObject({ replicas: integer(1, 10, 1) }).prefault({});
+
+const redis = z.strictObject({ enabled: flag(false) }).prefault({});
+
+const typesense = z
+    .strictObject({
+        enabled: flag(false),
+        version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a version such as 0.25.2" }).default("0.25.2"),
+    })
+    .prefault({});
+
+const subdomains = z
+    .strictObject({ api: subdomain("api"), traefik: subdomain("traefik"), dokploy: subdomain("dokploy") })
+    .prefault({});
+
+export const configSchema = z.strictObject({
+    domain: domainName,
+    acmeEmail: z.email({ error: required("an email address such as admin@dropit-app.fr") }),
+    subdomains,
+    server: z.strictObject(server.shape, { error: required("an object with at least `host`") }),
+    sshPrivateKey: secretText("an OpenSSH private key").refine((key) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key), {
+        error: "must be a private key in PEM/OpenSSH form (it starts with -----BEGIN ... PRIVATE KEY-----)",
+    }),
+    dns,
+    infomaniakToken: secretText("an Infomaniak API token").optional(),
+    dokploy,
+    registry,
+    registryPassword: secretText("a registry password or access token").optional(),
+    app: z.strictObject(app.shape, { error: required("an object with at least `source`") }),
+    postgres,
+    api,
+    web,
+    brevoApiKey: secretText("a Brevo API key").optional(),
+    redis,
+    typesense,
+});
+
+/** Keys whose value is plain text; every other key is an object that Pulumi hands over as JSON. */
+export const SCALAR_KEYS: ReadonlySet<string> = new Set(["domain", "acmeEmail", ...SECRET_KEYS]);
+
+export type DropitConfig = z.output<typeof configSchema>;

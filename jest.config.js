@@ -1,0 +1,13 @@
+/** Two projects: `unit` (default, fast: mock runtime and real loopback servers) and
+ *  `e2e` (a simulated VPS in Docker; bounded, run by `npm run test:all`). */
+const base = {
+  preset: "ts-jest",
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+};
+module.exports = {
+  projects: [
+    { ...base, displayName: "unit", testMatch: ["<rootDir>/tests/**/*.test.ts"], testPathIgnorePatterns: ["/tests/e2e/"] },
+    { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
+  ],
+};

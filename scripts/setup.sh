@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# One-command set-up on a fresh Debian bookworm machine: the Debian packages the tests run
+# as real servers, then the pinned npm dependencies. Safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+DEBIAN_PACKAGES=(
+  nginx postgresql postgresql-contrib   # real servers for the nginx.conf and SQL tests
+  docker.io iptables debootstrap        # the simulated VPS and the Swarm rollout proof
+  busybox-static                        # tiny HTTP test images built FROM scratch
+  openssh-client openssl curl ca-certificates
+)
+
+# Debian starts nginx and PostgreSQL on install, listening beyond loopback. The tests start
+# their own instances on 127.0.0.1, so forbid service starts while installing.
+policy=/usr/sbin/policy-rc.d
+had_policy=0
+[ -e "$policy" ] && had_policy=1
+if [ "$had_policy" -eq 0 ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
+
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${DEBIAN_PACKAGES[@]}" >/dev/null
+
+npm ci --no-audit --no-fund
+echo "setup: done (Debian packages: ${DEBIAN_PACKAGES[*]})"
