@@ -1,0 +1,116 @@
+/**
+ * The DropIt API: an image built on the VPS's own engine from the DropIt checkout, run as a
+ * Swarm service with health-gated `start-first` updates and automatic rollback, routed by
+ * Traefik at api.<domain>.
+ */
+import * as path from "path";
+import * as fs from "fs";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { contentTag } from "../lib/contentHash";
+import { swarmServiceArgs } from "../lib/swarmService";
+import { renderApiEnvironment } from "../renderers/apiEnvironment";
+import { nodeHttpProbe } from "../renderers/healthchecks";
+import { rolloutSettings } from "../renderers/swarmUpdate";
+import { renderTraefikLabels } from "../renderers/traefik";
+
+export interface DatabaseConnection {
+    host: string;
+    port: number;
+    user: string;
+    name: string;
+    password: pulumi.Output<string>;
+}
+
+export interface ApiServiceArgs {
+    /** Public host name, e.g. api.dropit-app.fr. */
+    host: string;
+    /** Origin of the web app, e.g. https://dropit-app.fr (CORS, invitation links). */
+    webOrigin: string;
+    port: number;
+    healthPath: string;
+    replicas: number;
+    /** Absolute path of the DropIt checkout (the build context). */
+    appSource: string;
+    /** `reference`: docker/api.Dockerfile of this repo; `app`: the checkout's apps/api/Dockerfile. */
+    dockerfile: "reference" | "app";
+    database: DatabaseConnection;
+    brevo?: { apiKey: pulumi.Output<string>; fromEmail?: string; fromName?: string };
+    seedDemoData: boolean;
+    network: string;
+    provider: docker.Provider;
+    /** Resources that must exist before Traefik asks Let's Encrypt for api.<domain>. */
+    certificateGate: pulumi.Resource[];
+}
+
+export const API_SERVICE = "dropit-api";
+
+/** What the API image is built from, relative to the checkout (a change here rebuilds). */
+export const API_BUILD_INPUTS = ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc", "apps/api", "packages"];
+
+export function dockerfilePath(kind: "reference" | "app", app: "api" | "web", appSource: string): string {
+    return kind === "reference" ? path.join(__dirname, "..", "docker", `${app}.Dockerfile`) : path.join(appSource, "apps", app, "Dockerfile");
+}
+
+/**
+ * Paths go into state relative to the project directory (Pulumi's working directory), so the
+ * same checkout planned from another machine or clone location shows no diff.
+ */
+export function projectRelative(absolute: string): string {
+    return path.relative(process.cwd(), absolute) || ".";
+}
+
+export class ApiService extends pulumi.ComponentResource {
+    /** https://api.<domain>, resolved once the service exists (the web build waits for it). */
+    readonly url: pulumi.Output<string>;
+    readonly imageName: pulumi.Output<string>;
+    readonly betterAuthSecret: pulumi.Output<string>;
+    readonly service: docker.Service;
+
+    constructor(name: string, args: ApiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dropit:index:ApiService", name, {}, opts);
+        const child = { parent: this, provider: args.provider };
+        const dockerfile = dockerfilePath(args.dockerfile, "api", args.appSource);
+        const tag = contentTag({ context: args.appSource, paths: API_BUILD_INPUTS, extras: [fs.readFileSync(dockerfile, "utf8")] });
+
+        const image = new docker.Image(`${name}-image`, {
+            imageName: `${API_SERVICE}:${tag}`,
+            build: { context: projectRelative(args.appSource), dockerfile: projectRelative(dockerfile), builderVersion: "BuilderBuildKit", platform: "linux/amd64" },
+            skipPush: true,
+        }, child);
+        this.imageName = image.imageName;
+
+        const authSecret = new random.RandomPassword(`${name}-auth-secret`, { length: 48, special: false }, { parent: this });
+        this.betterAuthSecret = authSecret.result;
+
+        const apiOrigin = `https://${args.host}`;
+        const environment = pulumi
+            .all([args.database.password, authSecret.result, args.brevo?.apiKey])
+            .apply(([dbPassword, betterAuthSecret, brevoApiKey]) => renderApiEnvironment({
+                port: args.port,
+                webOrigin: args.webOrigin,
+                apiOrigin,
+                database: { ...args.database, password: dbPassword },
+                betterAuthSecret,
+                brevo: brevoApiKey ? { apiKey: brevoApiKey, fromEmail: args.brevo?.fromEmail, fromName: args.brevo?.fromName } : undefined,
+                seedDemoData: args.seedDemoData,
+            }));
+
+        const rollout = rolloutSettings({ healthTest: nodeHttpProbe(args.port, args.healthPath), startPeriodSeconds: 60 });
+        this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
+            name: API_SERVICE,
+            image: image.imageName,
+            network: args.network,
+            env: pulumi.secret(environment),
+            healthcheck: rollout.healthcheck,
+            replicas: args.replicas,
+            labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port }),
+            updateConfig: rollout.updateConfig,
+            rollbackConfig: rollout.rollbackConfig,
+        }), { ...child, dependsOn: args.certificateGate });
+
+        this.url = this.service.id.apply(() => apiOrigin);
+        this.registerOutputs({ url: this.url, imageName: this.imageName });
+    }
+}

@@ -1,0 +1,75 @@
+/**
+ * The DropIt web app: the Vite build with the API origin baked in at build time, served by
+ * nginx (config from renderers/nginx.ts, mounted as a Swarm config), routed at <domain>.
+ */
+import * as fs from "fs";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { contentTag } from "../lib/contentHash";
+import { contentAddressedConfig, swarmServiceArgs } from "../lib/swarmService";
+import { wgetProbe } from "../renderers/healthchecks";
+import { renderNginxConf } from "../renderers/nginx";
+import { rolloutSettings } from "../renderers/swarmUpdate";
+import { renderTraefikLabels } from "../renderers/traefik";
+import { dockerfilePath, projectRelative } from "./apiService";
+
+export interface FrontendSiteArgs {
+    /** Public host name: the apex domain. */
+    host: string;
+    /** The API origin baked into the bundle (VITE_API_URL, without /api). */
+    apiUrl: pulumi.Output<string>;
+    replicas: number;
+    appSource: string;
+    network: string;
+    provider: docker.Provider;
+    certificateGate: pulumi.Resource[];
+}
+
+export const WEB_SERVICE = "dropit-web";
+export const WEB_BUILD_INPUTS = ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc", "apps/web", "packages"];
+const NGINX_PORT = 80;
+
+export class FrontendSite extends pulumi.ComponentResource {
+    readonly url: string;
+    readonly imageName: pulumi.Output<string>;
+    readonly service: docker.Service;
+
+    constructor(name: string, args: FrontendSiteArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dropit:index:FrontendSite", name, {}, opts);
+        const child = { parent: this, provider: args.provider };
+        const dockerfile = dockerfilePath("reference", "web", args.appSource);
+        const dockerfileText = fs.readFileSync(dockerfile, "utf8");
+        const imageName = args.apiUrl.apply((apiUrl) =>
+            `${WEB_SERVICE}:${contentTag({ context: args.appSource, paths: WEB_BUILD_INPUTS, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
+
+        const image = new docker.Image(`${name}-image`, {
+            imageName,
+            build: {
+                context: projectRelative(args.appSource),
+                dockerfile: projectRelative(dockerfile),
+                args: { VITE_API_URL: args.apiUrl },
+                builderVersion: "BuilderBuildKit",
+                platform: "linux/amd64",
+            },
+            skipPush: true,
+        }, child);
+        this.imageName = image.imageName;
+
+        const nginxConf = contentAddressedConfig(`${name}-nginx-conf`, "dropit-web-nginx", renderNginxConf(), child);
+        const rollout = rolloutSettings({ healthTest: wgetProbe(`http://127.0.0.1:${NGINX_PORT}/`), startPeriodSeconds: 10 });
+        this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
+            name: WEB_SERVICE,
+            image: image.imageName,
+            network: args.network,
+            configs: [{ configId: nginxConf.id, configName: nginxConf.name, fileName: "/etc/nginx/conf.d/default.conf" }],
+            healthcheck: rollout.healthcheck,
+            replicas: args.replicas,
+            labels: renderTraefikLabels({ name: WEB_SERVICE, host: args.host, port: NGINX_PORT }),
+            updateConfig: rollout.updateConfig,
+            rollbackConfig: rollout.rollbackConfig,
+        }), { ...child, dependsOn: args.certificateGate });
+
+        this.url = `https://${args.host}`;
+        this.registerOutputs({ url: this.url, imageName: this.imageName });
+    }
+}

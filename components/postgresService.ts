@@ -1,0 +1,88 @@
+/**
+ * PostgreSQL for the API: a Swarm service on dokploy-network, never published, on a named
+ * volume that neither `pulumi destroy` nor a replacement can delete.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { renderInitSql, renderServerArgs } from "../renderers/postgres";
+import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs } from "../lib/swarmService";
+
+export interface PostgresServiceArgs {
+    /** Major version; the image is postgres:<version>-alpine. */
+    version: number;
+    database: string;
+    user: string;
+    /** Server parameters passed as `-c name=value`. */
+    settings: Readonly<Record<string, string | number>>;
+    extensions: readonly string[];
+    network: string;
+    provider: docker.Provider;
+    auth?: docker.types.input.ServiceAuth;
+}
+
+export const POSTGRES_SERVICE = "dropit-postgres";
+export const POSTGRES_VOLUME = "dropit-postgres-data";
+const DATA_DIR = "/var/lib/postgresql/data";
+
+export class PostgresService extends pulumi.ComponentResource {
+    /** DNS name of the service on the network. */
+    readonly host = POSTGRES_SERVICE;
+    readonly port = 5432;
+    readonly database: string;
+    readonly user: string;
+    /** URL-safe: the API concatenates it into a connection URL unencoded. */
+    readonly password: pulumi.Output<string>;
+    readonly image: string;
+    readonly service: docker.Service;
+
+    constructor(name: string, args: PostgresServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dropit:index:PostgresService", name, {}, opts);
+        const child = { parent: this, provider: args.provider };
+        this.database = args.database;
+        this.user = args.user;
+        this.image = `postgres:${args.version}-alpine`;
+
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+        this.password = password.result;
+
+        const volume = new docker.Volume(`${name}-data`, {
+            name: POSTGRES_VOLUME,
+            labels: [{ label: "dropit.postgres.major", value: String(args.version) }],
+        }, { ...child, protect: true, retainOnDelete: true });
+
+        // Runs only when the data directory is empty (first start on a new volume).
+        const initSql = contentAddressedConfig(`${name}-init-sql`, "dropit-postgres-init", renderInitSql(args.extensions), child);
+
+        this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
+            name: POSTGRES_SERVICE,
+            image: this.image,
+            network: args.network,
+            auth: args.auth,
+            env: {
+                POSTGRES_DB: args.database,
+                POSTGRES_USER: args.user,
+                POSTGRES_PASSWORD: password.result,
+                PGDATA: `${DATA_DIR}/pgdata`,
+            },
+            args: renderServerArgs(args.settings),
+            mounts: [{ type: "volume", source: volume.name, target: DATA_DIR }],
+            configs: [{
+                configId: initSql.id,
+                configName: initSql.name,
+                fileName: "/docker-entrypoint-initdb.d/10-extensions.sql",
+            }],
+            healthcheck: {
+                tests: ["CMD-SHELL", `pg_isready -h 127.0.0.1 -U ${args.user} -d ${args.database}`],
+                interval: "10s",
+                timeout: "5s",
+                startPeriod: "30s",
+                retries: 5,
+            },
+            onManager: true,
+            updateConfig: STOP_FIRST_UPDATE,
+            stopGracePeriod: "60s",
+        }), child);
+        this.registerOutputs({ host: this.host, port: this.port });
+    }
+}

@@ -1,0 +1,60 @@
+/** Optional Redis (the guide's future cache): password, AOF persistence, a kept volume. */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { STOP_FIRST_UPDATE, swarmServiceArgs } from "../lib/swarmService";
+
+export interface RedisServiceArgs {
+    network: string;
+    provider: docker.Provider;
+    auth?: docker.types.input.ServiceAuth;
+}
+
+export const REDIS_SERVICE = "dropit-redis";
+
+/**
+ * The password reaches redis-server through a config file written by a shell builtin, so it
+ * is on no command line (`ps`) and in no image layer.
+ */
+const START_WITH_PASSWORD_FILE = [
+    "umask 077",
+    "printf 'requirepass %s\\nappendonly yes\\ndir /data\\n' \"$REDIS_PASSWORD\" > /tmp/redis.conf",
+    "chown redis:redis /tmp/redis.conf",
+    "exec docker-entrypoint.sh redis-server /tmp/redis.conf",
+].join(" && ");
+
+export class RedisService extends pulumi.ComponentResource {
+    readonly host = REDIS_SERVICE;
+    readonly port = 6379;
+    readonly password: pulumi.Output<string>;
+    /** redis://:<password>@dropit-redis:6379, secret. */
+    readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: RedisServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dropit:index:RedisService", name, {}, opts);
+        const child = { parent: this, provider: args.provider };
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+        this.password = password.result;
+        this.url = pulumi.secret(pulumi.interpolate`redis://:${password.result}@${REDIS_SERVICE}:${this.port}`);
+        const volume = new docker.Volume(`${name}-data`, { name: "dropit-redis-data" }, { ...child, retainOnDelete: true });
+        new docker.Service(`${name}-service`, swarmServiceArgs({
+            name: REDIS_SERVICE,
+            image: "redis:7-alpine",
+            network: args.network,
+            auth: args.auth,
+            env: { REDIS_PASSWORD: password.result },
+            commands: ["sh", "-c", START_WITH_PASSWORD_FILE],
+            mounts: [{ type: "volume", source: volume.name, target: "/data" }],
+            healthcheck: {
+                tests: ["CMD-SHELL", "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli ping | grep -q PONG"],
+                interval: "10s",
+                timeout: "3s",
+                startPeriod: "10s",
+                retries: 5,
+            },
+            onManager: true,
+            updateConfig: STOP_FIRST_UPDATE,
+        }), child);
+        this.registerOutputs({ host: this.host, port: this.port });
+    }
+}

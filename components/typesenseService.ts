@@ -1,0 +1,48 @@
+/** Optional Typesense (the guide's future search), at the guide's version, with a kept volume. */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { STOP_FIRST_UPDATE, swarmServiceArgs } from "../lib/swarmService";
+
+export interface TypesenseServiceArgs {
+    version: string;
+    network: string;
+    provider: docker.Provider;
+    auth?: docker.types.input.ServiceAuth;
+}
+
+export const TYPESENSE_SERVICE = "dropit-typesense";
+
+export class TypesenseService extends pulumi.ComponentResource {
+    readonly host = TYPESENSE_SERVICE;
+    readonly port = 8108;
+    readonly apiKey: pulumi.Output<string>;
+
+    constructor(name: string, args: TypesenseServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dropit:index:TypesenseService", name, {}, opts);
+        const child = { parent: this, provider: args.provider };
+        const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 32, special: false }, { parent: this });
+        this.apiKey = apiKey.result;
+        const volume = new docker.Volume(`${name}-data`, { name: "dropit-typesense-data" }, { ...child, retainOnDelete: true });
+        new docker.Service(`${name}-service`, swarmServiceArgs({
+            name: TYPESENSE_SERVICE,
+            image: `typesense/typesense:${args.version}`,
+            network: args.network,
+            auth: args.auth,
+            // Typesense reads TYPESENSE_<FLAG> variables: the key stays off the command line.
+            env: { TYPESENSE_API_KEY: apiKey.result, TYPESENSE_DATA_DIR: "/data" },
+            mounts: [{ type: "volume", source: volume.name, target: "/data" }],
+            healthcheck: {
+                // The image has bash but no guaranteed curl or wget.
+                tests: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8108 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '\"ok\":true' <&3"],
+                interval: "10s",
+                timeout: "3s",
+                startPeriod: "20s",
+                retries: 5,
+            },
+            onManager: true,
+            updateConfig: STOP_FIRST_UPDATE,
+        }), child);
+        this.registerOutputs({ host: this.host, port: this.port });
+    }
+}

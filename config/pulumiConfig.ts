@@ -1,0 +1,43 @@
+/** The Pulumi boundary of the configuration: reads `dropit:*`, fails cleanly, wraps secrets. */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, DropitConfig, parseConfig, resolveAppSource } from "./load";
+import { SECRET_KEYS, SecretKey } from "./schema";
+
+export type StackSecrets = { [K in SecretKey]: pulumi.Output<string> | undefined };
+
+export interface StackConfig {
+    /** Validated values; secret keys removed (they live in `secrets`). */
+    settings: Omit<DropitConfig, SecretKey>;
+    secrets: StackSecrets;
+    stack: string;
+    /** Absolute path of the DropIt checkout the images are built from. */
+    appSource: string;
+}
+
+/**
+ * Validates the whole configuration before any resource is registered. A configuration
+ * mistake ends the program with the messages alone (RunError prints no stack trace).
+ */
+export function readStackConfig(projectDir: string): StackConfig {
+    const stack = pulumi.getStack();
+    try {
+        const config = parseConfig(pulumi.runtime.allConfig(), stack);
+        const appSource = resolveAppSource(config, projectDir);
+        return { ...splitSecrets(config), stack, appSource };
+    } catch (error) {
+        if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+        throw error;
+    }
+}
+
+/** Secret keys are secrets even when the user set them without `--secret`. */
+function splitSecrets(config: DropitConfig): Pick<StackConfig, "settings" | "secrets"> {
+    const settings: Record<string, unknown> = { ...config };
+    const secrets: Partial<Record<SecretKey, pulumi.Output<string> | undefined>> = {};
+    for (const key of SECRET_KEYS) {
+        const value = config[key];
+        secrets[key] = value === undefined ? undefined : pulumi.secret(value);
+        delete settings[key];
+    }
+    return { settings: settings as StackConfig["settings"], secrets: secrets as StackSecrets };
+}

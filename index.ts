@@ -1,0 +1,104 @@
+/**
+ * DropIt on one Debian VPS with Dokploy: reads the configuration, wires the components in the
+ * order reality needs (architecture decision 8) and exports the outputs CI reads.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ApiService } from "./components/apiService";
+import { DnsZone } from "./components/dnsZone";
+import { DokployInstall } from "./components/dokployInstall";
+import { FrontendSite } from "./components/frontendSite";
+import { PostgresService } from "./components/postgresService";
+import { RedisService } from "./components/redisService";
+import { TypesenseService } from "./components/typesenseService";
+import { readStackConfig } from "./config/pulumiConfig";
+import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
+
+const { settings, secrets, appSource } = readStackConfig(__dirname);
+const { domain, subdomains } = settings;
+const hosts = {
+    api: `${subdomains.api}.${domain}`,
+    traefik: `${subdomains.traefik}.${domain}`,
+    dokploy: `${subdomains.dokploy}.${domain}`,
+};
+
+const dns = new DnsZone("dns", {
+    domain,
+    zone: settings.dns.zone,
+    subdomains: [subdomains.api, subdomains.traefik, subdomains.dokploy],
+    address: settings.server.host,
+    ttl: settings.dns.ttl,
+    provider: settings.dns.provider,
+});
+
+const dokploy = new DokployInstall("dokploy", {
+    server: { ...settings.server, privateKey: secrets.sshPrivateKey! },
+    version: settings.dokploy.version,
+    dockerVersion: settings.dokploy.dockerVersion,
+    installerUrl: settings.dokploy.installerUrl,
+    acmeEmail: settings.acmeEmail,
+    registry: settings.registry.username && secrets.registryPassword
+        ? { server: settings.registry.server, username: settings.registry.username, password: secrets.registryPassword }
+        : undefined,
+});
+const onVps = { provider: dokploy.dockerProvider, network: dokploy.network, auth: dokploy.registryAuth };
+
+const postgres = new PostgresService("postgres", { ...settings.postgres, ...onVps }, { dependsOn: [dokploy] });
+
+const webOrigin = `https://${domain}`;
+const api = new ApiService("api", {
+    host: hosts.api,
+    webOrigin,
+    port: settings.api.port,
+    healthPath: settings.api.healthPath,
+    replicas: settings.api.replicas,
+    appSource,
+    dockerfile: settings.app.dockerfile,
+    database: { host: postgres.host, port: postgres.port, user: postgres.user, name: postgres.database, password: postgres.password },
+    brevo: secrets.brevoApiKey
+        ? { apiKey: secrets.brevoApiKey, fromEmail: settings.api.brevoFromEmail, fromName: settings.api.brevoFromName }
+        : undefined,
+    seedDemoData: settings.api.seedDemoData,
+    provider: dokploy.dockerProvider,
+    network: dokploy.network,
+    certificateGate: dns.readiness,
+}, { dependsOn: [postgres] });
+
+const web = new FrontendSite("web", {
+    host: domain,
+    apiUrl: api.url,
+    replicas: settings.web.replicas,
+    appSource,
+    provider: dokploy.dockerProvider,
+    network: dokploy.network,
+    certificateGate: dns.readiness,
+}, { dependsOn: [dokploy] });
+
+const redis = settings.redis.enabled ? new RedisService("redis", onVps, { dependsOn: [dokploy] }) : undefined;
+const typesense = settings.typesense.enabled
+    ? new TypesenseService("typesense", { ...onVps, version: settings.typesense.version }, { dependsOn: [dokploy] })
+    : undefined;
+
+export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([apiImage, webImage]) =>
+    renderDeploymentOutput({
+        domain,
+        hosts,
+        healthPath: settings.api.healthPath,
+        serverHost: settings.server.host,
+        dnsProvider: settings.dns.provider,
+        records: dns.records,
+        images: { api: apiImage, web: webImage },
+        services: {
+            postgres: `${postgres.host}:${postgres.port}`,
+            ...(redis ? { redis: `${redis.host}:${redis.port}` } : {}),
+            ...(typesense ? { typesense: `${typesense.host}:${typesense.port}` } : {}),
+        },
+    }));
+
+/** The records to create by hand in manual mode (also inside `deployment.dns`). */
+export const dnsRecords = dns.records;
+
+// Credentials, each a separate secret output (`pulumi stack output --show-secrets <name>`).
+export const postgresPassword = pulumi.secret(postgres.password);
+export const betterAuthSecret = pulumi.secret(api.betterAuthSecret);
+export const redisUrl = redis ? pulumi.secret(redis.url) : undefined;
+export const typesenseApiKey = typesense ? pulumi.secret(typesense.apiKey) : undefined;

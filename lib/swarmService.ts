@@ -1,0 +1,83 @@
+/**
+ * The Swarm service shape every DropIt service shares: attached to dokploy-network, no
+ * published port (only Traefik publishes), labels for Traefik when routed.
+ */
+import { createHash } from "crypto";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { Label } from "../renderers/traefik";
+
+type Input<T> = pulumi.Input<T>;
+
+export interface SwarmServiceSpec {
+    /** Service name, also its DNS name on the network. */
+    name: string;
+    image: Input<string>;
+    network: string;
+    env?: Input<Record<string, Input<string>>>;
+    args?: string[];
+    commands?: string[];
+    healthcheck: docker.types.input.ServiceTaskSpecContainerSpecHealthcheck;
+    mounts?: docker.types.input.ServiceTaskSpecContainerSpecMount[];
+    configs?: Input<docker.types.input.ServiceTaskSpecContainerSpecConfig>[];
+    replicas?: number;
+    /** Stateful services stay on the manager, where their volume lives. */
+    onManager?: boolean;
+    labels?: Label[];
+    updateConfig: docker.types.input.ServiceUpdateConfig;
+    rollbackConfig?: docker.types.input.ServiceRollbackConfig;
+    auth?: docker.types.input.ServiceAuth;
+    stopGracePeriod?: string;
+}
+
+/** How long `pulumi up` waits for tasks to be running and healthy before failing. */
+const CONVERGE = { delay: "5s", timeout: "10m" };
+
+export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
+    return {
+        name: spec.name,
+        auth: spec.auth,
+        labels: spec.labels,
+        mode: { replicated: { replicas: spec.replicas ?? 1 } },
+        taskSpec: {
+            containerSpec: {
+                image: spec.image,
+                env: spec.env,
+                args: spec.args,
+                commands: spec.commands,
+                healthcheck: spec.healthcheck,
+                mounts: spec.mounts,
+                configs: spec.configs,
+                stopGracePeriod: spec.stopGracePeriod ?? "30s",
+            },
+            networksAdvanceds: [{ name: spec.network }],
+            placement: spec.onManager ? { constraints: ["node.role==manager"] } : undefined,
+            restartPolicy: { condition: "any", delay: "5s", maxAttempts: 0, window: "60s" },
+        },
+        updateConfig: spec.updateConfig,
+        rollbackConfig: spec.rollbackConfig,
+        convergeConfig: CONVERGE,
+    };
+}
+
+/** Stateful services never run two copies on one volume: stop the old task first. */
+export const STOP_FIRST_UPDATE: docker.types.input.ServiceUpdateConfig = {
+    parallelism: 1,
+    order: "stop-first",
+    failureAction: "pause",
+    monitor: "30s",
+};
+
+/** A Swarm config whose name changes with its content (configs are immutable in Swarm). */
+export function contentAddressedConfig(
+    resourceName: string,
+    configName: string,
+    content: string,
+    opts: pulumi.CustomResourceOptions,
+): docker.ServiceConfig {
+    const digest = createHash("sha256").update(content).digest("hex").slice(0, 12);
+    return new docker.ServiceConfig(resourceName, {
+        name: `${configName}-${digest}`,
+        data: Buffer.from(content, "utf8").toString("base64"),
+    }, { ...opts, deleteBeforeReplace: false });
+}

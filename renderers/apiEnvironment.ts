@@ -1,0 +1,46 @@
+/**
+ * The API's environment: exactly the names the DropIt API reads (../shared/reference/dropit-app.md),
+ * nothing from its outdated docs (DATABASE_HOST, BETTER_AUTH_TRUSTED_ORIGINS, API_URL).
+ */
+
+export interface ApiEnvironmentInputs {
+    port: number;
+    webOrigin: string;
+    apiOrigin: string;
+    database: { host: string; port: number; user: string; password: string; name: string };
+    betterAuthSecret: string;
+    brevo?: { apiKey: string; fromEmail?: string; fromName?: string };
+    seedDemoData: boolean;
+}
+
+export function renderApiEnvironment(inputs: ApiEnvironmentInputs): Record<string, string> {
+    assertUrlSafe(inputs.database.password);
+    const env: Record<string, string> = {
+        API_PORT: String(inputs.port),
+        NODE_ENV: "production",
+        APP_URL: inputs.webOrigin,
+        DB_HOST: inputs.database.host,
+        DB_PORT: String(inputs.database.port),
+        DB_USER: inputs.database.user,
+        DB_PASSWORD: inputs.database.password,
+        DB_NAME: inputs.database.name,
+        BETTER_AUTH_SECRET: inputs.betterAuthSecret,
+        BETTER_AUTH_URL: inputs.apiOrigin,
+        // The app splits on "," without trimming: no spaces.
+        TRUSTED_ORIGINS: [inputs.webOrigin].join(","),
+    };
+    if (inputs.brevo) {
+        env.BREVO_API_KEY = inputs.brevo.apiKey;
+        if (inputs.brevo.fromEmail) env.BREVO_FROM_EMAIL = inputs.brevo.fromEmail;
+        if (inputs.brevo.fromName) env.BREVO_FROM_NAME = inputs.brevo.fromName;
+    }
+    if (inputs.seedDemoData) env.SEED_DB = "true";
+    return env;
+}
+
+/** better-auth builds `postgresql://user:pass@host/db` without encoding: the password must not need it. */
+function assertUrlSafe(password: string): void {
+    if (!/^[A-Za-z0-9_-]+$/.test(password)) {
+        throw new Error("the database password must be URL-safe (letters, digits, - and _): the API concatenates it into a URL unencoded");
+    }
+}

@@ -1,0 +1,31 @@
+/** The `deployment` stack output: the versioned contract CI reads (never a secret in it). */
+import type { DnsRecordSpec } from "./dnsRecords";
+
+export interface DeploymentOutputInputs {
+    domain: string;
+    hosts: { api: string; traefik: string; dokploy: string };
+    healthPath: string;
+    serverHost: string;
+    dnsProvider: string;
+    records: readonly DnsRecordSpec[];
+    images: { api: string; web: string };
+    services: Record<string, string>;
+}
+
+export function renderDeploymentOutput(inputs: DeploymentOutputInputs) {
+    const api = `https://${inputs.hosts.api}`;
+    return {
+        schemaVersion: 1 as const,
+        urls: {
+            web: `https://${inputs.domain}`,
+            api,
+            apiHealth: `${api}${inputs.healthPath}`,
+            dokploy: `https://${inputs.hosts.dokploy}`,
+            traefik: `https://${inputs.hosts.traefik}`,
+        },
+        server: { host: inputs.serverHost },
+        dns: { provider: inputs.dnsProvider, records: inputs.records.map((record) => ({ ...record })) },
+        images: { ...inputs.images },
+        services: { ...inputs.services },
+    };
+}

@@ -1,0 +1,61 @@
+/**
+ * Traefik labels for a Swarm service routed by Dokploy's Traefik (v3, swarm provider).
+ * Facts: ../shared/reference/dokploy.md ("Routing a container or swarm service").
+ */
+
+/** The network Dokploy's installer creates and its Traefik watches. */
+export const DOKPLOY_NETWORK = "dokploy-network";
+/** The only ACME resolver Dokploy's static config defines. */
+export const CERT_RESOLVER = "letsencrypt";
+/** Defined by Dokploy in dynamic/middlewares.yml. */
+export const REDIRECT_MIDDLEWARE = "redirect-to-https@file";
+
+/** One year, the value HSTS preload lists ask for; set here once, not again in nginx. */
+const HSTS_SECONDS = 31536000;
+
+export interface TraefikRoute {
+    /** Router and service name prefix, unique per Traefik instance (e.g. `dropit-api`). */
+    name: string;
+    /** Public host name (e.g. `api.dropit-app.fr`). */
+    host: string;
+    /** Port the container listens on; mandatory for swarm services. */
+    port: number;
+}
+
+export interface Label {
+    label: string;
+    value: string;
+}
+
+/** HTTP router that only redirects, HTTPS router with a Let's Encrypt certificate and HSTS. */
+export function renderTraefikLabels(route: TraefikRoute): Label[] {
+    assertRouteName(route.name);
+    const rule = `Host(\`${route.host}\`)`;
+    const web = `traefik.http.routers.${route.name}-web`;
+    const secure = `traefik.http.routers.${route.name}-websecure`;
+    const hsts = `${route.name}-hsts`;
+    const labels: Record<string, string> = {
+        "traefik.enable": "true",
+        "traefik.swarm.network": DOKPLOY_NETWORK,
+        [`${web}.rule`]: rule,
+        [`${web}.entrypoints`]: "web",
+        [`${web}.middlewares`]: REDIRECT_MIDDLEWARE,
+        [`${web}.service`]: route.name,
+        [`${secure}.rule`]: rule,
+        [`${secure}.entrypoints`]: "websecure",
+        [`${secure}.tls.certresolver`]: CERT_RESOLVER,
+        [`${secure}.middlewares`]: `${hsts}@swarm`,
+        [`${secure}.service`]: route.name,
+        [`traefik.http.middlewares.${hsts}.headers.stsSeconds`]: String(HSTS_SECONDS),
+        [`traefik.http.services.${route.name}.loadbalancer.server.port`]: String(route.port),
+    };
+    return Object.entries(labels)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([label, value]) => ({ label, value }));
+}
+
+function assertRouteName(name: string): void {
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+        throw new Error(`Traefik route name ${JSON.stringify(name)} must be lowercase letters, digits and hyphens`);
+    }
+}

@@ -1,0 +1,250 @@
+/**
+ * Runs the real program (index.ts) under Pulumi's mock runtime against a stack file and records
+ * every registration: type, name, parent, inputs (secrets kept marked), dependencies, options.
+ * `npm run plan` and the tests share it. One evaluation per process (the SDK keeps global state).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+
+/** How the SDK marks a secret value inside serialized properties. */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const REDACTED = "[secret]";
+
+export const PROJECT = "dropit";
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+/** A minimal DropIt-shaped checkout, used when the stack's app.source is not on this machine. */
+export const FIXTURE_APP = path.join(PROJECT_DIR, "tests", "fixtures", "dropit-app");
+/** Stand-in for a secret the stack file cannot hold in clear (set with `pulumi config set --secret`). */
+export const PLACEHOLDER_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nplan-placeholder\n-----END OPENSSH PRIVATE KEY-----";
+
+export interface PlannedResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent: string | undefined;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+    dependencies: string[];
+    protect: boolean;
+    retainOnDelete: boolean;
+    provider: string | undefined;
+}
+
+export interface Plan {
+    stack: string;
+    resources: PlannedResource[];
+    /** Stack outputs; secret ones wrapped with the secret signature. */
+    outputs: Record<string, unknown>;
+    /** What the harness substituted to plan offline (placeholders, fixture checkout). */
+    notes: string[];
+}
+
+export interface StackValues {
+    config: Record<string, string>;
+    secretKeys: string[];
+}
+
+/** Pulumi.<stack>.yaml `config:` as the runtime would hand it over (objects as JSON text). */
+export function readStackFile(file: string, notes: string[]): StackValues {
+    const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(document.config ?? {})) {
+        if (isSecure(value)) {
+            // Encrypted with the user's passphrase: offline we only know it is set.
+            config[key] = key === "dropit:sshPrivateKey" ? PLACEHOLDER_SSH_KEY : "plan-placeholder";
+            secretKeys.push(key);
+            notes.push(`${key} is encrypted in ${path.basename(file)}; planned with a placeholder`);
+        } else {
+            config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return { config, secretKeys };
+}
+
+function isSecure(value: unknown): boolean {
+    return typeof value === "object" && value !== null && "secure" in value;
+}
+
+/** Offline stand-ins for what only the user's machine has: the SSH key secret, the checkout. */
+export function fillOfflineGaps(values: StackValues, notes: string[]): StackValues {
+    const config = { ...values.config };
+    const secretKeys = [...values.secretKeys];
+    if (!("dropit:sshPrivateKey" in config)) {
+        config["dropit:sshPrivateKey"] = PLACEHOLDER_SSH_KEY;
+        secretKeys.push("dropit:sshPrivateKey");
+        notes.push("dropit:sshPrivateKey is not in the stack file (it is set with `pulumi config set --secret`); planned with a placeholder");
+    }
+    const app = parseJsonObject(config["dropit:app"]);
+    const source = typeof app?.source === "string" ? path.resolve(PROJECT_DIR, app.source) : undefined;
+    if (app && source && !fs.existsSync(path.join(source, "pnpm-workspace.yaml"))) {
+        config["dropit:app"] = JSON.stringify({ ...app, source: FIXTURE_APP });
+        notes.push(`dropit:app.source (${String(app.source)}) is not a DropIt checkout on this machine; planned with the fixture ${path.relative(PROJECT_DIR, FIXTURE_APP)}`);
+    }
+    return { config, secretKeys };
+}
+
+function parseJsonObject(text: string | undefined): Record<string, unknown> | undefined {
+    if (text === undefined) return undefined;
+    try {
+        const value: unknown = JSON.parse(text);
+        return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Deterministic stand-ins for provider-computed outputs, secret where the real provider's are. */
+function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword": {
+            const length = typeof inputs.length === "number" ? inputs.length : 16;
+            const value = `${name.replace(/[^A-Za-z0-9]/g, "")}${"x".repeat(length)}`.slice(0, length);
+            return { ...inputs, result: { [SECRET_SIG_KEY]: SECRET_SIG, value }, bcryptHash: { [SECRET_SIG_KEY]: SECRET_SIG, value: `$2a$10$${value}` } };
+        }
+        case "docker:index/image:Image":
+            return { ...inputs, repoDigest: "" };
+        case "command:remote:Command":
+            return { ...inputs, stdout: "", stderr: "" };
+        default:
+            return inputs;
+    }
+}
+
+interface CapturedRequest {
+    type: string;
+    name: string;
+    parent: string;
+    custom: boolean;
+    dependencies: string[];
+    protect: boolean;
+    retainOnDelete: boolean;
+    provider: string;
+}
+
+export class PlanError extends Error {
+    constructor(message: string, readonly configurationProblem: boolean) {
+        super(message);
+    }
+}
+
+/** Evaluates the program once in this process. */
+export async function runPlan(options: { stackFile: string; stack: string; projectDir?: string }): Promise<Plan> {
+    const notes: string[] = [];
+    const values = fillOfflineGaps(readStackFile(options.stackFile, notes), notes);
+    pulumi.runtime.setAllConfig(values.config, values.secretKeys);
+
+    const inputsByUrn = new Map<string, Record<string, unknown>>();
+    await pulumi.runtime.setMocks({
+        newResource: (args) => {
+            const state = mockState(args.type, args.name, args.inputs);
+            return { id: args.custom ? `${args.name}-id` : undefined, state };
+        },
+        call: (args) => args.inputs,
+    }, PROJECT, options.stack, false, "organization");
+
+    const requests = captureRegistrations(inputsByUrn);
+    let program: Record<string, unknown>;
+    try {
+        program = require(path.join(options.projectDir ?? PROJECT_DIR, "index.ts")) as Record<string, unknown>;
+    } catch (error) {
+        if (pulumi.RunError.isInstance(error as Error)) throw new PlanError((error as Error).message, true);
+        throw error;
+    }
+    const outputs = await resolveOutputs(program);
+    await waitForRegistrations();
+
+    const resources = [...requests.entries()].map(([urn, request]) => ({
+        urn,
+        type: request.type,
+        name: request.name,
+        parent: request.parent || undefined,
+        custom: request.custom,
+        inputs: inputsByUrn.get(urn) ?? {},
+        dependencies: [...new Set(request.dependencies)].sort(),
+        protect: request.protect,
+        retainOnDelete: request.retainOnDelete,
+        provider: request.provider || undefined,
+    }));
+    return { stack: options.stack, resources, outputs, notes };
+}
+
+/** Wraps the mock monitor so each registration's parent, dependencies and options are kept. */
+function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>): Map<string, CapturedRequest> {
+    const requests = new Map<string, CapturedRequest>();
+    type Callback = (error: Error | null, response?: { getUrn(): string }) => void;
+    interface Request {
+        getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
+        getDependenciesList(): string[]; getProtect(): boolean; getRetainondelete(): boolean; getProvider(): string;
+        getObject(): unknown;
+    }
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: Request, cb: Callback): void };
+    const register = monitor.registerResource.bind(monitor);
+    const deserialize = require("@pulumi/pulumi/runtime/rpc").deserializeProperties as (object: unknown) => Record<string, unknown>;
+    monitor.registerResource = (req, callback) => {
+        register(req, (error, response) => {
+            if (!error && response) {
+                const urn = response.getUrn();
+                requests.set(urn, {
+                    type: req.getType(), name: req.getName(), parent: req.getParent(), custom: req.getCustom(),
+                    dependencies: req.getDependenciesList(), protect: req.getProtect(),
+                    retainOnDelete: req.getRetainondelete(), provider: req.getProvider(),
+                });
+                inputsByUrn.set(urn, deserialize(req.getObject()));
+            }
+            callback(error, response);
+        });
+    };
+    return requests;
+}
+
+async function resolveOutputs(program: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const outputs: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(program)) {
+        if (value === undefined || name === "__esModule") continue;
+        const output = pulumi.output(value);
+        const [resolved, secret] = await Promise.all([
+            new Promise<unknown>((resolve) => output.apply((v) => { resolve(v); return v; })),
+            pulumi.isSecret(output),
+        ]);
+        outputs[name] = secret ? { [SECRET_SIG_KEY]: SECRET_SIG, value: resolved } : resolved;
+    }
+    return outputs;
+}
+
+async function waitForRegistrations(): Promise<void> {
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+    await settings.waitForRPCs();
+}
+
+export function isSecretValue(value: unknown): value is { value: unknown } {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** Replaces every secret (at any depth) by "[secret]". */
+export function redact(value: unknown): unknown {
+    if (isSecretValue(value)) return REDACTED;
+    if (Array.isArray(value)) return value.map(redact);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redact(inner)]));
+    }
+    return value;
+}
+
+/** The `--json` contract: secrets redacted everywhere. */
+export function planToJson(plan: Plan) {
+    return {
+        resources: plan.resources.map((resource) => ({
+            urn: resource.urn,
+            type: resource.type,
+            name: resource.name,
+            parent: resource.parent ?? null,
+            inputs: redact(resource.inputs),
+            dependencies: resource.dependencies,
+        })),
+        outputs: redact(plan.outputs),
+    };
+}
