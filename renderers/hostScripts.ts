@@ -7,14 +7,21 @@ import { quote } from "shell-quote";
 
 /** Where the scripts keep their own state on the host. */
 export const STATE_DIR = "/var/lib/dropit";
-export const INSTALLER_MARKER = `${STATE_DIR}/dokploy-installer-started`;
+const INSTALLER_MARKER_NAME = "dokploy-installer-started";
 export const TRAEFIK_STATIC_CONFIG = "/etc/dokploy/traefik/traefik.yml";
 
 const q = (value: string | number): string => quote([String(value)]);
 
-/** Runs `script` under bash with strict mode, whatever the user's login shell is. */
+const END_OF_SCRIPT = "DROPIT_SCRIPT_END";
+
+/**
+ * Runs `script` under bash with strict mode, whatever the user's login shell is. A quoted
+ * heredoc carries the text verbatim (readable in previews and logs, no escaping) and leaves
+ * the command's stdin free for secrets.
+ */
 export function asRemoteCommand(script: string): string {
-    return `bash -c ${q(`set -euo pipefail\n${script.trim()}\n`)}`;
+    if (script.split("\n").includes(END_OF_SCRIPT)) throw new Error(`a script line may not be ${END_OF_SCRIPT}`);
+    return `bash -c "$(cat <<'${END_OF_SCRIPT}'\nset -euo pipefail\n${script.trim()}\n${END_OF_SCRIPT}\n)"`;
 }
 
 const SUDO_PREFLIGHT = `sudo -n true 2>/dev/null || {
@@ -57,25 +64,29 @@ export interface DokployInstallOptions {
     version: string;
     installerUrl: string;
     advertiseAddr: string;
+    /** Where the "installer started" marker lives (tests point it elsewhere). */
+    stateDir?: string;
 }
 
 /** The release's installer when Dokploy is absent; never a second run on a host it touched. */
 export function renderDokployInstall(options: DokployInstallOptions): string {
+    const stateDir = options.stateDir ?? STATE_DIR;
+    const marker = `${stateDir}/${INSTALLER_MARKER_NAME}`;
     return asRemoteCommand(`${SUDO_PREFLIGHT}
 if sudo docker service inspect dokploy >/dev/null 2>&1; then
   echo "dropit: Dokploy is already installed; its installer is not run again"
   exit 0
 fi
-if sudo test -e ${INSTALLER_MARKER}; then
-  echo "dropit: the Dokploy installer already ran on this host (${INSTALLER_MARKER}) but no dokploy service exists." >&2
+if sudo test -e ${marker}; then
+  echo "dropit: the Dokploy installer already ran on this host (${marker}) but no dokploy service exists." >&2
   echo "dropit: running it again could destroy the swarm (it runs 'docker swarm leave --force'); inspect the host, then remove the marker to allow one new attempt." >&2
   exit 1
 fi
 installer=$(mktemp)
 trap 'rm -f "$installer"' EXIT
 curl -fsSL --retry 3 --max-time 120 ${q(options.installerUrl)} -o "$installer"
-sudo mkdir -p ${STATE_DIR}
-sudo touch ${INSTALLER_MARKER}
+sudo mkdir -p ${stateDir}
+sudo touch ${marker}
 sudo env ADVERTISE_ADDR=${q(options.advertiseAddr)} DOKPLOY_VERSION=${q(options.version)} sh "$installer"
 sudo docker service inspect dokploy >/dev/null || { echo "dropit: the installer finished but no dokploy service exists" >&2; exit 1; }
 echo "dropit: Dokploy ${options.version} installed"`);
@@ -92,8 +103,7 @@ echo "dropit: Dokploy updated to ${options.version}"`);
 }
 
 /** Let's Encrypt contact in Traefik's static config; Traefik restarted only on a change. */
-export function renderAcmeContact(email: string): string {
-    const file = TRAEFIK_STATIC_CONFIG;
+export function renderAcmeContact(email: string, file: string = TRAEFIK_STATIC_CONFIG): string {
     const current = `^[[:space:]]+email:[[:space:]]*["']?${escapeEre(email)}["']?[[:space:]]*$`;
     return asRemoteCommand(`${SUDO_PREFLIGHT}
 for attempt in $(seq 1 60); do sudo test -f ${file} && break; sleep 2; done

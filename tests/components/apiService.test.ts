@@ -1,0 +1,65 @@
+import type { Plan } from "../../scripts/plan/harness";
+import { planStack, resource, reveal, SECRET_VALUES } from "../support/plan";
+
+let plan: Plan;
+beforeAll(async () => {
+    plan = await planStack();
+});
+
+type ServiceTask = { containerSpec: { image: string; env: Record<string, string>; healthcheck: { tests: string[]; startPeriod: string } } };
+const task = () => reveal(resource(plan, "api-service").inputs.taskSpec) as ServiceTask;
+
+test("the environment is exactly what the app reads", () => {
+    expect(task().containerSpec.env).toEqual({
+        API_PORT: "3000",
+        NODE_ENV: "production",
+        APP_URL: "https://example.fr",
+        DB_HOST: "dropit-postgres",
+        DB_PORT: "5432",
+        DB_USER: "dropit",
+        DB_PASSWORD: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+        DB_NAME: "dropit",
+        BETTER_AUTH_SECRET: expect.stringMatching(/^[A-Za-z0-9]{48}$/),
+        BETTER_AUTH_URL: "https://api.example.fr",
+        TRUSTED_ORIGINS: "https://example.fr",
+        BREVO_API_KEY: SECRET_VALUES.brevoApiKey,
+        BREVO_FROM_EMAIL: "no-reply@example.fr",
+        BREVO_FROM_NAME: "DropIt",
+    });
+    expect(resource(plan, "api-service").inputs.taskSpec).toHaveProperty("value");
+});
+
+test("health-gated rolling updates: start-first, rollback on failure, healthcheck on api.healthPath", () => {
+    const service = resource(plan, "api-service");
+    expect(service.inputs.updateConfig).toMatchObject({ order: "start-first", failureAction: "rollback" });
+    expect(service.inputs.rollbackConfig).toBeDefined();
+    expect(service.inputs.mode).toEqual({ replicated: { replicas: 2 } });
+    expect(task().containerSpec.healthcheck.tests.join(" ")).toContain("http://127.0.0.1:3000/api\"");
+});
+
+test("routed by Traefik at api.<domain> over HTTPS with Let's Encrypt, HTTP redirected", () => {
+    const labels = Object.fromEntries((resource(plan, "api-service").inputs.labels as Array<{ label: string; value: string }>)
+        .map(({ label, value }) => [label, value]));
+    expect(labels).toMatchObject({
+        "traefik.enable": "true",
+        "traefik.swarm.network": "dokploy-network",
+        "traefik.http.routers.dropit-api-websecure.rule": "Host(`api.example.fr`)",
+        "traefik.http.routers.dropit-api-websecure.tls.certresolver": "letsencrypt",
+        "traefik.http.routers.dropit-api-web.middlewares": "redirect-to-https@file",
+        "traefik.http.services.dropit-api.loadbalancer.server.port": "3000",
+    });
+    expect(resource(plan, "api-service").inputs.endpointSpec).toBeUndefined();
+});
+
+test("the image is built on the VPS from the checkout, tagged by content, never pushed", () => {
+    const image = resource(plan, "api-image");
+    expect(image.inputs.imageName).toMatch(/^dropit-api:[0-9a-f]{12}$/);
+    expect(image.inputs).toMatchObject({ skipPush: true, build: { context: "tests/fixtures/dropit-app", dockerfile: "docker/api.Dockerfile" } });
+    expect(task().containerSpec.image).toBe(image.inputs.imageName);
+    expect(image.provider).toContain("dokploy-docker");
+});
+
+test("the API waits for PostgreSQL", () => {
+    const api = resource(plan, "api");
+    expect(api.dependencies).toEqual(expect.arrayContaining([resource(plan, "postgres-service").urn]));
+});

@@ -1,0 +1,67 @@
+import * as fs from "fs";
+import type { Plan } from "../../scripts/plan/harness";
+import { HOST_KEY, planStack, resource, reveal, SECRET_VALUES } from "../support/plan";
+
+let plan: Plan;
+beforeAll(async () => {
+    plan = await planStack();
+});
+
+const names = (urns: string[]) => urns.map((urn) => urn.split("::").pop());
+
+test("converges the host in order: update, engine, registry login, installer, then contact and docker access", () => {
+    expect(names(resource(plan, "dokploy-docker-engine").dependencies)).toEqual(["dokploy-system-update"]);
+    expect(names(resource(plan, "dokploy-registry-login").dependencies)).toEqual(["dokploy-docker-engine"]);
+    expect(names(resource(plan, "dokploy-dokploy").dependencies)).toEqual(["dokploy-registry-login"]);
+    expect(names(resource(plan, "dokploy-acme-contact").dependencies)).toEqual(["dokploy-dokploy"]);
+    expect(names(resource(plan, "dokploy-docker-access").dependencies)).toEqual(["dokploy-dokploy"]);
+    expect(names(resource(plan, "dokploy-docker").dependencies)).toEqual(["dokploy-acme-contact", "dokploy-docker-access"]);
+});
+
+test("every command connects as the sudo user with the host key pinned, the key kept secret", () => {
+    const commands = plan.resources.filter((candidate) => candidate.type === "command:remote:Command");
+    expect(commands).toHaveLength(6);
+    for (const command of commands) {
+        const connection = reveal(command.inputs.connection) as Record<string, unknown>;
+        expect(command.inputs.connection).toHaveProperty("value");
+        expect(connection).toMatchObject({ host: "198.51.100.7", port: 2222, user: "deploy", hostKey: HOST_KEY });
+        expect(String(command.inputs.create)).not.toContain("TESTSSHKEY");
+    }
+});
+
+test("the registry password reaches docker login on stdin, as a secret, never in the command", () => {
+    const login = resource(plan, "dokploy-registry-login");
+    expect(reveal(login.inputs.stdin)).toBe(SECRET_VALUES.registryPassword);
+    expect(login.inputs.stdin).toHaveProperty("value");
+    expect(login.inputs.create).toContain("--password-stdin");
+    expect(login.inputs.create).toContain("dropitbot");
+    expect(JSON.stringify(login.inputs.create)).not.toContain("TESTREGISTRY");
+});
+
+test("the pinned release's installer runs once, with ADVERTISE_ADDR inline; a version change goes through update", () => {
+    const install = resource(plan, "dokploy-dokploy");
+    const create = String(install.inputs.create);
+    expect(create).toMatch(/https\\?:\/\/github\.com\/Dokploy\/dokploy\/releases\/download\/v0\.29\.2\/install\.sh/);
+    expect(create).toContain("docker service inspect dokploy");
+    expect(create).toMatch(/sudo env ADVERTISE_ADDR=198\.51\.100\.7 DOKPLOY_VERSION=v0\.29\.2 sh/);
+    expect(String(install.inputs.update)).toContain('sh "$installer" update');
+    expect(install.inputs.delete).toBeUndefined();
+});
+
+test("the Let's Encrypt contact is the configured address", () => {
+    expect(String(resource(plan, "dokploy-acme-contact").inputs.create)).toContain("ops@example.fr");
+});
+
+test("the Docker provider goes over SSH with the pinned key file and the registry credentials, all secret", () => {
+    const provider = resource(plan, "dokploy-docker");
+    expect(provider.inputs.host).toBe("ssh://deploy@198.51.100.7:2222");
+    expect(provider.inputs.sshOpts).toHaveProperty("value");
+    expect(provider.inputs.registryAuth).toHaveProperty("value");
+    // The SDK hands provider configuration over as JSON text.
+    const options = JSON.parse(String(reveal(provider.inputs.sshOpts))) as string[];
+    expect(options).toContain("StrictHostKeyChecking=yes");
+    const keyFile = options[options.indexOf("-i") + 1];
+    const knownHosts = options.find((option) => option.startsWith("UserKnownHostsFile="))!.split("=")[1];
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(knownHosts, "utf8")).toBe(`[198.51.100.7]:2222 ${HOST_KEY}\n`);
+});

@@ -1,0 +1,56 @@
+import type { Plan } from "../../scripts/plan/harness";
+import { planStack, resource, reveal } from "../support/plan";
+
+let plan: Plan;
+beforeAll(async () => {
+    plan = await planStack();
+});
+
+type TaskSpec = {
+    containerSpec: {
+        image: string; env: Record<string, string>; args: string[]; healthcheck: { tests: string[] };
+        mounts: Array<{ source: string; target: string; type: string }>; configs: Array<{ fileName: string }>;
+    };
+    networksAdvanceds: Array<{ name: string }>;
+    placement: { constraints: string[] };
+};
+
+test("PostgreSQL 16 alpine with the guide's database, user and tuning, on dokploy-network, on the manager", () => {
+    const service = resource(plan, "postgres-service");
+    const task = reveal(service.inputs.taskSpec) as TaskSpec;
+    expect(service.inputs.name).toBe("dropit-postgres");
+    expect(task.containerSpec.image).toBe("postgres:16-alpine");
+    expect(task.containerSpec.env).toMatchObject({ POSTGRES_DB: "dropit", POSTGRES_USER: "dropit" });
+    expect(task.containerSpec.args).toEqual(expect.arrayContaining(["max_connections=200", "shared_buffers=256MB", "effective_cache_size=1GB"]));
+    expect(task.networksAdvanceds).toEqual([{ name: "dokploy-network" }]);
+    expect(task.placement.constraints).toEqual(["node.role==manager"]);
+    expect(task.containerSpec.healthcheck.tests.join(" ")).toContain("pg_isready");
+});
+
+test("the generated password is URL-safe and travels only as a secret", () => {
+    const password = resource(plan, "postgres-password");
+    expect(password.inputs).toMatchObject({ length: 32, special: false });
+    expect(resource(plan, "postgres-service").inputs.taskSpec).toHaveProperty("value");
+});
+
+test("the data volume survives destroy and can't be replaced by accident", () => {
+    const volume = resource(plan, "postgres-data");
+    expect(volume).toMatchObject({ protect: true, retainOnDelete: true });
+    const task = reveal(resource(plan, "postgres-service").inputs.taskSpec) as TaskSpec;
+    expect(task.containerSpec.mounts).toEqual([{ type: "volume", source: "dropit-postgres-data", target: "/var/lib/postgresql/data" }]);
+});
+
+test("the init SQL creating uuid-ossp and pgcrypto is mounted where the entrypoint runs it", () => {
+    const config = resource(plan, "postgres-init-sql");
+    const sql = Buffer.from(String(config.inputs.data), "base64").toString("utf8");
+    expect(sql).toContain('CREATE EXTENSION IF NOT EXISTS "uuid-ossp"');
+    expect(sql).toContain('CREATE EXTENSION IF NOT EXISTS "pgcrypto"');
+    const task = reveal(resource(plan, "postgres-service").inputs.taskSpec) as TaskSpec;
+    expect(task.containerSpec.configs[0].fileName).toBe("/docker-entrypoint-initdb.d/10-extensions.sql");
+});
+
+test("never published, and never two copies on one volume (stop-first)", () => {
+    const service = resource(plan, "postgres-service");
+    expect(service.inputs.endpointSpec).toBeUndefined();
+    expect(service.inputs.updateConfig).toMatchObject({ order: "stop-first" });
+});
