@@ -68,7 +68,7 @@ export async function startPostgres(serverFlags: readonly string[] = []): Promis
     };
 
     const psql = (sql: string, database = "postgres") =>
-        runChecked("psql", ["-X", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql], {
+        runChecked("psql", ["-X", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql], {
             env: { PATH: env.PATH, LANG: "C.UTF-8" },
         }).trim();
 
