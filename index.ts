@@ -40,9 +40,10 @@ const dokploy = new DokployInstall("dokploy", {
         ? { server: settings.registry.server, username: settings.registry.username, password: secrets.registryPassword }
         : undefined,
 });
+// Everything on the VPS goes through this provider, which exists only once Dokploy does.
 const onVps = { provider: dokploy.dockerProvider, network: dokploy.network, auth: dokploy.registryAuth };
 
-const postgres = new PostgresService("postgres", { ...settings.postgres, ...onVps }, { dependsOn: [dokploy] });
+const postgres = new PostgresService("postgres", { ...settings.postgres, ...onVps });
 
 const webOrigin = `https://${domain}`;
 const api = new ApiService("api", {
@@ -53,7 +54,7 @@ const api = new ApiService("api", {
     replicas: settings.api.replicas,
     appSource,
     dockerfile: settings.app.dockerfile,
-    database: { host: postgres.host, port: postgres.port, user: postgres.user, name: postgres.database, password: postgres.password },
+    database: { service: postgres.service, host: postgres.host, port: postgres.port, user: postgres.user, name: postgres.database, password: postgres.password },
     brevo: secrets.brevoApiKey
         ? { apiKey: secrets.brevoApiKey, fromEmail: settings.api.brevoFromEmail, fromName: settings.api.brevoFromName }
         : undefined,
@@ -61,7 +62,7 @@ const api = new ApiService("api", {
     provider: dokploy.dockerProvider,
     network: dokploy.network,
     certificateGate: dns.readiness,
-}, { dependsOn: [postgres] });
+});
 
 const web = new FrontendSite("web", {
     host: domain,
@@ -71,11 +72,11 @@ const web = new FrontendSite("web", {
     provider: dokploy.dockerProvider,
     network: dokploy.network,
     certificateGate: dns.readiness,
-}, { dependsOn: [dokploy] });
+});
 
-const redis = settings.redis.enabled ? new RedisService("redis", onVps, { dependsOn: [dokploy] }) : undefined;
+const redis = settings.redis.enabled ? new RedisService("redis", onVps) : undefined;
 const typesense = settings.typesense.enabled
-    ? new TypesenseService("typesense", { ...onVps, version: settings.typesense.version }, { dependsOn: [dokploy] })
+    ? new TypesenseService("typesense", { ...onVps, version: settings.typesense.version })
     : undefined;
 
 export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([apiImage, webImage]) =>

@@ -16,6 +16,8 @@ import { rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
 
 export interface DatabaseConnection {
+    /** The database service: the API's tasks start only once it is healthy. */
+    service: pulumi.Resource;
     host: string;
     port: number;
     user: string;
@@ -91,7 +93,7 @@ export class ApiService extends pulumi.ComponentResource {
                 port: args.port,
                 webOrigin: args.webOrigin,
                 apiOrigin,
-                database: { ...args.database, password: dbPassword },
+                database: { host: args.database.host, port: args.database.port, user: args.database.user, name: args.database.name, password: dbPassword },
                 betterAuthSecret,
                 brevo: brevoApiKey ? { apiKey: brevoApiKey, fromEmail: args.brevo?.fromEmail, fromName: args.brevo?.fromName } : undefined,
                 seedDemoData: args.seedDemoData,
@@ -108,7 +110,7 @@ export class ApiService extends pulumi.ComponentResource {
             labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port }),
             updateConfig: rollout.updateConfig,
             rollbackConfig: rollout.rollbackConfig,
-        }), { ...child, dependsOn: args.certificateGate });
+        }), { ...child, dependsOn: [args.database.service, ...args.certificateGate] });
 
         this.url = this.service.id.apply(() => apiOrigin);
         this.registerOutputs({ url: this.url, imageName: this.imageName });

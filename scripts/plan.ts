@@ -54,6 +54,8 @@ function keyInputs(resource: PlannedResource): string[] {
 
 async function main(): Promise<void> {
     const options = parseArguments(process.argv.slice(2));
+    // pulumi.log prints with console.log under mocks: keep stdout for the JSON document alone.
+    if (options.json) console.log = console.error;
     const stackFile = path.resolve(process.cwd(), options.config);
     if (!fs.existsSync(stackFile)) throw new PlanError(`stack file ${options.config} not found`, true);
     const plan = await runPlan({ stackFile, stack: options.stack });

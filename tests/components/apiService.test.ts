@@ -59,7 +59,7 @@ test("the image is built on the VPS from the checkout, tagged by content, never 
     expect(image.provider).toContain("dokploy-docker");
 });
 
-test("the API waits for PostgreSQL", () => {
-    const api = resource(plan, "api");
-    expect(api.dependencies).toEqual(expect.arrayContaining([resource(plan, "postgres-service").urn]));
+test("the API's service waits for PostgreSQL's (healthy, through its converge wait)", () => {
+    expect(resource(plan, "api-service").dependencies).toContain(resource(plan, "postgres-service").urn);
+    expect(resource(plan, "postgres-service").inputs.convergeConfig).toMatchObject({ timeout: "10m" });
 });

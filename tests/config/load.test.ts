@@ -1,0 +1,98 @@
+import { ConfigError, parseConfig } from "../../config/load";
+
+const SECRET_KEY_TEXT = "-----BEGIN OPENSSH PRIVATE KEY-----\nLEAKCANARY0123456789\n-----END OPENSSH PRIVATE KEY-----";
+
+const valid = (): Record<string, string> => ({
+    "dropit:domain": "dropit-app.fr",
+    "dropit:acmeEmail": "admin@dropit-app.fr",
+    "dropit:server": JSON.stringify({ host: "203.0.113.10" }),
+    "dropit:sshPrivateKey": SECRET_KEY_TEXT,
+    "dropit:app": JSON.stringify({ source: "../dropit" }),
+    "aws:region": "eu-west-3", // other namespaces are not ours to judge
+});
+
+function problems(raw: Record<string, string>, stack = "dev"): string[] {
+    try {
+        parseConfig(raw, stack);
+    } catch (error) {
+        if (error instanceof ConfigError) return [...error.problems];
+        throw error;
+    }
+    return [];
+}
+
+test("defaults come from the schema: the guide's values", () => {
+    const config = parseConfig(valid(), "prod");
+    expect(config.server).toEqual({ host: "203.0.113.10", user: "deploy", port: 22 });
+    expect(config.subdomains).toEqual({ api: "api", traefik: "traefik", dokploy: "dokploy" });
+    expect(config.dns).toEqual({ provider: "manual", ttl: 300 });
+    expect(config.postgres).toEqual({
+        version: 16, database: "dropit", user: "dropit",
+        settings: { max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" },
+        extensions: ["uuid-ossp", "pgcrypto"],
+    });
+    expect(config.api).toMatchObject({ healthPath: "/api/health", replicas: 1, port: 3000, seedDemoData: false });
+    expect(config.redis.enabled).toBe(false);
+    expect(config.typesense).toEqual({ enabled: false, version: "0.25.2" });
+    expect(config.dokploy).toMatchObject({ version: "v0.29.2" });
+});
+
+test("values set with --path as text are read as numbers and booleans", () => {
+    const config = parseConfig({ ...valid(), "dropit:server": JSON.stringify({ host: "203.0.113.10", port: "2222" }), "dropit:redis": '{"enabled":"true"}' }, "dev");
+    expect(config.server.port).toBe(2222);
+    expect(config.redis.enabled).toBe(true);
+});
+
+const cases: Array<[string, Record<string, string>, string[]]> = [
+    ["a missing domain", { "dropit:domain": undefined as unknown as string }, ["dropit:domain: is required. Fix: `pulumi config set dropit:domain dropit-app.fr`."]],
+    ["a URL instead of a domain", { "dropit:domain": "https://dropit-app.fr/" }, ["dropit:domain: must be a bare domain name"]],
+    ["a bad email", { "dropit:acmeEmail": "admin" }, ["dropit:acmeEmail: must be an email address"]],
+    ["a host name instead of an address", { "dropit:server": '{"host":"vps.example"}' }, ["dropit:server.host: must be an IPv4 or IPv6 address", "pulumi config set --path 'dropit:server.host' 203.0.113.10"]],
+    ["root as the SSH user", { "dropit:server": '{"host":"203.0.113.10","user":"root"}' }, ["dropit:server.user: must be a non-root sudo user"]],
+    ["a port out of range", { "dropit:server": '{"host":"203.0.113.10","port":70000}' }, ["dropit:server.port: must be at most 65535"]],
+    ["a host key with its host name", { "dropit:server": '{"host":"203.0.113.10","hostKey":"vps ssh-ed25519 AAAA"}' }, ["dropit:server.hostKey: must be `<algorithm> <base64>`"]],
+    ["a typo in a nested key", { "dropit:server": '{"host":"203.0.113.10","hots":"x"}' }, ["dropit:server.hots: unknown key; did you mean `dropit:server.host`?"]],
+    ["an unknown top-level key", { "dropit:frobnicate": "1" }, ["dropit:frobnicate: unknown key Remove it with `pulumi config rm 'dropit:frobnicate'`."]],
+    ["text where an object belongs", { "dropit:server": "203.0.113.10" }, ["dropit:server: must be an object"]],
+    ["a TTL below Infomaniak's minimum", { "dropit:dns": '{"ttl":30}' }, ["dropit:dns.ttl: must be at least 60"]],
+    ["an unknown DNS provider", { "dropit:dns": '{"provider":"cloudflare"}' }, ["dropit:dns.provider: must be `infomaniak` or `manual`"]],
+    ["an unpinned Dokploy", { "dropit:dokploy": '{"version":"latest"}' }, ["dropit:dokploy.version: must be a pinned release tag"]],
+    ["a relative health path", { "dropit:api": '{"healthPath":"api/health"}' }, ["dropit:api.healthPath: must be an absolute URL path"]],
+    ["zero replicas", { "dropit:api": '{"replicas":0}' }, ["dropit:api.replicas: must be at least 1"]],
+    ["a key that is not a private key", { "dropit:sshPrivateKey": "ssh-ed25519 AAAA public" }, ["dropit:sshPrivateKey: must be a private key", "pulumi config set --secret dropit:sshPrivateKey < ~/.ssh/id_ed25519"]],
+    ["an empty Brevo key", { "dropit:brevoApiKey": " " }, ["dropit:brevoApiKey: must not be empty"]],
+    ["a registry user without password", { "dropit:registry": '{"username":"bot"}' }, ["dropit:registryPassword: registry credentials come in pairs"]],
+    ["a zone that does not hold the domain", { "dropit:dns": '{"zone":"other.fr"}' }, ["dropit:dns.zone: other.fr does not contain dropit-app.fr"]],
+];
+
+test.each(cases)("%s is refused with a message naming the key and the fix", (_, change, expected) => {
+    const raw = { ...valid(), ...change };
+    for (const key of Object.keys(change)) if (change[key] === undefined) delete raw[key];
+    const messages = problems(raw);
+    expect(messages).toHaveLength(1);
+    for (const fragment of expected) expect(messages[0]).toContain(fragment);
+});
+
+test("every problem is reported at once, one message each", () => {
+    const messages = problems({ "dropit:domain": "x", "dropit:server": '{"host":"nope","port":"abc"}' });
+    expect(messages.map((message) => message.split(":").slice(0, 2).join(":"))).toEqual([
+        "dropit:domain", "dropit:acmeEmail", "dropit:server.host", "dropit:server.port", "dropit:sshPrivateKey", "dropit:app",
+    ]);
+});
+
+test("demo seeding (a public password) is refused on the prod stack, allowed elsewhere", () => {
+    const raw = { ...valid(), "dropit:api": '{"seedDemoData":true}' };
+    expect(problems(raw, "prod")).toEqual([expect.stringContaining("dropit:api.seedDemoData: demo accounts use a publicly known password and can never be seeded on stack `prod`")]);
+    expect(problems(raw, "staging")).toEqual([]);
+});
+
+test("the Infomaniak API mode is refused until it exists, with the manual alternative", () => {
+    expect(problems({ ...valid(), "dropit:dns": '{"provider":"infomaniak"}' })).toEqual([expect.stringContaining("dropit:dns.provider")]);
+});
+
+test("no message ever contains a secret's value", () => {
+    const raw = { ...valid(), "dropit:sshPrivateKey": "LEAKCANARY-not-a-key", "dropit:brevoApiKey": "", "dropit:registryPassword": "LEAKCANARY2" };
+    const text = problems(raw).join("\n");
+    expect(text).toContain("dropit:sshPrivateKey");
+    expect(text).not.toContain("LEAKCANARY");
+});

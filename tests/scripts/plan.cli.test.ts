@@ -1,0 +1,62 @@
+/** `npm run plan` as a newcomer and as a tool use it: a real process per run. */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stringify } from "yaml";
+import { fullStack } from "../support/plan";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+function plan(args: string[]) {
+    const diagram = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dropit-plan-")), "deployment.mmd");
+    const result = spawnSync(TSX, ["scripts/plan.ts", "--diagram", diagram, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    return { ...result, diagram };
+}
+
+function stackFile(config: Record<string, unknown>): string {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dropit-stack-")), "Pulumi.ci.yaml");
+    fs.writeFileSync(file, stringify({ config }));
+    return file;
+}
+
+test("two evaluations of the same config register byte-identical inputs (a second up changes nothing)", () => {
+    const file = stackFile(fullStack());
+    const first = plan(["--config", file, "--stack", "ci", "--json"]);
+    const second = plan(["--config", file, "--stack", "ci", "--json"]);
+    expect(first.status).toBe(0);
+    expect(first.stdout.length).toBeGreaterThan(1000);
+    expect(second.stdout).toBe(first.stdout);
+    const parsed = JSON.parse(first.stdout) as { resources: Array<Record<string, unknown>>; outputs: Record<string, unknown> };
+    expect(Object.keys(parsed.resources[0]).sort()).toEqual(["dependencies", "inputs", "name", "parent", "type", "urn"]);
+    expect(parsed.outputs.postgresPassword).toBe("[secret]");
+}, 60_000);
+
+test("the production stack file plans out of the box and draws the diagram", () => {
+    const result = plan([]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Plan for stack "prod": 16 resources in 5 components');
+    expect(result.stdout).toContain("dropit:sshPrivateKey is not in the stack file");
+    const diagram = fs.readFileSync(result.diagram, "utf8");
+    expect(diagram.startsWith("flowchart TD")).toBe(true);
+    expect(diagram).toContain("ApiService");
+    expect(diagram).toMatch(/c\d+ --> c\d+/);
+}, 60_000);
+
+test("an invalid configuration exits 1 with one message per problem and no stack trace", () => {
+    const file = stackFile({ "dropit:domain": "https://x", "dropit:server": { host: "nope" }, "dropit:api": { seedDemoData: true } });
+    const result = plan(["--config", file, "--stack", "prod", "--json"]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("dropit:domain: must be a bare domain name");
+    expect(result.stderr).toContain("dropit:server.host: must be an IPv4 or IPv6 address");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+}, 60_000);
+
+test("seeding demo accounts on prod is refused before anything is registered", () => {
+    const file = stackFile({ ...fullStack(), "dropit:api": { seedDemoData: true } });
+    const result = plan(["--config", file, "--stack", "prod", "--json"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("dropit:api.seedDemoData");
+}, 60_000);
