@@ -1,0 +1,68 @@
+/**
+ * A tiny authoritative DNS server on 127.0.0.1 (UDP, random port) built on dns2, for the
+ * propagation wait: per name it answers an address, answers only after a delay, answers a
+ * wrong address, or never answers at all.
+ */
+import dns2 from "dns2";
+
+const { Packet } = dns2;
+/** RFC 1035 rcode 3 (dns2 has it as Packet.RCODE, its type definitions do not). */
+const NXDOMAIN = 3;
+
+export type NameBehaviour =
+    /** Answer `address`; before `afterMs` (since the server started) answer NXDOMAIN. */
+    | { kind: "answer"; address: string; afterMs?: number }
+    /** Drop the query: the client sees a timeout. */
+    | { kind: "silent" }
+    /** Name servers of a zone (NS answers). */
+    | { kind: "ns"; hosts: string[] };
+
+export interface FakeDnsServer {
+    /** "127.0.0.1:PORT", as `dns.Resolver#setServers` accepts it. */
+    address: string;
+    names: Map<string, NameBehaviour>;
+    queries: string[];
+    close(): Promise<void>;
+}
+
+export async function startFakeDnsServer(names: Record<string, NameBehaviour> = {}): Promise<FakeDnsServer> {
+    const behaviours = new Map(Object.entries(names).map(([name, behaviour]) => [name.toLowerCase(), behaviour]));
+    const queries: string[] = [];
+    const started = Date.now();
+    const server = dns2.createServer({
+        udp: true,
+        handle: (request, send) => {
+            const response = Packet.createResponseFromRequest(request);
+            const [question] = request.questions;
+            const name = question.name.toLowerCase();
+            queries.push(name);
+            const behaviour = behaviours.get(name);
+            if (behaviour?.kind === "silent") return;
+            const type = (question as { type?: number }).type;
+            if (behaviour?.kind === "ns") {
+                for (const host of behaviour.hosts) response.answers.push({ name: question.name, type: Packet.TYPE.NS, class: Packet.CLASS.IN, ttl: 60, ns: host } as never);
+                send(response);
+                return;
+            }
+            const wanted = behaviour?.kind === "answer" && Date.now() - started >= (behaviour.afterMs ?? 0);
+            if (!wanted) {
+                (response.header as { rcode?: number }).rcode = NXDOMAIN;
+                send(response);
+                return;
+            }
+            const isV6 = behaviour.address.includes(":");
+            if ((type === Packet.TYPE.AAAA) === isV6 && (type === Packet.TYPE.A || type === Packet.TYPE.AAAA)) {
+                response.answers.push({ name: question.name, type: isV6 ? Packet.TYPE.AAAA : Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address: behaviour.address } as never);
+            }
+            send(response);
+        },
+    });
+    await server.listen({ udp: { port: 0, address: "127.0.0.1" } });
+    const port = server.addresses().udp!.port;
+    return {
+        address: `127.0.0.1:${port}`,
+        names: behaviours,
+        queries,
+        close: () => server.close(),
+    };
+}
