@@ -21,7 +21,9 @@ export function renderMermaid(resources: readonly PlannedResource[]): string {
     const edges = new Set<string>();
     for (const resource of resources) {
         const from = componentOf(resource.urn);
-        for (const dependency of resource.dependencies) {
+        // A provider reference is a dependency too: the provider must exist first.
+        const provider = resource.provider?.split("::").slice(0, 4).join("::");
+        for (const dependency of [...resource.dependencies, ...(provider ? [provider] : [])]) {
             const to = componentOf(dependency);
             if (from && to && from !== to) edges.add(`  c${id(to)} --> c${id(from)}`);
         }
@@ -30,9 +32,9 @@ export function renderMermaid(resources: readonly PlannedResource[]): string {
     return `${lines.join("\n")}\n`;
 }
 
+/** Type and logical name: stable across content changes (tags and config names carry hashes). */
 function describe(resource: PlannedResource): string {
     const type = resource.type.split(":").pop() ?? resource.type;
-    const named = typeof resource.inputs.name === "string" ? ` ${resource.inputs.name}` : "";
     const kept = resource.protect || resource.retainOnDelete ? " (kept on destroy)" : "";
-    return `${type}${named}${kept}`.replace(/"/g, "'");
+    return `${type} ${resource.name}${kept}`.replace(/"/g, "'");
 }

@@ -42,6 +42,9 @@ test("the production stack file plans out of the box and draws the diagram", () 
     expect(diagram.startsWith("flowchart TD")).toBe(true);
     expect(diagram).toContain("ApiService");
     expect(diagram).toMatch(/c\d+ --> c\d+/);
+    // The README shows this very diagram: it may not drift from the program.
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    expect(readme).toContain(`\`\`\`mermaid\n${diagram}\`\`\``);
 }, 60_000);
 
 test("an invalid configuration exits 1 with one message per problem and no stack trace", () => {

@@ -1,0 +1,29 @@
+import { renderTraefikLabels } from "../../renderers/traefik";
+
+test("HTTP redirects, HTTPS gets a Let's Encrypt certificate and HSTS, the port is explicit", () => {
+    const labels = Object.fromEntries(renderTraefikLabels({ name: "dropit-api", host: "api.example.fr", port: 3000 }).map((l) => [l.label, l.value]));
+    expect(labels).toEqual({
+        "traefik.enable": "true",
+        "traefik.swarm.network": "dokploy-network",
+        "traefik.http.routers.dropit-api-web.rule": "Host(`api.example.fr`)",
+        "traefik.http.routers.dropit-api-web.entrypoints": "web",
+        "traefik.http.routers.dropit-api-web.middlewares": "redirect-to-https@file",
+        "traefik.http.routers.dropit-api-web.service": "dropit-api",
+        "traefik.http.routers.dropit-api-websecure.rule": "Host(`api.example.fr`)",
+        "traefik.http.routers.dropit-api-websecure.entrypoints": "websecure",
+        "traefik.http.routers.dropit-api-websecure.tls.certresolver": "letsencrypt",
+        "traefik.http.routers.dropit-api-websecure.middlewares": "dropit-api-hsts@swarm",
+        "traefik.http.routers.dropit-api-websecure.service": "dropit-api",
+        "traefik.http.middlewares.dropit-api-hsts.headers.stsSeconds": "31536000",
+        "traefik.http.services.dropit-api.loadbalancer.server.port": "3000",
+    });
+});
+
+test("labels are sorted, so two evaluations are byte-identical", () => {
+    const labels = renderTraefikLabels({ name: "dropit-web", host: "example.fr", port: 80 }).map((l) => l.label);
+    expect(labels).toEqual([...labels].sort((a, b) => a.localeCompare(b)));
+});
+
+test("a router name Traefik would misread is refused", () => {
+    expect(() => renderTraefikLabels({ name: "Dropit.API", host: "x.fr", port: 1 })).toThrow(/lowercase/);
+});
