@@ -22,6 +22,12 @@ const EXAMPLES: Record<string, string> = {
     "app.source": "../dropit",
     "dns.provider": "manual",
     "dns.ttl": "300",
+    "dns.adoptExisting": "true",
+    "dns.caa": "true",
+    "dns.propagationTimeoutSeconds": "600",
+    "dns.propagationPollSeconds": "10",
+    "dns.publicResolver": "1.1.1.1",
+    "server.ipv6": "2001:db8::10",
     "dokploy.version": "v0.29.2",
     "api.healthPath": "/api",
 };

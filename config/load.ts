@@ -66,9 +66,10 @@ function crossFieldProblems(config: DropitConfig, stack: string): string[] {
         problems.push(`${keyName(["api", "seedDemoData"])}: demo accounts use a publicly known password and can never be seeded on stack \`${stack}\`. ` +
             "Fix: `pulumi config rm --path 'dropit:api.seedDemoData'` (seed only on a throw-away stack).");
     }
-    if (config.dns.provider === "infomaniak") {
-        problems.push(`${keyName(["dns", "provider"])}: the Infomaniak API mode is not available in this version. ` +
-            "Fix: `pulumi config set --path 'dropit:dns.provider' manual` and create the records listed in the `dnsRecords` output in Infomaniak's panel.");
+    if (config.dns.provider === "infomaniak" && !config.infomaniakToken) {
+        problems.push(`${keyName(["infomaniakToken"])}: is required when dropit:dns.provider is infomaniak (the records are created through Infomaniak's API). ` +
+            "Fix: create a token with the scopes dns:read and dns:write in the Infomaniak manager (API tokens), then " +
+            "`pulumi config set --secret dropit:infomaniakToken <token>`; or `pulumi config set --path 'dropit:dns.provider' manual`.");
     }
     if (Boolean(config.registry.username) !== Boolean(config.registryPassword)) {
         const missing = config.registry.username ? "registryPassword" : "registry.username";

@@ -69,13 +69,52 @@ const server = z.strictObject({
         .default("deploy"),
     port: integer(1, 65535, 22),
     hostKey: sshHostKey.optional(),
+    /** The server's public IPv6 address: when set, AAAA records are managed beside the A records. */
+    ipv6: z.ipv6({ error: "must be an IPv6 address such as 2001:db8::10" }).optional(),
 });
+
+const optionalFlag = z
+    .preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean({ error: "must be true or false" }))
+    .optional();
+
+const optionalInteger = (min: number, max: number) =>
+    z.coerce
+        .number({ error: "must be a whole number" })
+        .int({ error: "must be a whole number" })
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` })
+        .optional();
+
+/** `true` adopts every name; a list adopts those names (relative to the zone, `@` for the apex). */
+const adoptExisting = z
+    .union([
+        optionalFlag.unwrap(),
+        z.array(z.string().regex(/^(@|(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*)$/)),
+    ], { error: "must be true, false, or a list of record names relative to the zone such as [\"api\", \"@\"]" })
+    .optional();
+
+/** A resolver address, `ip` or `ip:port` (`[ipv6]:port`). */
+const resolverAddress = z
+    .string()
+    .regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, { error: "must be an IP address such as 1.1.1.1 (optionally with :port)" });
 
 const dns = z
     .strictObject({
         provider: z.enum(["infomaniak", "manual"], { error: "must be `infomaniak` or `manual`" }).default("manual"),
         ttl: integer(60, 86400, 300),
         zone: domainName.optional(),
+        // The keys below are optional (absent = the documented default, applied by DnsZone) so that
+        // a stack without them reads back exactly as before.
+        /** Existing records (same name and type, another value) this program may take over; never deleted. Default false. */
+        adoptExisting,
+        /** A CAA record at the apex allowing only Let's Encrypt to issue certificates (infomaniak mode). Default false. */
+        caa: optionalFlag,
+        /** How long `pulumi up` waits for DNS to answer before certificates are requested. Default 600. */
+        propagationTimeoutSeconds: optionalInteger(10, 3600),
+        /** Default 10. */
+        propagationPollSeconds: optionalInteger(1, 300),
+        /** Also require this public resolver (e.g. 1.1.1.1) to answer, besides the zone's name servers. */
+        publicResolver: resolverAddress.optional(),
     })
     .prefault({});
 
