@@ -3,7 +3,8 @@
 const base = {
   preset: "ts-jest",
   testEnvironment: "node",
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+  // Type errors are `npm run lint`'s job; tests only transpile (isolatedModules in tsconfig).
+  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
 };
 module.exports = {
   projects: [
