@@ -1,0 +1,73 @@
+/** What DnsZone registers for its names, under Pulumi's mock runtime. */
+import * as pulumi from "@pulumi/pulumi";
+
+interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+}
+const registered: Registered[] = [];
+
+pulumi.runtime.setMocks({
+    newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: args.inputs };
+    },
+    call: () => ({}),
+}, "dropit-infra", "test", false, "organization");
+
+import { LETS_ENCRYPT_CAA, registerDnsResources, DnsResourcesArgs } from "../../../lib/dns/dnsZoneResources";
+
+const SECRET_MARKER = "4dabf18193072939515e22adb298388d";
+const names = [
+    { name: "@", fqdn: "example.fr" },
+    { name: "api", fqdn: "api.example.fr" },
+];
+
+async function register(args: Partial<DnsResourcesArgs>): Promise<Registered[]> {
+    registered.length = 0;
+    const parent = new pulumi.ComponentResource("test:index:Parent", `parent-${Math.random()}`);
+    const readiness = registerDnsResources(parent, { zone: "example.fr", names, address: "198.51.100.7", ttl: 300, provider: "manual", ...args });
+    await Promise.all(readiness.map((resource) => new Promise((resolve) => (resource as pulumi.CustomResource).id.apply(resolve))));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return registered.filter((resource) => resource.type.startsWith("pulumi-nodejs:dynamic"));
+}
+
+test("manual mode registers only the propagation wait, with the instructions", async () => {
+    const resources = await register({ instructions: "Create these records" });
+    expect(resources.map((resource) => resource.type)).toEqual(["pulumi-nodejs:dynamic/dns:Propagation"]);
+    expect(resources[0].inputs).toMatchObject({
+        zone: "example.fr",
+        timeoutSeconds: 600,
+        instructions: "Create these records",
+        names: [{ fqdn: "example.fr", type: "A", address: "198.51.100.7" }, { fqdn: "api.example.fr", type: "A", address: "198.51.100.7" }],
+    });
+});
+
+test("infomaniak mode registers one A record per name, the token kept secret, then the wait", async () => {
+    const resources = await register({ provider: "infomaniak", token: "tok3n-SUPERSECRET", adoptExisting: ["api"] });
+    expect(resources.map((resource) => `${resource.type} ${resource.name}`)).toEqual([
+        "pulumi-nodejs:dynamic/infomaniak:DnsRecord dns-a-apex",
+        "pulumi-nodejs:dynamic/infomaniak:DnsRecord dns-a-api",
+        "pulumi-nodejs:dynamic/dns:Propagation dns-propagation",
+    ]);
+    const [apex, api] = resources;
+    expect(apex.inputs).toMatchObject({ zone: "example.fr", source: "@", type: "A", target: "198.51.100.7", ttl: 300, adopt: false, apiUrl: "https://api.infomaniak.com" });
+    expect(api.inputs).toMatchObject({ source: "api", adopt: true });
+    expect(apex.inputs.token).toMatchObject({ [SECRET_MARKER]: expect.any(String), value: "tok3n-SUPERSECRET" });
+    const plain = JSON.stringify(resources.map(({ inputs: { token: _token, __provider: _provider, ...rest } }) => rest));
+    expect(plain).not.toContain("tok3n-SUPERSECRET");
+});
+
+test("CAA and AAAA records are added only when asked", async () => {
+    const resources = await register({ provider: "infomaniak", token: "t", caa: true, ipv6: "2001:db8::10" });
+    const records = resources.filter((resource) => resource.type.endsWith("DnsRecord")).map((resource) => `${resource.inputs.type} ${resource.inputs.source} ${resource.inputs.target}`);
+    expect(records).toEqual(["A @ 198.51.100.7", "A api 198.51.100.7", "AAAA @ 2001:db8::10", "AAAA api 2001:db8::10", `CAA @ ${LETS_ENCRYPT_CAA}`]);
+    const wait = resources.find((resource) => resource.type.endsWith("Propagation"))!;
+    expect(wait.inputs.names).toContainEqual({ fqdn: "api.example.fr", type: "AAAA", address: "2001:db8::10" });
+});
+
+test("infomaniak mode without a token is refused", () => {
+    const parent = new pulumi.ComponentResource("test:index:Parent", "no-token");
+    expect(() => registerDnsResources(parent, { zone: "example.fr", names, address: "198.51.100.7", ttl: 300, provider: "infomaniak" })).toThrow("dropit:infomaniakToken");
+});
