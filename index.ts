@@ -26,8 +26,15 @@ const dns = new DnsZone("dns", {
     zone: settings.dns.zone,
     subdomains: [subdomains.api, subdomains.traefik, subdomains.dokploy],
     address: settings.server.host,
+    ipv6: settings.server.ipv6,
     ttl: settings.dns.ttl,
     provider: settings.dns.provider,
+    token: secrets.infomaniakToken,
+    adoptExisting: settings.dns.adoptExisting,
+    caa: settings.dns.caa,
+    propagationTimeoutSeconds: settings.dns.propagationTimeoutSeconds,
+    propagationPollSeconds: settings.dns.propagationPollSeconds,
+    publicResolver: settings.dns.publicResolver,
 });
 
 const dokploy = new DokployInstall("dokploy", {

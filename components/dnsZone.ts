@@ -1,8 +1,11 @@
 /**
  * The public names of the deployment: A records for the apex, api, traefik and dokploy, all at
- * the VPS. In `manual` mode no API is called: the records are outputs and instructions.
+ * the VPS. In `infomaniak` mode they are managed through Infomaniak's API (only the records we
+ * create or adopt); in `manual` mode no API is called: the records are outputs and instructions.
+ * In both modes a wait checks that the names resolve before any certificate is requested.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { registerDnsResources } from "../lib/dns/dnsZoneResources";
 import { DnsRecordSpec, manualInstructions, plannedRecords } from "../renderers/dnsRecords";
 
 export interface DnsZoneArgs {
@@ -13,8 +16,20 @@ export interface DnsZoneArgs {
     subdomains: readonly string[];
     /** The VPS's public address. */
     address: string;
+    /** The VPS's IPv6 address: AAAA records and checks too when set. */
+    ipv6?: string;
     ttl: number;
     provider: "manual" | "infomaniak";
+    /** Infomaniak API token (scopes dns:read, dns:write); required in `infomaniak` mode. */
+    token?: pulumi.Input<string>;
+    /** Existing A records to take over: `true` for all, or a list of names (`@` = apex). */
+    adoptExisting?: boolean | readonly string[];
+    /** A CAA record allowing only Let's Encrypt. */
+    caa?: boolean;
+    propagationTimeoutSeconds?: number;
+    propagationPollSeconds?: number;
+    /** A resolver asked too, besides the zone's authoritative servers (`ip` or `ip:port`). */
+    publicResolver?: string;
 }
 
 export class DnsZone extends pulumi.ComponentResource {
@@ -31,9 +46,13 @@ export class DnsZone extends pulumi.ComponentResource {
         super("dropit:index:DnsZone", name, {}, opts);
         this.zone = args.zone ?? args.domain;
         this.records = plannedRecords({ domain: args.domain, zone: this.zone, subdomains: args.subdomains }, args.address, args.ttl);
-        if (args.provider === "manual") {
-            pulumi.log.info(manualInstructions(this.records, this.zone), this);
-        }
+        this.readiness.push(...registerDnsResources(this, {
+            ...args,
+            zone: this.zone,
+            names: this.records.filter((record) => record.type === "A"),
+            // Manual mode: the wait prints what to create in the panel, then polls until it resolves.
+            instructions: args.provider === "manual" ? manualInstructions(this.records, this.zone) : undefined,
+        }));
         this.registerOutputs({ records: this.records, zone: this.zone });
     }
 }

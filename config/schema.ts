@@ -12,13 +12,11 @@ export const SECRET_KEYS = ["sshPrivateKey", "infomaniakToken", "brevoApiKey", "
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 /** Pulumi stores `--path` leaves as strings or JSON scalars; accept both spellings. */
-const flag = (fallback: boolean) =>
-    z
-        .preprocess(
-            (value) => (value === "true" ? true : value === "false" ? false : value),
-            z.boolean({ error: "must be true or false" }),
-        )
-        .default(fallback);
+const booleanText = z.preprocess(
+    (value) => (value === "true" ? true : value === "false" ? false : value),
+    z.boolean({ error: "must be true or false" }),
+);
+const flag = (fallback: boolean) => booleanText.default(fallback);
 
 const integer = (min: number, max: number, fallback: number) =>
     z.coerce
@@ -73,22 +71,10 @@ const server = z.strictObject({
     ipv6: z.ipv6({ error: "must be an IPv6 address such as 2001:db8::10" }).optional(),
 });
 
-const optionalFlag = z
-    .preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean({ error: "must be true or false" }))
-    .optional();
-
-const optionalInteger = (min: number, max: number) =>
-    z.coerce
-        .number({ error: "must be a whole number" })
-        .int({ error: "must be a whole number" })
-        .min(min, { error: `must be at least ${min}` })
-        .max(max, { error: `must be at most ${max}` })
-        .optional();
-
 /** `true` adopts every name; a list adopts those names (relative to the zone, `@` for the apex). */
 const adoptExisting = z
     .union([
-        optionalFlag.unwrap(),
+        booleanText,
         z.array(z.string().regex(/^(@|(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*)$/)),
     ], { error: "must be true, false, or a list of record names relative to the zone such as [\"api\", \"@\"]" })
     .optional();
@@ -103,16 +89,13 @@ const dns = z
         provider: z.enum(["infomaniak", "manual"], { error: "must be `infomaniak` or `manual`" }).default("manual"),
         ttl: integer(60, 86400, 300),
         zone: domainName.optional(),
-        // The keys below are optional (absent = the documented default, applied by DnsZone) so that
-        // a stack without them reads back exactly as before.
-        /** Existing records (same name and type, another value) this program may take over; never deleted. Default false. */
-        adoptExisting,
-        /** A CAA record at the apex allowing only Let's Encrypt to issue certificates (infomaniak mode). Default false. */
-        caa: optionalFlag,
-        /** How long `pulumi up` waits for DNS to answer before certificates are requested. Default 600. */
-        propagationTimeoutSeconds: optionalInteger(10, 3600),
-        /** Default 10. */
-        propagationPollSeconds: optionalInteger(1, 300),
+        /** Existing records (same name and type, another value) this program may take over; never deleted. */
+        adoptExisting: adoptExisting.default(false),
+        /** A CAA record at the apex allowing only Let's Encrypt to issue certificates (infomaniak mode). */
+        caa: flag(false),
+        /** How long `pulumi up` waits for DNS to answer before certificates are requested. */
+        propagationTimeoutSeconds: integer(10, 3600, 600),
+        propagationPollSeconds: integer(1, 300, 10),
         /** Also require this public resolver (e.g. 1.1.1.1) to answer, besides the zone's name servers. */
         publicResolver: resolverAddress.optional(),
     })

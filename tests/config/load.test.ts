@@ -25,7 +25,7 @@ test("defaults come from the schema: the guide's values", () => {
     const config = parseConfig(valid(), "prod");
     expect(config.server).toEqual({ host: "203.0.113.10", user: "deploy", port: 22 });
     expect(config.subdomains).toEqual({ api: "api", traefik: "traefik", dokploy: "dokploy" });
-    expect(config.dns).toEqual({ provider: "manual", ttl: 300 });
+    expect(config.dns).toEqual({ provider: "manual", ttl: 300, adoptExisting: false, caa: false, propagationTimeoutSeconds: 600, propagationPollSeconds: 10 });
     expect(config.postgres).toEqual({
         version: 16, database: "dropit", user: "dropit",
         settings: { max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" },
@@ -86,8 +86,11 @@ test("demo seeding (a public password) is refused on the prod stack, allowed els
     expect(problems(raw, "staging")).toEqual([]);
 });
 
-test("the Infomaniak API mode is refused until it exists, with the manual alternative", () => {
-    expect(problems({ ...valid(), "dropit:dns": '{"provider":"infomaniak"}' })).toEqual([expect.stringContaining("dropit:dns.provider")]);
+test("the Infomaniak API mode needs a token, and the message names its scopes", () => {
+    const messages = problems({ ...valid(), "dropit:dns": '{"provider":"infomaniak"}' });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/dropit:infomaniakToken.*dns:read.*dns:write/s);
+    expect(problems({ ...valid(), "dropit:dns": '{"provider":"infomaniak"}', "dropit:infomaniakToken": "tok" })).toEqual([]);
 });
 
 test("no message ever contains a secret's value", () => {
