@@ -1,0 +1,267 @@
+/**
+ * Zero-downtime rollout and automatic rollback on a real Docker Swarm, with exactly the
+ * settings the components deploy (renderers/swarmUpdate.ts → `docker service` flags).
+ *
+ * The service is a tiny image built here FROM scratch with Debian's static busybox (httpd, sh,
+ * wget): no registry. Nothing is published: this VM's kernel has no IPVS, so neither Swarm's
+ * VIP nor its ingress port works here, and a published port would listen beyond loopback.
+ * Requests instead go the way Traefik's Swarm provider sends them in production (default
+ * lbswarm=false): straight to the task IPs of tasks whose desired state is `running` and whose
+ * state is `running` (which, with a healthcheck, Swarm reaches only once healthy). A router in
+ * this test refreshes that list every 200 ms into a client container on the service's overlay
+ * network, which streams requests round-robin to it and logs each result.
+ *
+ * The image drains for 2 s after SIGTERM (keeps serving), because a router only learns that a
+ * task is shutting down at its next refresh. Production must do the same with a drain at least
+ * as long as Traefik's refresh interval (providers.swarm.refreshSeconds, 15 s by default), or
+ * route through the service VIP (traefik.swarm.lbswarm=true), which Swarm updates before
+ * stopping a task.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { rolloutCliFlags, rolloutSettings } from "../../renderers/swarmUpdate";
+import { DockerEngine, docker, dockerOk, ensureSwarm } from "../support/dockerd";
+import { sleep } from "../support/loopback";
+
+jest.setTimeout(240_000);
+
+const PREFIX = "dropit-rollout-e2e";
+const SERVICE = PREFIX;
+const NETWORK = `${PREFIX}-net`;
+const CLIENT = `${PREFIX}-client`;
+const IMAGE = `local/${PREFIX}`;
+const BB = "/bin/busybox";
+
+/** Short timings so the proof is quick; the shape (start-first, rollback, health gate) is production's. */
+const SETTINGS = rolloutSettings({
+    healthTest: ["CMD", BB, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"],
+    startPeriodSeconds: 2,
+    intervalSeconds: 1,
+    timeoutSeconds: 1,
+    retries: 2,
+    monitorSeconds: 3,
+    delaySeconds: 1,
+});
+
+const SERVER_SCRIPT = `#!/bin/sh
+${BB} httpd -f -p 8080 -h /www &
+pid=$!
+# Drain: keep serving 2 s after SIGTERM so routers can drop this task first.
+trap '${BB} sleep 2; ${BB} kill $pid; exit 0' TERM
+wait $pid
+`;
+
+/**
+ * Round-robin over the IPs in /targets; one line per request: ok IP BODY | fail IP | none.
+ * HTTP by hand over nc: Debian's static busybox wget crashes (SIGSEGV) on any address but
+ * 127.0.0.1 inside a scratch container, so the healthcheck (loopback) uses wget, the client nc.
+ */
+const CLIENT_SCRIPT = `#!/bin/sh
+i=0
+while true; do
+  set -- $(${BB} cat /targets 2>/dev/null)
+  if [ $# -eq 0 ]; then
+    echo none
+  else
+    n=$(( i % $# + 1 ))
+    eval ip=\\\${$n}
+    resp=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | ${BB} nc -w 2 "$ip" 8080 2>/dev/null)
+    case "$resp" in
+      "HTTP/1.1 200 OK"*) echo "ok $ip $(printf '%s\\n' "$resp" | ${BB} tail -n 1)" ;;
+      *) echo "fail $ip" ;;
+    esac
+  fi
+  i=$((i + 1))
+  ${BB} usleep 20000
+done
+`;
+
+let engine: DockerEngine | undefined;
+let context: string;
+let routing = false;
+let router: Promise<void> = Promise.resolve();
+
+async function removeLeftovers(): Promise<void> {
+    docker(["rm", "-f", CLIENT]);
+    docker(["service", "rm", SERVICE]);
+    // The network is busy until the service's tasks are gone; bounded retry.
+    for (let i = 0; i < 40 && docker(["network", "inspect", NETWORK]).status === 0; i += 1) {
+        if (docker(["network", "rm", NETWORK]).status === 0) break;
+        await sleep(250);
+    }
+}
+
+/** One image per version; `bad` has no index.html, so its healthcheck never passes. */
+function buildImage(tag: string, body: string | undefined): void {
+    const dir = path.join(context, tag);
+    fs.mkdirSync(path.join(dir, "www"), { recursive: true });
+    fs.copyFileSync(BB, path.join(dir, "busybox"));
+    if (body !== undefined) fs.writeFileSync(path.join(dir, "www/index.html"), body);
+    fs.writeFileSync(path.join(dir, "server.sh"), SERVER_SCRIPT, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "client.sh"), CLIENT_SCRIPT, { mode: 0o755 });
+    fs.writeFileSync(
+        path.join(dir, "Dockerfile"),
+        `FROM scratch
+COPY busybox /bin/busybox
+COPY busybox /bin/sh
+COPY www /www
+COPY server.sh /server.sh
+COPY client.sh /client.sh
+CMD ["/bin/sh", "/server.sh"]
+`,
+    );
+    const result = spawnSyncDocker(["build", "-q", "-t", `${IMAGE}:${tag}`, dir]);
+    if (result.status !== 0) throw new Error(`docker build ${tag}: ${result.stderr}`);
+}
+
+function spawnSyncDocker(args: string[]) {
+    // The legacy builder needs no buildx plugin and handles FROM scratch offline.
+    return spawnSync("docker", args, { encoding: "utf8", timeout: 60000, env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+}
+
+/** Task IPs a Traefik Swarm provider would route to right now. */
+function routableTargets(): string[] {
+    const ids = docker(["service", "ps", "-q", "--filter", "desired-state=running", SERVICE], { timeoutMs: 10000 }).stdout.split("\n").filter(Boolean);
+    if (ids.length === 0) return [];
+    const format = `{{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NETWORK}"}}{{range .Addresses}}{{.}}{{end}}{{end}}{{end}}`;
+    const lines = docker(["inspect", "--type", "task", "--format", format, ...ids], { timeoutMs: 10000 }).stdout.split("\n");
+    return lines
+        .map((line) => line.trim().split(" "))
+        .filter(([state, address]) => state === "running" && address)
+        .map(([, address]) => address.split("/")[0]);
+}
+
+function writeTargets(targets: readonly string[]): void {
+    docker(["exec", "-i", CLIENT, BB, "sh", "-c", `${BB} cat > /targets.tmp && ${BB} mv /targets.tmp /targets`], {
+        input: targets.map((t) => `${t}\n`).join(""),
+        timeoutMs: 10000,
+    });
+}
+
+async function routeContinuously(): Promise<void> {
+    while (routing) {
+        writeTargets(routableTargets());
+        await sleep(200);
+    }
+}
+
+function clientLog(): string[] {
+    return docker(["logs", CLIENT], { timeoutMs: 20000 }).stdout.split("\n").filter(Boolean);
+}
+
+/** Polls the update status until one of `states`; bounded. */
+async function waitForUpdate(states: readonly string[], timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let state = "";
+    while (Date.now() < deadline) {
+        state = docker(["service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", SERVICE]).stdout.trim();
+        if (states.includes(state)) return state;
+        await sleep(300);
+    }
+    throw new Error(`service update still "${state}" after ${timeoutMs} ms (waiting for ${states.join("/")})`);
+}
+
+async function waitForTargets(count: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (routableTargets().length === count) return;
+        await sleep(300);
+    }
+    throw new Error(`service never had ${count} routable task(s) within ${timeoutMs} ms`);
+}
+
+interface Tally {
+    ok: number;
+    fail: number;
+    none: number;
+    bodies: string[];
+}
+
+function tally(lines: readonly string[]): Tally {
+    const result: Tally = { ok: 0, fail: 0, none: 0, bodies: [] };
+    for (const line of lines) {
+        const [kind, , body] = line.split(" ");
+        if (kind === "ok") {
+            result.ok += 1;
+            if (result.bodies[result.bodies.length - 1] !== body) result.bodies.push(body);
+        } else if (kind === "fail") result.fail += 1;
+        else if (kind === "none") result.none += 1;
+    }
+    return result;
+}
+
+/** Runs `update` while requests stream; returns what the client saw during it (plus 2 s after). */
+async function duringUpdate(args: string[], expected: readonly string[]): Promise<{ state: string; seen: Tally }> {
+    const before = clientLog().length;
+    dockerOk(["service", "update", "--detach", ...args, SERVICE]);
+    const state = await waitForUpdate(expected, 120_000);
+    await sleep(2000);
+    return { state, seen: tally(clientLog().slice(before)) };
+}
+
+const image = () => dockerOk(["service", "inspect", "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}", SERVICE]);
+
+beforeAll(async () => {
+    engine = await ensureSwarm();
+    await removeLeftovers();
+    context = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-rollout-"));
+    buildImage("v1", "v1");
+    buildImage("v2", "v2");
+    buildImage("v3", "v3");
+    buildImage("bad", undefined);
+    dockerOk(["network", "create", "--driver", "overlay", "--attachable", NETWORK]);
+    dockerOk(["service", "create", "--detach", "--name", SERVICE, "--network", NETWORK, "--replicas", "1", ...rolloutCliFlags(SETTINGS), `${IMAGE}:v1`]);
+    await waitForTargets(1, 60_000);
+    dockerOk(["run", "-d", "--name", CLIENT, "--network", NETWORK, `${IMAGE}:v1`, "/bin/sh", "/client.sh"]);
+    routing = true;
+    router = routeContinuously();
+    // Bounded wait for the first successful request through the router.
+    for (let i = 0; i < 50 && tally(clientLog()).ok === 0; i += 1) await sleep(200);
+});
+
+afterAll(async () => {
+    routing = false;
+    await router;
+    await removeLeftovers();
+    for (const tag of ["v1", "v2", "v3", "bad"]) docker(["rmi", "-f", `${IMAGE}:${tag}`]);
+    if (context) fs.rmSync(context, { recursive: true, force: true });
+    await engine?.release();
+});
+
+describe("rolling updates on a real Swarm with the rendered settings", () => {
+    it("serves v1 through the router before any update", () => {
+        const seen = tally(clientLog());
+        expect(seen.ok).toBeGreaterThan(0);
+        expect(seen.bodies).toEqual(["v1"]);
+    });
+
+    it("updates v1 → v2 (one replica, start-first) with zero failed requests", async () => {
+        const { state, seen } = await duringUpdate(["--image", `${IMAGE}:v2`], ["completed", "paused", "rollback_completed"]);
+        console.log(`rollout v1→v2: ${seen.ok} requests ok, ${seen.fail} failed, ${seen.none} with no routable task`);
+        expect(state).toBe("completed");
+        expect(seen.fail).toBe(0);
+        expect(seen.none).toBe(0);
+        expect(seen.bodies).toEqual(["v1", "v2"]);
+        expect(seen.ok).toBeGreaterThan(50);
+    });
+
+    it("rolls back automatically to v2 when the new version never becomes healthy, still with zero failures", async () => {
+        const { state, seen } = await duringUpdate(["--image", `${IMAGE}:bad`], ["completed", "paused", "rollback_completed", "rollback_paused"]);
+        console.log(`unhealthy update: ${state}; ${seen.ok} requests ok, ${seen.fail} failed, ${seen.none} with no routable task`);
+        expect(state).toBe("rollback_completed");
+        expect(image()).toMatch(new RegExp(`^${IMAGE}:v2(@|$)`));
+        expect(seen.fail).toBe(0);
+        expect(seen.none).toBe(0);
+        expect(seen.bodies).toEqual(["v2"]);
+    });
+
+    it("control: the same measurement sees downtime with stop-first, so the zero above can fail", async () => {
+        const { state, seen } = await duringUpdate(["--image", `${IMAGE}:v3`, "--update-order", "stop-first"], ["completed", "paused", "rollback_completed"]);
+        console.log(`stop-first control: ${seen.ok} ok, ${seen.fail} failed, ${seen.none} with no routable task`);
+        expect(state).toBe("completed");
+        expect(seen.fail + seen.none).toBeGreaterThan(0);
+        expect(seen.bodies).toEqual(["v2", "v3"]);
+    });
+});
