@@ -11,6 +11,7 @@ import { PostgresService } from "./components/postgresService";
 import { RedisService } from "./components/redisService";
 import { TypesenseService } from "./components/typesenseService";
 import { readStackConfig } from "./config/pulumiConfig";
+import { remoteConnection } from "./lib/sshConnection";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
 
 const { settings, secrets, appSource } = readStackConfig(__dirname);
@@ -50,7 +51,8 @@ const dokploy = new DokployInstall("dokploy", {
 // Everything on the VPS goes through this provider, which exists only once Dokploy does.
 const onVps = { provider: dokploy.dockerProvider, network: dokploy.network, auth: dokploy.registryAuth };
 
-const postgres = new PostgresService("postgres", { ...settings.postgres, ...onVps });
+const connection = remoteConnection({ ...settings.server, privateKey: secrets.sshPrivateKey! });
+const postgres = new PostgresService("postgres", { ...settings.postgres, ...onVps, connection, hostReady: [dokploy] });
 
 const webOrigin = `https://${domain}`;
 const api = new ApiService("api", {
@@ -66,6 +68,7 @@ const api = new ApiService("api", {
         ? { apiKey: secrets.brevoApiKey, fromEmail: settings.api.brevoFromEmail, fromName: settings.api.brevoFromName }
         : undefined,
     seedDemoData: settings.api.seedDemoData,
+    preDeployBackup: postgres.backups ? { connection, installed: postgres.backups } : undefined,
     provider: dokploy.dockerProvider,
     network: dokploy.network,
     certificateGate: dns.readiness,

@@ -5,12 +5,14 @@
  */
 import * as path from "path";
 import * as fs from "fs";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentTag } from "../lib/contentHash";
 import { swarmServiceArgs } from "../lib/swarmService";
 import { renderApiEnvironment } from "../renderers/apiEnvironment";
+import { renderPreDeployBackup } from "../renderers/databaseHost";
 import { nodeHttpProbe } from "../renderers/healthchecks";
 import { rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
@@ -44,6 +46,8 @@ export interface ApiServiceArgs {
     provider: docker.Provider;
     /** Resources that must exist before Traefik asks Let's Encrypt for api.<domain>. */
     certificateGate: pulumi.Resource[];
+    /** Dump the database before every new image (the app syncs its schema when it starts). */
+    preDeployBackup?: { connection: command.types.input.remote.ConnectionArgs; installed: pulumi.Resource };
 }
 
 export const API_SERVICE = "dropit-api";
@@ -99,6 +103,15 @@ export class ApiService extends pulumi.ComponentResource {
                 seedDemoData: args.seedDemoData,
             }));
 
+        // A new tag replaces this command, which runs the dump before the service update below.
+        const backup = args.preDeployBackup
+            ? new command.remote.Command(`${name}-pre-deploy-backup`, {
+                  connection: args.preDeployBackup.connection,
+                  create: renderPreDeployBackup(),
+                  triggers: [image.imageName],
+              }, { parent: this, dependsOn: [args.preDeployBackup.installed, args.database.service] })
+            : undefined;
+
         const rollout = rolloutSettings({ healthTest: nodeHttpProbe(args.port, args.healthPath), startPeriodSeconds: 60 });
         this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
             name: API_SERVICE,
@@ -110,7 +123,7 @@ export class ApiService extends pulumi.ComponentResource {
             labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port }),
             updateConfig: rollout.updateConfig,
             rollbackConfig: rollout.rollbackConfig,
-        }), { ...child, dependsOn: [args.database.service, ...args.certificateGate] });
+        }), { ...child, dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate] });
 
         this.url = this.service.id.apply(() => apiOrigin);
         this.registerOutputs({ url: this.url, imageName: this.imageName });

@@ -2,9 +2,11 @@
  * PostgreSQL for the API: a Swarm service on dokploy-network, never published, on a named
  * volume that neither `pulumi destroy` nor a replacement can delete.
  */
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { BackupSettings, renderInstallBackups, renderMajorVersionGuard } from "../renderers/databaseHost";
 import { renderInitSql, renderServerArgs } from "../renderers/postgres";
 import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs } from "../lib/swarmService";
 
@@ -19,11 +21,18 @@ export interface PostgresServiceArgs {
     network: string;
     provider: docker.Provider;
     auth?: docker.types.input.ServiceAuth;
+    /** SSH to the VPS, for what happens on the host: the version guard and the backups. */
+    connection: command.types.input.remote.ConnectionArgs;
+    /** What must exist on the host first (Docker, Dokploy). */
+    hostReady: pulumi.Resource[];
+    backups: Omit<BackupSettings, "database" | "user"> & { enabled: boolean };
 }
 
 export const POSTGRES_SERVICE = "dropit-postgres";
 export const POSTGRES_VOLUME = "dropit-postgres-data";
 const DATA_DIR = "/var/lib/postgresql/data";
+/** PGDATA inside the volume (a subdirectory: initdb wants an empty directory, not a mount point). */
+const PGDATA_SUBDIR = "pgdata";
 
 export class PostgresService extends pulumi.ComponentResource {
     /** DNS name of the service on the network. */
@@ -35,6 +44,8 @@ export class PostgresService extends pulumi.ComponentResource {
     readonly password: pulumi.Output<string>;
     readonly image: string;
     readonly service: docker.Service;
+    /** The installed backup command, when backups are enabled (the API's pre-rollout dump needs it). */
+    readonly backups?: command.remote.Command;
 
     constructor(name: string, args: PostgresServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:PostgresService", name, {}, opts);
@@ -46,10 +57,14 @@ export class PostgresService extends pulumi.ComponentResource {
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
         this.password = password.result;
 
-        const volume = new docker.Volume(`${name}-data`, {
-            name: POSTGRES_VOLUME,
-            labels: [{ label: "dropit.postgres.major", value: String(args.version) }],
-        }, { ...child, protect: true, retainOnDelete: true });
+        const guard = new command.remote.Command(`${name}-version-guard`, {
+            connection: args.connection,
+            create: renderMajorVersionGuard(POSTGRES_VOLUME, args.version, PGDATA_SUBDIR),
+        }, { parent: this, dependsOn: args.hostReady });
+
+        // No version label: a changed label would replace this protected volume, and the preview
+        // would fail on that before the guard above could explain the way through.
+        const volume = new docker.Volume(`${name}-data`, { name: POSTGRES_VOLUME }, { ...child, protect: true, retainOnDelete: true, dependsOn: [guard] });
 
         // Runs only when the data directory is empty (first start on a new volume).
         const initSql = contentAddressedConfig(`${name}-init-sql`, "dropit-postgres-init", renderInitSql(args.extensions), child);
@@ -63,7 +78,7 @@ export class PostgresService extends pulumi.ComponentResource {
                 POSTGRES_DB: args.database,
                 POSTGRES_USER: args.user,
                 POSTGRES_PASSWORD: password.result,
-                PGDATA: `${DATA_DIR}/pgdata`,
+                PGDATA: `${DATA_DIR}/${PGDATA_SUBDIR}`,
             },
             args: renderServerArgs(args.settings),
             mounts: [{ type: "volume", source: volume.name, target: DATA_DIR }],
@@ -82,7 +97,14 @@ export class PostgresService extends pulumi.ComponentResource {
             onManager: true,
             updateConfig: STOP_FIRST_UPDATE,
             stopGracePeriod: "60s",
-        }), child);
+        }), { ...child, dependsOn: [guard] });
+
+        if (args.backups.enabled) {
+            this.backups = new command.remote.Command(`${name}-backups`, {
+                connection: args.connection,
+                create: renderInstallBackups({ ...args.backups, database: args.database, user: args.user }),
+            }, { parent: this, dependsOn: args.hostReady });
+        }
         this.registerOutputs({ host: this.host, port: this.port });
     }
 }

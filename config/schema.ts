@@ -138,6 +138,23 @@ const postgresSettings = z
     )
     .default({ max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" });
 
+/** Nightly dumps on the VPS, outside the database volume (renderers/backup.ts). */
+const backups = z
+    .strictObject({
+        enabled: flag(true),
+        schedule: z
+            .string()
+            .regex(/^[A-Za-z0-9*,.:/ -]+$/, { error: "must be a systemd OnCalendar expression such as *-*-* 03:15:00" })
+            .default("*-*-* 03:15:00"),
+        keepCount: integer(1, 1000, 14),
+        keepDays: integer(1, 3650, 30),
+        directory: z
+            .string()
+            .regex(/^\/(?!.*\.\.)[A-Za-z0-9_./-]+$/, { error: "must be an absolute path such as /var/backups/dropit/postgres" })
+            .default("/var/backups/dropit/postgres"),
+    })
+    .prefault({});
+
 const postgres = z
     .strictObject({
         version: integer(12, 99, 16),
@@ -145,6 +162,7 @@ const postgres = z
         user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase identifier such as dropit" }).default("dropit"),
         settings: postgresSettings,
         extensions: z.array(z.string().regex(/^[a-z0-9_-]+$/)).default(["uuid-ossp", "pgcrypto"]),
+        backups,
     })
     .prefault({});
 

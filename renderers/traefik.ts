@@ -37,6 +37,10 @@ export function renderTraefikLabels(route: TraefikRoute): Label[] {
     const labels: Record<string, string> = {
         "traefik.enable": "true",
         "traefik.swarm.network": DOKPLOY_NETWORK,
+        // Route through the service's virtual IP: Swarm takes a task out of it before stopping it,
+        // whereas Traefik's own task list refreshes only every 15 s and would still send requests
+        // to a task that a rolling update has stopped.
+        "traefik.swarm.lbswarm": "true",
         [`${web}.rule`]: rule,
         [`${web}.entrypoints`]: "web",
         [`${web}.middlewares`]: REDIRECT_MIDDLEWARE,

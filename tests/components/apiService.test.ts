@@ -63,3 +63,10 @@ test("the API's service waits for PostgreSQL's (healthy, through its converge wa
     expect(resource(plan, "api-service").dependencies).toContain(resource(plan, "postgres-service").urn);
     expect(resource(plan, "postgres-service").inputs.convergeConfig).toMatchObject({ timeout: "10m" });
 });
+
+test("every new image is preceded by a database dump (the app syncs its schema at start-up)", () => {
+    const backup = resource(plan, "api-pre-deploy-backup");
+    expect(backup.inputs.triggers).toEqual([resource(plan, "api-image").inputs.imageName]);
+    expect(backup.dependencies).toEqual(expect.arrayContaining([resource(plan, "postgres-backups").urn, resource(plan, "postgres-service").urn]));
+    expect(resource(plan, "api-service").dependencies).toContain(backup.urn);
+});

@@ -20,7 +20,8 @@ test("converges the host in order: update, engine, registry login, installer, th
 
 test("every command connects as the sudo user with the host key pinned, the key kept secret", () => {
     const commands = plan.resources.filter((candidate) => candidate.type === "command:remote:Command");
-    expect(commands).toHaveLength(6);
+    // Dokploy's six steps, plus the database's guard, backups and pre-rollout dump.
+    expect(commands.map((command) => command.name)).toEqual(expect.arrayContaining(["dokploy-system-update", "postgres-version-guard", "api-pre-deploy-backup"]));
     for (const command of commands) {
         const connection = reveal(command.inputs.connection) as Record<string, unknown>;
         expect(command.inputs.connection).toHaveProperty("value");

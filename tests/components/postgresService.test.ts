@@ -54,3 +54,17 @@ test("never published, and never two copies on one volume (stop-first)", () => {
     expect(service.inputs.endpointSpec).toBeUndefined();
     expect(service.inputs.updateConfig).toMatchObject({ order: "stop-first" });
 });
+
+test("a guard refusing another major version runs before the volume and the service", () => {
+    const guard = resource(plan, "postgres-version-guard");
+    expect(String(guard.inputs.create)).toContain("PG_VERSION");
+    expect(resource(plan, "postgres-data").dependencies).toContain(guard.urn);
+    expect(resource(plan, "postgres-service").dependencies).toContain(guard.urn);
+});
+
+test("backups are installed on the host with the default schedule and retention", () => {
+    const install = String(resource(plan, "postgres-backups").inputs.create);
+    expect(install).toContain("OnCalendar=*-*-* 03:15:00");
+    expect(install).toContain("/var/backups/dropit/postgres");
+    expect(install).toContain("systemctl enable --now dropit-pg-backup.timer");
+});

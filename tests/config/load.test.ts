@@ -30,6 +30,7 @@ test("defaults come from the schema: the guide's values", () => {
         version: 16, database: "dropit", user: "dropit",
         settings: { max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" },
         extensions: ["uuid-ossp", "pgcrypto"],
+        backups: { enabled: true, schedule: "*-*-* 03:15:00", keepCount: 14, keepDays: 30, directory: "/var/backups/dropit/postgres" },
     });
     expect(config.api).toMatchObject({ healthPath: "/api/health", replicas: 1, port: 3000, seedDemoData: false });
     expect(config.redis.enabled).toBe(false);

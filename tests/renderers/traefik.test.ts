@@ -5,6 +5,7 @@ test("HTTP redirects, HTTPS gets a Let's Encrypt certificate and HSTS, the port 
     expect(labels).toEqual({
         "traefik.enable": "true",
         "traefik.swarm.network": "dokploy-network",
+        "traefik.swarm.lbswarm": "true",
         "traefik.http.routers.dropit-api-web.rule": "Host(`api.example.fr`)",
         "traefik.http.routers.dropit-api-web.entrypoints": "web",
         "traefik.http.routers.dropit-api-web.middlewares": "redirect-to-https@file",

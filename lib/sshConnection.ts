@@ -1,0 +1,25 @@
+/** The SSH connection every remote command uses: the sudo user, the key, the pinned host key. */
+import type * as command from "@pulumi/command";
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface ServerLogin {
+    host: string;
+    port: number;
+    user: string;
+    privateKey: pulumi.Output<string>;
+    /** `algorithm base64`; without it any host key is accepted. */
+    hostKey?: string;
+}
+
+export function remoteConnection(server: ServerLogin): command.types.input.remote.ConnectionArgs {
+    return {
+        host: server.host,
+        port: server.port,
+        user: server.user,
+        privateKey: server.privateKey,
+        hostKey: server.hostKey,
+        // Bounded: 10 dials of at most 15 s each before the command fails.
+        dialErrorLimit: 10,
+        perDialTimeout: 15,
+    };
+}
