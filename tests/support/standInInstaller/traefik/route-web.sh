@@ -1,0 +1,2 @@
+#!/bin/sh
+exec /standin/route.sh web
