@@ -1,5 +1,5 @@
 /** The configuration keys of the Infomaniak mode (the rest of the schema is tested in tests/config). */
-import { ConfigError, parseConfig } from "../../../config/load";
+import { ConfigError, parseConfig } from "../../config/load";
 
 const valid = (): Record<string, string> => ({
     "dropit:domain": "dropit-app.fr",
@@ -30,7 +30,7 @@ test("adoptExisting is true, false or a list of names; TTL and timeouts are boun
     const dns = (value: object) => parseConfig({ ...valid(), "dropit:dns": JSON.stringify(value) }, "dev").dns;
     expect(dns({ adoptExisting: "true" }).adoptExisting).toBe(true);
     expect(dns({ adoptExisting: ["api", "@"] }).adoptExisting).toEqual(["api", "@"]);
-    expect(dns({}).adoptExisting).toBeUndefined();
+    expect(dns({}).adoptExisting).toBe(false);
     const bad = problems({ ...valid(), "dropit:dns": JSON.stringify({ adoptExisting: ["API!"], ttl: 30, propagationTimeoutSeconds: 5, publicResolver: "dns.google" }) });
     expect(bad.join("\n")).toMatch(/dropit:dns\.adoptExisting/);
     expect(bad.join("\n")).toContain("dropit:dns.ttl: must be at least 60");
