@@ -5,31 +5,18 @@
  * In both modes a wait checks that the names resolve before any certificate is requested.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { registerDnsResources } from "../lib/dns/dnsZoneResources";
+import { DnsResourcesArgs, registerDnsResources } from "../lib/dns/dnsZoneResources";
 import { DnsRecordSpec, manualInstructions, plannedRecords } from "../renderers/dnsRecords";
 
-export interface DnsZoneArgs {
+/** The record options are those of the resources DnsZone registers (lib/dns/dnsZoneResources.ts). */
+export interface DnsZoneArgs extends Pick<DnsResourcesArgs,
+    "address" | "ipv6" | "ttl" | "provider" | "token" | "adoptExisting" | "caa" |
+    "propagationTimeoutSeconds" | "propagationPollSeconds" | "publicResolver"> {
     domain: string;
     /** Zone at Infomaniak holding the domain; defaults to the domain. */
     zone?: string;
     /** Subdomain labels that must resolve to the server. */
     subdomains: readonly string[];
-    /** The VPS's public address. */
-    address: string;
-    /** The VPS's IPv6 address: AAAA records and checks too when set. */
-    ipv6?: string;
-    ttl: number;
-    provider: "manual" | "infomaniak";
-    /** Infomaniak API token (scopes dns:read, dns:write); required in `infomaniak` mode. */
-    token?: pulumi.Input<string>;
-    /** Existing A records to take over: `true` for all, or a list of names (`@` = apex). */
-    adoptExisting?: boolean | readonly string[];
-    /** A CAA record allowing only Let's Encrypt. */
-    caa?: boolean;
-    propagationTimeoutSeconds?: number;
-    propagationPollSeconds?: number;
-    /** A resolver asked too, besides the zone's authoritative servers (`ip` or `ip:port`). */
-    publicResolver?: string;
 }
 
 export class DnsZone extends pulumi.ComponentResource {
