@@ -3,7 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, DropitConfig, parseConfig, resolveAppSource } from "./load";
 import { SECRET_KEYS, SecretKey } from "./schema";
 
-export type StackSecrets = { [K in SecretKey]: pulumi.Output<string> | undefined };
+/** The SSH key is required by the schema; the other secrets are optional. */
+export type StackSecrets = { sshPrivateKey: pulumi.Output<string> } & {
+    [K in Exclude<SecretKey, "sshPrivateKey">]: pulumi.Output<string> | undefined;
+};
 
 export interface StackConfig {
     /** Validated values; secret keys removed (they live in `secrets`). */
