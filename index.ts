@@ -47,6 +47,12 @@ const dokploy = new DokployInstall("dokploy", {
     registry: settings.registry.username && secrets.registryPassword
         ? { server: settings.registry.server, username: settings.registry.username, password: secrets.registryPassword }
         : undefined,
+    panelHost: hosts.dokploy,
+    dashboardHost: hosts.traefik,
+    adminEmail: settings.dokploy.adminEmail ?? settings.acmeEmail,
+    certificateGate: dns.readiness,
+    firewallSshPort: settings.firewall.sshPort,
+    uninstallOnDestroy: settings.dokploy.uninstallOnDestroy,
 });
 // Everything on the VPS goes through this provider, which exists only once Dokploy does.
 const onVps = { provider: dokploy.dockerProvider, network: dokploy.network, auth: dokploy.registryAuth };
@@ -113,3 +119,7 @@ export const postgresPassword = pulumi.secret(postgres.password);
 export const betterAuthSecret = pulumi.secret(api.betterAuthSecret);
 export const redisUrl = redis ? pulumi.secret(redis.url) : undefined;
 export const typesenseApiKey = typesense ? pulumi.secret(typesense.apiKey) : undefined;
+/** The Dokploy owner account (email: dokploy.adminEmail, default acmeEmail), created by `pulumi up`. */
+export const dokployAdminPassword = dokploy.adminPassword;
+/** Traefik's dashboard at traefik.<domain>, user `admin`. */
+export const traefikDashboardPassword = dokploy.dashboardPassword;

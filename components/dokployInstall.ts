@@ -1,17 +1,27 @@
 /**
- * Takes the VPS from bare Debian to a running Dokploy (Swarm, dokploy-network, Traefik with
- * Let's Encrypt) over SSH as the sudo user, then opens a Docker provider to it.
- * The installer is a one-way door (architecture decision 6): see renderers/hostScripts.ts.
+ * Takes the VPS from bare Debian to a running, secured Dokploy (Swarm, dokploy-network, Traefik
+ * with Let's Encrypt, an owner account, the panel and Traefik's dashboard on their domains over
+ * HTTPS, port 3000 closed, a firewall) over SSH as the sudo user, then opens a Docker provider
+ * to it. The installer is a one-way door (architecture decision 6): see renderers/hostScripts.ts.
+ * What this changes on the host, step by step: docs/host.md.
  */
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { DASHBOARD_ROUTE_FILE, DASHBOARD_USER, PANEL_ROUTE_FILE, renderDashboardRoutes, renderPanelRoutes } from "../renderers/dokployPanel";
+import { assertKeepsSsh } from "../renderers/firewall";
 import {
     renderAcmeContact,
+    renderAdminAccount,
+    renderClosePanelPort,
     renderDockerAccess,
     renderDockerEngine,
     renderDokployInstall,
+    renderDokployUninstall,
     renderDokployUpdate,
+    renderDynamicConfigFile,
+    renderFirewall,
     renderRegistryLogin,
     renderSystemUpdate,
 } from "../renderers/hostScripts";
@@ -42,6 +52,17 @@ export interface DokployInstallArgs {
     installerUrl?: string;
     acmeEmail: string;
     registry?: RegistryCredentials;
+    /** The panel's public host (`dokploy.<domain>`) and Traefik dashboard's (`traefik.<domain>`). */
+    panelHost: string;
+    dashboardHost: string;
+    /** The Dokploy owner account's email; its password is generated (`adminPassword`). */
+    adminEmail: string;
+    /** Resources after which the hosts resolve to the VPS (DnsZone.readiness): certificates wait on them. */
+    certificateGate?: pulumi.Resource[];
+    /** The port sshd listens on at the host; the firewall keeps it open. Defaults to server.port. */
+    firewallSshPort?: number;
+    /** Run the documented uninstall on `pulumi destroy` (default false: Dokploy and its data stay). */
+    uninstallOnDestroy?: boolean;
 }
 
 export function releaseInstallerUrl(version: string): string {
@@ -55,6 +76,11 @@ export class DokployInstall extends pulumi.ComponentResource {
     readonly network = DOKPLOY_NETWORK;
     /** Registry credentials for services that pull images. */
     readonly registryAuth?: docker.types.input.ServiceAuth;
+    /** Password of the Dokploy owner account (`adminEmail`), secret. */
+    readonly adminPassword: pulumi.Output<string>;
+    /** Password of Traefik's dashboard (user `admin`), secret. */
+    readonly dashboardPassword: pulumi.Output<string>;
+    readonly dashboardUser = DASHBOARD_USER;
 
     constructor(name: string, args: DokployInstallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:DokployInstall", name, {}, opts);
@@ -73,6 +99,10 @@ export class DokployInstall extends pulumi.ComponentResource {
         const step = (stepName: string, create: string, extra: Partial<command.remote.CommandArgs>, after: pulumi.Resource[]) =>
             new command.remote.Command(`${name}-${stepName}`, { connection, create, ...extra }, { parent: this, dependsOn: after });
 
+        const firewallOptions = { sshPort: args.firewallSshPort ?? args.server.port };
+        // Refused at plan time too, before anything touches the host.
+        assertKeepsSsh(firewallOptions);
+
         const update = step("system-update", renderSystemUpdate(), {}, []);
         const engine = step("docker-engine", renderDockerEngine(args.dockerVersion), {}, [update]);
         const login = args.registry
@@ -81,6 +111,8 @@ export class DokployInstall extends pulumi.ComponentResource {
                   logging: "stdoutAndStderr",
               }, [engine])
             : undefined;
+        // Before the installer publishes port 3000: nobody outside can reach the panel before it has an owner.
+        const firewall = step("firewall", renderFirewall(firewallOptions), {}, [login ?? engine]);
         const installOptions = {
             version: args.version,
             installerUrl: args.installerUrl ?? releaseInstallerUrl(args.version),
@@ -88,11 +120,31 @@ export class DokployInstall extends pulumi.ComponentResource {
         };
         const install = step("dokploy", renderDokployInstall(installOptions), {
             update: renderDokployUpdate(installOptions),
-            // Removing the resource must never uninstall Dokploy (README: uninstall).
-            delete: undefined,
-        }, [login ?? engine]);
+            // Removing the resource uninstalls Dokploy only on request (docs/host.md: uninstall).
+            delete: args.uninstallOnDestroy ? renderDokployUninstall() : undefined,
+        }, [firewall]);
         const acme = step("acme-contact", renderAcmeContact(args.acmeEmail), {}, [install]);
         const access = step("docker-access", renderDockerAccess(args.server.user), {}, [install]);
+
+        const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
+        this.adminPassword = pulumi.secret(adminPassword.result);
+        const admin = step("admin-account", renderAdminAccount(), {
+            stdin: pulumi.secret(pulumi.jsonStringify({ name: "Admin", email: args.adminEmail, password: adminPassword.result })),
+            logging: "stdoutAndStderr",
+        }, [install]);
+
+        // Routes that ask Let's Encrypt for a certificate: after the contact is set and DNS answers.
+        const certificateGate = args.certificateGate ?? [];
+        const panelRoute = step("panel-route", renderDynamicConfigFile(PANEL_ROUTE_FILE), {
+            stdin: renderPanelRoutes(args.panelHost),
+        }, [acme, ...certificateGate]);
+        const dashboardPassword = new random.RandomPassword(`${name}-dashboard-password`, { length: 32, special: false }, { parent: this });
+        this.dashboardPassword = pulumi.secret(dashboardPassword.result);
+        step("dashboard-route", renderDynamicConfigFile(DASHBOARD_ROUTE_FILE), {
+            stdin: pulumi.secret(dashboardPassword.bcryptHash.apply((hash) => renderDashboardRoutes(args.dashboardHost, hash))),
+            logging: "stdoutAndStderr",
+        }, [acme, ...certificateGate]);
+        const closePort = step("close-panel-port", renderClosePanelPort(args.panelHost), {}, [panelRoute, admin]);
 
         if (args.registry) {
             this.registryAuth = { serverAddress: args.registry.server, username: args.registry.username, password: args.registry.password };
@@ -106,7 +158,7 @@ export class DokployInstall extends pulumi.ComponentResource {
                 : undefined,
             // The engine does not exist yet on a bare VPS when the first preview runs.
             disableDockerDaemonCheck: true,
-        }, { parent: this, dependsOn: [acme, access] });
+        }, { parent: this, dependsOn: [acme, access, closePort] });
         this.registerOutputs({ network: this.network });
     }
 }

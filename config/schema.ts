@@ -111,6 +111,22 @@ const dokploy = z
         dockerVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a docker-ce version such as 28.5.0" }).default("28.5.0"),
         /** Defaults to the release's own install.sh; override for a mirror or the test stand-in. */
         installerUrl: z.url({ error: "must be an http(s) URL" }).optional(),
+        /** Owner account of the panel, created right after the install. Default: acmeEmail. */
+        adminEmail: z.email({ error: "must be an email address such as admin@dropit-app.fr" }).optional(),
+        /** `pulumi destroy` runs Dokploy's documented uninstall (its data is lost). Default false. */
+        uninstallOnDestroy: flag(false),
+    })
+    .prefault({});
+
+const firewall = z
+    .strictObject({
+        /** The port sshd listens on at the host when it differs from server.port (a port-forward in front). */
+        sshPort: z.coerce
+            .number({ error: "must be a TCP port such as 22" })
+            .int({ error: "must be a TCP port such as 22" })
+            .min(1, { error: "must be a TCP port such as 22" })
+            .max(65535, { error: "must be a TCP port such as 22" })
+            .optional(),
     })
     .prefault({});
 
@@ -206,6 +222,7 @@ export const configSchema = z.strictObject({
     dns,
     infomaniakToken: secretText("an Infomaniak API token").optional(),
     dokploy,
+    firewall,
     registry,
     registryPassword: secretText("a registry password or access token").optional(),
     app: z.strictObject(app.shape, { error: required("an object with at least `source`") }),

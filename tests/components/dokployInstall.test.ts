@@ -9,13 +9,49 @@ beforeAll(async () => {
 
 const names = (urns: string[]) => urns.map((urn) => urn.split("::").pop());
 
-test("converges the host in order: update, engine, registry login, installer, then contact and docker access", () => {
-    expect(names(resource(plan, "dokploy-docker-engine").dependencies)).toEqual(["dokploy-system-update"]);
-    expect(names(resource(plan, "dokploy-registry-login").dependencies)).toEqual(["dokploy-docker-engine"]);
-    expect(names(resource(plan, "dokploy-dokploy").dependencies)).toEqual(["dokploy-registry-login"]);
-    expect(names(resource(plan, "dokploy-acme-contact").dependencies)).toEqual(["dokploy-dokploy"]);
-    expect(names(resource(plan, "dokploy-docker-access").dependencies)).toEqual(["dokploy-dokploy"]);
-    expect(names(resource(plan, "dokploy-docker").dependencies)).toEqual(["dokploy-acme-contact", "dokploy-docker-access"]);
+test("converges the host in order: update, engine, registry login, firewall, installer, then the rest", () => {
+    const after = (name: string) => names(resource(plan, name).dependencies);
+    expect(after("dokploy-docker-engine")).toEqual(["dokploy-system-update"]);
+    expect(after("dokploy-registry-login")).toEqual(["dokploy-docker-engine"]);
+    // The firewall exists before the installer publishes port 3000.
+    expect(after("dokploy-firewall")).toEqual(["dokploy-registry-login"]);
+    expect(after("dokploy-dokploy")).toEqual(["dokploy-firewall"]);
+    expect(after("dokploy-acme-contact")).toEqual(["dokploy-dokploy"]);
+    expect(after("dokploy-docker-access")).toEqual(["dokploy-dokploy"]);
+    expect(after("dokploy-admin-account")).toEqual(expect.arrayContaining(["dokploy-dokploy"]));
+    // Certificates are requested after the ACME contact is set and DNS answers.
+    expect(after("dokploy-panel-route")).toEqual(["dns-propagation", "dokploy-acme-contact"]);
+    expect(after("dokploy-dashboard-route")).toEqual(expect.arrayContaining(["dns-propagation", "dokploy-acme-contact"]));
+    expect(after("dokploy-close-panel-port")).toEqual(["dokploy-admin-account", "dokploy-panel-route"]);
+    expect(after("dokploy-docker")).toEqual(["dokploy-acme-contact", "dokploy-close-panel-port", "dokploy-docker-access"]);
+});
+
+test("the owner account's password and the dashboard's hash travel on stdin as secrets; both passwords are secret outputs", () => {
+    const admin = resource(plan, "dokploy-admin-account");
+    expect(admin.inputs.stdin).toHaveProperty("value");
+    const body = JSON.parse(String(reveal(admin.inputs.stdin))) as Record<string, string>;
+    const password = body.password;
+    expect(body).toMatchObject({ name: "Admin", email: "ops@example.fr" });
+    expect(String(admin.inputs.create)).not.toContain(password);
+    const dashboard = resource(plan, "dokploy-dashboard-route");
+    expect(dashboard.inputs.stdin).toHaveProperty("value");
+    expect(String(reveal(dashboard.inputs.stdin))).toMatch(/- admin:\$2a\$10\$/);
+    expect(plan.outputs.dokployAdminPassword).toHaveProperty("value");
+    expect(plan.outputs.traefikDashboardPassword).toHaveProperty("value");
+    expect(reveal(plan.outputs.dokployAdminPassword)).toBe(password);
+});
+
+test("the panel route replaces Dokploy's dokploy.docker.localhost rule with the panel's domain", () => {
+    const route = resource(plan, "dokploy-panel-route");
+    expect(String(route.inputs.create)).toContain("/etc/dokploy/traefik/dynamic/dokploy.yml");
+    expect(String(route.inputs.stdin)).toContain("rule: Host(`dokploy.example.fr`)");
+    expect(String(route.inputs.stdin)).not.toContain("docker.localhost");
+    expect(String(resource(plan, "dokploy-close-panel-port").inputs.create)).toContain("https://dokploy.example.fr/api/health");
+});
+
+test("the firewall keeps server.port (the SSH port) open; destroy leaves Dokploy alone by default", () => {
+    expect(String(resource(plan, "dokploy-firewall").inputs.create)).toContain("-A DROPIT-INPUT -p tcp --dport 2222 -j ACCEPT");
+    expect(resource(plan, "dokploy-dokploy").inputs.delete).toBeUndefined();
 });
 
 test("every command connects as the sudo user with the host key pinned, the key kept secret", () => {

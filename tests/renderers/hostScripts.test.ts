@@ -7,35 +7,59 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { renderFirewallScript } from "../../renderers/firewall";
 import {
-    renderAcmeContact, renderDockerAccess, renderDockerEngine, renderDokployInstall, renderDokployUpdate,
-    renderRegistryLogin, renderSystemUpdate,
+    renderAcmeContact, renderAdminAccount, renderClosePanelPort, renderDockerAccess, renderDockerEngine, renderDokployInstall,
+    renderDokployUninstall, renderDokployUpdate, renderDynamicConfigFile, renderFirewall, renderRegistryLogin, renderSystemUpdate,
 } from "../../renderers/hostScripts";
 
 let dir: string;
 let bin: string;
 const log = () => fs.readFileSync(path.join(dir, "calls.log"), "utf8");
 
-/** Stand-ins: sudo runs its command; docker and curl record calls and act per flags in $dir. */
+/**
+ * Stand-ins: sudo runs its command; sleep returns at once; docker and curl record their
+ * arguments (never their stdin) and act according to files in $dir: `dokploy-running`,
+ * `services` (one name a line), `published` (the dokploy service's published ports),
+ * `https-ok`, `signup-status` and `signup-body`.
+ */
 function installStandIns(): void {
     bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     const write = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
     write("sudo", `[ "$1" = "-n" ] && shift; exec "$@"`);
+    write("sleep", "exit 0");
     write("docker", `echo "docker $*" >> "${dir}/calls.log"
-if [ "$1 $2" = "service inspect" ]; then [ -e "${dir}/dokploy-running" ]; exit $?; fi
+case "$1 $2" in
+  "service inspect")
+    [ -e "${dir}/dokploy-running" ] || exit 1
+    [ "$3" = "-f" ] && cat "${dir}/published" 2>/dev/null
+    exit 0 ;;
+  "service ls") cat "${dir}/services" 2>/dev/null; exit 0 ;;
+  "volume inspect") exit 1 ;;
+esac
 exit 0`);
-    write("curl", `out=""; while [ $# -gt 0 ]; do [ "$1" = "-o" ] && out="$2"; shift; done
-cp "${dir}/installer.sh" "$out"`);
+    write("curl", `echo "curl $*" >> "${dir}/calls.log"
+out=""; url=""
+while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift ;; http*) url="$1" ;; esac; shift; done
+case "$url" in
+  *install.sh) cp "${dir}/installer.sh" "$out" ;;
+  https://*/api/health) [ -e "${dir}/https-ok" ] ;;
+  */api/health) exit 0 ;;
+  */api/auth/sign-up/email)
+    cat > "${dir}/signup-request"
+    cp "${dir}/signup-body" "$out" 2>/dev/null || echo '{}' > "$out"
+    cat "${dir}/signup-status" 2>/dev/null || printf 200 ;;
+esac`);
     fs.writeFileSync(path.join(dir, "installer.sh"), `echo "installer ran ADVERTISE_ADDR=$ADVERTISE_ADDR DOKPLOY_VERSION=$DOKPLOY_VERSION args=$*" >> "${dir}/calls.log"
 [ "$1" = update ] || touch "${dir}/dokploy-running"\n`);
     fs.writeFileSync(path.join(dir, "calls.log"), "");
 }
 
-function run(command: string, stdin = "") {
+function run(command: string, stdin = "", env: Record<string, string> = {}) {
     const result = spawnSync("bash", ["-c", command], {
         input: stdin, encoding: "utf8", timeout: 20_000,
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ...env },
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -51,7 +75,8 @@ test("every script is valid bash", () => {
         renderSystemUpdate(), renderDockerEngine("28.5.0"), renderRegistryLogin("docker.io", "bot"),
         renderDokployInstall({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }),
         renderDokployUpdate({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }),
-        renderAcmeContact("ops@example.fr"), renderDockerAccess("deploy"),
+        renderAcmeContact("ops@example.fr"), renderDockerAccess("deploy"), renderAdminAccount(), renderDynamicConfigFile("/etc/x/y.yml"),
+        renderClosePanelPort("dokploy.example.fr"), renderFirewall({ sshPort: 22 }), renderDokployUninstall(),
     ];
     for (const script of scripts) {
         const inner = script.split("\n").slice(1, -2).join("\n");
@@ -71,13 +96,48 @@ test("the installer runs once with ADVERTISE_ADDR inline; a second run leaves it
     expect(log()).toContain("installer ran ADVERTISE_ADDR=192.0.2.1 DOKPLOY_VERSION=v0.29.2 args=");
 });
 
-test("a host where the installer started but Dokploy is absent is refused, not reinstalled", () => {
+const installWith = (stateDir: string) =>
+    renderDokployInstall({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1", stateDir });
+
+function interruptedInstall(attempts: number): string {
     const stateDir = path.join(dir, "state");
-    fs.mkdirSync(stateDir);
-    fs.writeFileSync(path.join(stateDir, "dokploy-installer-started"), "");
-    const result = run(renderDokployInstall({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1", stateDir }));
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain("swarm leave --force");
+    fs.mkdirSync(stateDir, { recursive: true });
+    fs.writeFileSync(path.join(stateDir, "dokploy-installer-started"), "2026-01-01T00:00:00Z\n".repeat(attempts));
+    return stateDir;
+}
+
+test("an install interrupted before the dokploy service existed is resumed on an empty swarm", () => {
+    const stateDir = interruptedInstall(1);
+    fs.writeFileSync(path.join(dir, "services"), "dokploy-postgres\n");
+    const result = run(installWith(stateDir));
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("resuming an install interrupted 1 time(s)");
+    expect(log()).toContain("docker rm -f dokploy-traefik");
+    expect(log()).toContain("docker service rm dokploy-postgres");
+    expect(log().match(/installer ran/g)).toHaveLength(1);
+    expect(fs.readFileSync(path.join(stateDir, "dokploy-installer-started"), "utf8").split("\n").filter(Boolean)).toHaveLength(2);
+    expect(fs.existsSync(path.join(stateDir, "dokploy-installed"))).toBe(true);
+});
+
+test("the installer never runs where the swarm has other services (it would destroy them)", () => {
+    fs.writeFileSync(path.join(dir, "services"), "dropit-postgres\n");
+    const fresh = run(installWith(path.join(dir, "state")));
+    expect(fresh.status).toBe(1);
+    expect(fresh.stderr).toContain("runs services (dropit-postgres)");
+    const resumed = run(installWith(interruptedInstall(1)));
+    expect(resumed.status).toBe(1);
+    expect(log()).not.toContain("installer ran");
+});
+
+test("a host where the install completed but the dokploy service is gone, or after 3 attempts, is refused", () => {
+    const stateDir = interruptedInstall(3);
+    const tooMany = run(installWith(stateDir));
+    expect(tooMany.status).toBe(1);
+    expect(tooMany.stderr).toContain("started 3 times");
+    fs.writeFileSync(path.join(stateDir, "dokploy-installed"), "");
+    const completed = run(installWith(stateDir));
+    expect(completed.status).toBe(1);
+    expect(completed.stderr).toContain("swarm leave --force");
     expect(log()).not.toContain("installer ran");
 });
 
@@ -109,4 +169,77 @@ test("without passwordless sudo every script stops with a message naming the req
     const result = run(renderDockerAccess("deploy"));
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("needs passwordless sudo");
+});
+
+const ADMIN_BODY = JSON.stringify({ name: "Admin", email: "ops@example.fr", password: "ADMINsecret0123456789" });
+
+test("the owner account is created from the body on stdin, once; the password is never an argument", () => {
+    const stateDir = path.join(dir, "state");
+    const first = run(renderAdminAccount(stateDir), ADMIN_BODY);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain("owner account created");
+    expect(fs.readFileSync(path.join(dir, "signup-request"), "utf8")).toBe(ADMIN_BODY);
+    expect(log()).toContain("--data-binary @- http://127.0.0.1:3000/api/auth/sign-up/email");
+    expect(log()).not.toContain("ADMINsecret");
+    const second = run(renderAdminAccount(stateDir), ADMIN_BODY);
+    expect(second.stdout).toContain("already exists");
+    expect(log().match(/sign-up/g)).toHaveLength(1);
+});
+
+test("an owner that already exists counts as done; any other refusal fails with the panel's answer", () => {
+    fs.writeFileSync(path.join(dir, "signup-status"), "400");
+    fs.writeFileSync(path.join(dir, "signup-body"), '{"message":"Admin is already created"}');
+    const exists = run(renderAdminAccount(path.join(dir, "a")), ADMIN_BODY);
+    expect(exists.status).toBe(0);
+    expect(exists.stdout).toContain("already has an owner");
+    fs.writeFileSync(path.join(dir, "signup-body"), '{"message":"password too short"}');
+    const refused = run(renderAdminAccount(path.join(dir, "b")), ADMIN_BODY);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("HTTP 400");
+    expect(refused.stderr).toContain("password too short");
+});
+
+test("a dynamic Traefik file is written from stdin (mode 0600) only when its content changes", () => {
+    const file = path.join(dir, "dynamic", "dokploy.yml");
+    fs.mkdirSync(path.dirname(file));
+    const script = renderDynamicConfigFile(file);
+    fs.writeFileSync(path.join(bin, "install"), `#!/bin/bash\nargs=("$@"); cp "\${args[-2]}" "\${args[-1]}"; chmod 600 "\${args[-1]}"\n`, { mode: 0o755 });
+    expect(run(script, "http: {}\n").stdout).toContain("written");
+    expect(fs.readFileSync(file, "utf8")).toBe("http: {}\n");
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(run(script, "http: {}\n").stdout).toContain("unchanged");
+    expect(run(renderDynamicConfigFile(path.join(dir, "missing", "x.yml")), "").stderr).toContain("is Dokploy installed?");
+});
+
+test("port 3000 is unpublished only once the panel answers over HTTPS through Traefik", () => {
+    fs.writeFileSync(path.join(dir, "dokploy-running"), "");
+    fs.writeFileSync(path.join(dir, "published"), " 3000");
+    const script = renderClosePanelPort("dokploy.example.fr");
+    const notYet = run(script);
+    expect(notYet.status).toBe(1);
+    expect(notYet.stderr).toContain("port 3000 stays published");
+    expect(log()).not.toContain("--publish-rm");
+    expect(log()).toContain("--resolve dokploy.example.fr:443:127.0.0.1 https://dokploy.example.fr/api/health");
+    fs.writeFileSync(path.join(dir, "https-ok"), "");
+    expect(run(script).stdout).toContain("port 3000 closed");
+    expect(log()).toContain("docker service update --quiet --detach=false --publish-rm published=3000,target=3000,mode=host dokploy");
+    fs.writeFileSync(path.join(dir, "published"), "");
+    expect(run(script).stdout).toContain("already closed");
+});
+
+test("the firewall is refused when this SSH session arrives on a port it would close", () => {
+    const result = run(renderFirewall({ sshPort: 2222 }), "", { SSH_CONNECTION: "198.51.100.1 50000 203.0.113.10 22" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("arrives on port 22");
+    expect(log()).not.toContain("iptables");
+});
+
+test("the firewall script keeps SSH, 80 and 443 from outside, in INPUT and DOCKER-USER, and is valid sh", () => {
+    const script = renderFirewallScript({ sshPort: 2222 });
+    expect(spawnSync("sh", ["-n", "-c", script]).status).toBe(0);
+    for (const port of [80, 443, 2222]) expect(script).toContain(`-A DROPIT-INPUT -p tcp --dport ${port} -j ACCEPT`);
+    expect(script).not.toContain("--dport 22 ");
+    expect(script).toContain("-A DROPIT-DOCKER -p tcp -m conntrack --ctorigdstport 443 -j RETURN");
+    expect(script).not.toContain("--ctorigdstport 2222");
+    expect(script).toContain("$ipt -C DOCKER-USER -j DROPIT-DOCKER 2>/dev/null || $ipt -I DOCKER-USER 1 -j DROPIT-DOCKER");
 });

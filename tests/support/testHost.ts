@@ -39,15 +39,23 @@ async function waitFor(what: string, timeoutMs: number, probe: () => boolean, in
     throw new Error(`${what} not ready within ${timeoutMs} ms`);
 }
 
-/** This machine's Docker engine; started here (and stopped on release) only when not running. */
+/**
+ * This machine's Docker engine; started here (and stopped on release) only when not running.
+ * Another suite may be stopping its own dockerd right now (its pid file still present), so a
+ * daemon that exits early is started again, within the same bounded wait.
+ */
 export async function ensureDockerEngine(): Promise<{ release(): Promise<void> }> {
     let daemon: ChildProcess | undefined;
-    if (!fs.existsSync(SOCKET)) {
+    const startIfAbsent = () => {
+        if (fs.existsSync(SOCKET) || (daemon && daemon.exitCode === null && daemon.signalCode === null)) return;
         const log = fs.openSync(path.join(os.tmpdir(), "dropit-e2e-dockerd.log"), "a");
         daemon = spawn("dockerd", [], { stdio: ["ignore", log, log] });
         fs.closeSync(log);
-    }
-    await waitFor("dockerd", 30_000, () => docker(["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 }).status === 0);
+    };
+    await waitFor("dockerd", 60_000, () => {
+        startIfAbsent();
+        return docker(["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 }).status === 0;
+    }, 500);
     return {
         async release() {
             if (!daemon || daemon.exitCode !== null) return;

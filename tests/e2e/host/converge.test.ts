@@ -39,6 +39,8 @@ function stackConfig(vps: TestVps, installerUrl: string, extra: Record<string, u
         "dropit:sshPrivateKey": vps.privateKey,
         "dropit:app": { source: "tests/fixtures/dropit-app" },
         "dropit:dokploy": { version: VERSION, installerUrl },
+        // sshd listens on 22 inside the VPS; the suite reaches it through Docker's port-forward.
+        "dropit:firewall": { sshPort: 22 },
         ...extra,
     };
 }
@@ -97,8 +99,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-    for (const vps of hosts) vps.remove();
-    await engine?.release();
+    // DROPIT_E2E_KEEP=1 keeps the VPS containers (and dockerd) for a post-mortem: docker rm -f -v <name>.
+    if (process.env.DROPIT_E2E_KEEP !== "1") {
+        for (const vps of hosts) vps.remove();
+        await engine?.release();
+    }
     durations.suite = Date.now() - suiteStarted;
     fs.mkdirSync(path.resolve(__dirname, "../../../.tmp"), { recursive: true });
     fs.writeFileSync(path.resolve(__dirname, "../../../.tmp/e2e-host-durations.json"), `${JSON.stringify(durations, null, 2)}\n`);

@@ -2,7 +2,7 @@
 # Routes one HTTP request the way Traefik would for the files this project and Dokploy write
 # in /etc/dokploy/traefik/dynamic (one router per Host rule). Understood: the Host rule, the
 # entry point list, redirect-to-https, a basicAuth middleware (user name only: bcrypt is not
-# checked), api@internal, and http:// load-balancer URLs (forwarded with wget, GET only).
+# checked), api@internal, and http:// load-balancer URLs (forwarded as GET with nc).
 entrypoint=$1
 DYNAMIC=/etc/dokploy/traefik/dynamic
 respond() {
@@ -46,8 +46,14 @@ done
 if [ "$service" = "api@internal" ]; then respond "200 OK" "traefik dashboard stand-in"; exit 0; fi
 url=$(awk -v name="    $service:" '$0 == name { on = 1; next } on && /^    [^ ]/ { on = 0 } on && /url:/ { print $NF; exit }' "$DYNAMIC"/*.yml)
 if [ -z "$url" ]; then respond "404 Not Found" "404 page not found"; exit 0; fi
-if body=$(wget -q -T 5 -O - "$url$target" 2>/dev/null); then
-    respond "200 OK" "$body"
+# Static busybox cannot use glibc's resolver (its wget crashes): resolve with nslookup, relay
+# the upstream's response as it is with nc.
+upstream=${url#http://}; upstream_host=${upstream%%:*}; upstream_port=${upstream#*:}
+address=$(nslookup "$upstream_host" 127.0.0.11 2>/dev/null | awk '/^Address: / { print $2 }' | tail -n 1)
+response=""
+[ -n "$address" ] && response=$(printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$target" "$host" | nc -w 5 "$address" "${upstream_port%%/*}" 2>/dev/null)
+if [ -n "$response" ]; then
+    printf '%s' "$response"
 else
     respond "502 Bad Gateway" "Bad Gateway"
 fi
