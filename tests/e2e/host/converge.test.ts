@@ -7,12 +7,13 @@
  * Bounded: every wait has a limit, jest's timeout caps each step, and afterAll removes the
  * containers (with their volumes) even when a test failed. Durations are printed at the end.
  */
-import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureDockerEngine, ensureVpsImage, startVps, type TestVps } from "../../support/testHost";
-import { buildStandInImages, prepareStandIn, type StandInImages } from "../../support/standInInstaller/images";
+import { buildStandInImages, prepareStandIn, REGISTRY_PORT, type StandInImages } from "../../support/standInInstaller/images";
 import { describeRuns, planForReplay, replay, runOverSsh, type CommandRun } from "./replay";
 import type { ReplayPlan } from "./planCommands";
 
@@ -23,6 +24,9 @@ const PANEL_HOST = `dokploy.${DOMAIN}`;
 const DASHBOARD_HOST = `traefik.${DOMAIN}`;
 const VERSION = "v0.29.2";
 const NEXT_VERSION = "v0.30.0";
+/** Recognisable secrets: finding one in clear anywhere it must not be is a leak. */
+const REGISTRY_PASSWORD = "e2e-REGISTRY-secret-7c1f2a9b";
+const REGISTRY = { "dropit:registry": { server: `127.0.0.1:${REGISTRY_PORT}`, username: "dropitbot" }, "dropit:registryPassword": REGISTRY_PASSWORD };
 
 const durations: Record<string, number> = {};
 const suiteStarted = Date.now();
@@ -87,6 +91,28 @@ function expectAllSucceeded(runs: readonly CommandRun[], plan: ReplayPlan): void
     if (failed || runs.length !== plan.commands.length) throw new Error(`replay did not complete:\n${describeRuns(runs)}`);
 }
 
+/** Samples every process's command line on the VPS every 50 ms (bounded: 5 min) until stopped. */
+function startPsSampler(vps: TestVps): () => string {
+    vps.execOk("touch /run/dropit-ps-sampling && rm -f /var/tmp/ps-samples.log");
+    spawnSync("docker", ["exec", "-d", vps.container, "bash", "-c",
+        "for i in $(seq 1 6000); do [ -e /run/dropit-ps-sampling ] || break; ps -eo args >> /var/tmp/ps-samples.log; sleep 0.05; done"]);
+    return () => {
+        vps.execOk("rm -f /run/dropit-ps-sampling");
+        return vps.execOk("cat /var/tmp/ps-samples.log");
+    };
+}
+
+/** Over real HTTPS/HTTP from inside the VPS (its curl trusts the stand-in CA), through Traefik on 127.0.0.1. */
+function curlOnVps(vps: TestVps, url: string, extra = ""): { status: string; body: string } {
+    const host = new URL(url).hostname;
+    const port = url.startsWith("https") ? 443 : 80;
+    const out = vps.execOk(`curl -sS --max-time 10 -o /tmp/body -w '%{http_code}' --resolve ${host}:${port}:127.0.0.1 ${extra} '${url}'; echo; cat /tmp/body`);
+    const [status, ...body] = out.split("\n");
+    return { status, body: body.join("\n") };
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
 beforeAll(async () => {
     let started = Date.now();
     engine = await ensureDockerEngine();
@@ -114,16 +140,22 @@ describe("a bare Debian host, converged over SSH", () => {
     let vps: TestVps;
     let plan: ReplayPlan;
     let firstRun: CommandRun[];
+    let psSamples = "";
 
     beforeAll(async () => {
         const host = await newHost("dropit-e2e-vps");
         vps = host.vps;
-        plan = planForReplay(stackConfig(vps, host.installerUrl));
+        plan = planForReplay(stackConfig(vps, host.installerUrl, REGISTRY));
     });
 
     test("the first run converges the bare host, running the installer once", async () => {
         const started = Date.now();
-        firstRun = await replay(plan, { privateKey: vps.privateKey });
+        const stopSampling = startPsSampler(vps);
+        try {
+            firstRun = await replay(plan, { privateKey: vps.privateKey });
+        } finally {
+            psSamples = stopSampling();
+        }
         durations["first run"] = Date.now() - started;
         expectAllSucceeded(firstRun, plan);
         expect(installerRuns(vps)).toEqual([`run install version=${VERSION} advertise=127.0.0.1`]);
@@ -131,9 +163,68 @@ describe("a bare Debian host, converged over SSH", () => {
         expect(vps.execOk("docker network inspect -f '{{.Driver}} {{.Attachable}}' dokploy-network")).toBe("overlay true");
         expect(vps.execOk("grep -E '^ +email:' /etc/dokploy/traefik/traefik.yml")).toMatch(/email: ops@example\.test$/);
         expect(vps.execOk("id -nG deploy").split(" ")).toContain("docker");
+        // Registry login before the installer's pulls, with the password from stdin.
+        expect(vps.execOk("cat /var/log/dropit-standin-registry.log")).toContain(`dropitbot ${sha256(REGISTRY_PASSWORD)}`);
+        expect(vps.execOk("cat /etc/dokploy/.standin-owner")).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    test("the panel answers only at its domain over HTTPS, the dashboard asks for credentials, port 3000 is closed", () => {
+        expect(vps.execOk("docker service inspect -f '{{json .Spec.EndpointSpec.Ports}}' dokploy")).toMatch(/^(null|\[\])$/);
+        expect(vps.exec("curl -sS --max-time 5 http://127.0.0.1:3000/api/health").status).not.toBe(0);
+        expect(curlOnVps(vps, `https://${PANEL_HOST}/api/health`)).toEqual({ status: "200", body: '{"status":"ok"}' });
+        expect(curlOnVps(vps, `http://${PANEL_HOST}/`).status).toBe("308");
+        // Dokploy's own rule (a Host header on :80 reached the panel, #5036) is gone.
+        expect(curlOnVps(vps, "http://dokploy.docker.localhost/").status).toBe("404");
+        expect(curlOnVps(vps, `https://${DASHBOARD_HOST}/`).status).toBe("401");
+        expect(curlOnVps(vps, `https://${DASHBOARD_HOST}/`, `-u admin:${String(plan.outputs.traefikDashboardPassword)}`).status).toBe("200");
+        expect(vps.execOk("stat -c '%a %U' /etc/dokploy/traefik/dynamic/dropit-traefik-dashboard.yml")).toBe("600 root");
+    });
+
+    test("the firewall admits only SSH, 80 and 443 from outside, published ports included, and is restored at boot", () => {
+        expect(vps.execOk("iptables -S INPUT | sed -n 2p")).toBe("-A INPUT -j DROPIT-INPUT");
+        expect(vps.execOk("iptables -S DOCKER-USER | sed -n 2p")).toBe("-A DOCKER-USER -j DROPIT-DOCKER");
+        const input = vps.execOk("iptables -S DROPIT-INPUT");
+        for (const port of [22, 80, 443]) expect(input).toContain(`--dport ${port} -j ACCEPT`);
+        expect(input.split("\n").pop()).toBe("-A DROPIT-INPUT -j DROP");
+        // A port Docker publishes (8081) is dropped from outside, 80 is not; both answer on loopback.
+        vps.execOk("docker run -d --name dropit-e2e-published -p 8081:3000 dropit-standin/dokploy:" + VERSION);
+        try {
+            const address = vps.execOk("ip -4 -o addr show eth0 | awk '{ print $4 }' | cut -d/ -f1");
+            const fromOutside = (port: number) => spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", `http://${address}:${port}/api/health`], { encoding: "utf8" }).stdout;
+            expect(fromOutside(80)).toBe("404");
+            expect(fromOutside(8081)).toBe("000");
+            expect(fromOutside(5000)).toBe("000");
+            expect(vps.execOk("curl -s --max-time 5 http://127.0.0.1:8081/api/health")).toBe('{"status":"ok"}');
+        } finally {
+            vps.exec("docker rm -f dropit-e2e-published");
+        }
+        // A reboot loses the rules: the enabled unit's ExecStart restores exactly the same set.
+        const before = vps.execOk("iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//'");
+        vps.execOk("iptables -D INPUT -j DROPIT-INPUT && iptables -F DROPIT-INPUT && iptables -X DROPIT-INPUT && iptables -D DOCKER-USER -j DROPIT-DOCKER && iptables -F DROPIT-DOCKER && iptables -X DROPIT-DOCKER");
+        expect(vps.execOk("iptables-save")).not.toContain("DROPIT");
+        const unit = "/etc/systemd/system/multi-user.target.wants/dropit-firewall.service";
+        vps.execOk(`eval "$(sed -n 's/^ExecStart=//p' ${unit})"`);
+        expect(vps.execOk("iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//'")).toBe(before);
+    });
+
+    test("no secret appears in process lists during the run, in shell history or in the logged output", () => {
+        const adminPassword = String(plan.outputs.dokployAdminPassword);
+        const secrets = [REGISTRY_PASSWORD, adminPassword, vps.privateKey.split("\n")[1]];
+        expect(adminPassword.length).toBeGreaterThanOrEqual(16);
+        expect(psSamples.split("\n").length).toBeGreaterThan(100);
+        // The sampler saw the program's scripts (their text is bash's argv: it holds no secret).
+        expect(psSamples).toContain("dropit: Dokploy is already installed");
+        const logged = firstRun.map((run) => run.stdout + run.stderr).join("\n");
+        const history = vps.execOk("cat /home/deploy/.bash_history /root/.bash_history 2>/dev/null || true");
+        for (const secret of secrets) {
+            expect(psSamples).not.toContain(secret);
+            expect(logged).not.toContain(secret);
+            expect(history).not.toContain(secret);
+        }
     });
 
     test("a second run changes nothing and does not run the installer again", async () => {
+        expect(plan.commands.map((command) => command.name)).toEqual(expect.arrayContaining(["dokploy-registry-login", "dokploy-firewall", "dokploy-close-panel-port"]));
         const before = snapshot(vps);
         const started = Date.now();
         const secondRun = await replay(plan, { privateKey: vps.privateKey });
@@ -157,5 +248,55 @@ describe("a bare Debian host, converged over SSH", () => {
         expect(wrongHostKey.status).toBe(255);
         expect(wrongHostKey.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
         expect(snapshot(vps)).toBe(before);
+    });
+});
+
+describe("an install killed midway, then re-run", () => {
+    let vps: TestVps;
+    let installerUrl: string;
+
+    beforeAll(async () => {
+        ({ vps, installerUrl } = await newHost("dropit-e2e-vps-crash"));
+    });
+
+    test("the installer dies after creating the swarm and network; the re-run resumes it and converges", async () => {
+        const plan = planForReplay(stackConfig(vps, installerUrl));
+        vps.execOk("mkdir -p /etc/dropit-standin && echo network > /etc/dropit-standin/crash-after");
+        const started = Date.now();
+        const crashed = await replay(plan, { privateKey: vps.privateKey });
+        expect(crashed.map((run) => `${run.name}:${run.status === 0 ? "ok" : "failed"}`).slice(-1)).toEqual(["dokploy-dokploy:failed"]);
+        expect(vps.execOk("docker network ls --format '{{.Name}}'")).toContain("dokploy-network");
+        expect(vps.exec("docker service inspect dokploy").status).not.toBe(0);
+
+        vps.execOk("rm /etc/dropit-standin/crash-after");
+        const resumed = await replay(plan, { privateKey: vps.privateKey });
+        durations["killed midway + re-run"] = Date.now() - started;
+        expectAllSucceeded(resumed, plan);
+        expect(resumed.find((run) => run.name === "dokploy-dokploy")?.stdout).toContain("resuming an install interrupted 1 time(s)");
+        expect(installerRuns(vps)).toEqual([`run install version=${VERSION} advertise=127.0.0.1`, `run install version=${VERSION} advertise=127.0.0.1`]);
+        expect(curlOnVps(vps, `https://${PANEL_HOST}/api/health`).status).toBe("200");
+
+        const before = snapshot(vps);
+        expectAllSucceeded(await replay(plan, { privateKey: vps.privateKey }), plan);
+        expect(snapshot(vps)).toBe(before);
+    });
+
+    test("a changed dokploy.version goes through the installer's update path, not a reinstall", async () => {
+        const plan = planForReplay(stackConfig(vps, installerUrl, { "dropit:dokploy": { version: NEXT_VERSION, installerUrl } }));
+        const install = plan.commands.find((command) => command.name === "dokploy-dokploy")!;
+        const run = await runOverSsh(install, install.update!, { privateKey: vps.privateKey });
+        expect(run.status).toBe(0);
+        expect(vps.execOk("docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' dokploy")).toBe(`dropit-standin/dokploy:${NEXT_VERSION}`);
+        expect(installerRuns(vps).slice(-1)).toEqual([`run update version=${NEXT_VERSION}`]);
+    });
+
+    test("pulumi destroy uninstalls Dokploy only when uninstallOnDestroy is set", async () => {
+        const plan = planForReplay(stackConfig(vps, installerUrl, { "dropit:dokploy": { version: NEXT_VERSION, installerUrl, uninstallOnDestroy: true } }));
+        const install = plan.commands.find((command) => command.name === "dokploy-dokploy")!;
+        const run = await runOverSsh(install, install.delete!, { privateKey: vps.privateKey });
+        expect(run.status).toBe(0);
+        expect(vps.execOk("docker info --format '{{.Swarm.LocalNodeState}}'")).toBe("inactive");
+        expect(vps.exec("test -e /etc/dokploy").status).not.toBe(0);
+        expect(vps.execOk("docker ps -aq --filter name=dokploy-traefik")).toBe("");
     });
 });

@@ -115,11 +115,14 @@ function writeTestCertificates(dir: string, hosts: readonly string[]): void {
 }
 
 export const INSTALLER_PORT = 8089;
+/** A registry login stand-in (registry.sh) on the VPS: configure registry.server 127.0.0.1:5000. */
+export const REGISTRY_PORT = 5000;
 
 /**
  * Makes the VPS ready for the stand-in: its images loaded into the VPS's engine, the test CA
- * trusted (as Let's Encrypt's roots are on a real host), and install.sh served by busybox httpd
- * on the VPS's own 127.0.0.1 (so the program's `curl` fetches it from loopback, like any URL).
+ * trusted (as Let's Encrypt's roots are on a real host), install.sh served by busybox httpd on the
+ * VPS's own 127.0.0.1 (so the program's `curl` fetches it from loopback, like any URL), and the
+ * registry login stand-in on :5000.
  * Returns the installer URL to configure as `dokploy.installerUrl`.
  */
 export function prepareStandIn(vps: TestVps, images: StandInImages): string {
@@ -127,6 +130,11 @@ export function prepareStandIn(vps: TestVps, images: StandInImages): string {
     vps.execOk("install -m 0644 /dev/stdin /usr/local/share/ca-certificates/dropit-e2e-ca.crt && update-ca-certificates >/dev/null 2>&1", { input: images.caCertificate });
     vps.execOk("install -d /srv/dropit-standin /usr/local/lib/dropit-standin && install -m 0755 /dev/stdin /usr/local/lib/dropit-standin/busybox", { input: fs.readFileSync("/bin/busybox") });
     vps.execOk("install -m 0644 /dev/stdin /srv/dropit-standin/install.sh", { input: fs.readFileSync(INSTALLER_SCRIPT) });
-    dockerOk(["exec", "-d", vps.container, "/usr/local/lib/dropit-standin/busybox", "httpd", "-f", "-p", `127.0.0.1:${INSTALLER_PORT}`, "-h", "/srv/dropit-standin"]);
+    vps.execOk("install -m 0755 /dev/stdin /usr/local/lib/dropit-standin/registry.sh", { input: fs.readFileSync(path.join(STAND_IN_DIR, "registry.sh")) });
+    const busybox = "/usr/local/lib/dropit-standin/busybox";
+    dockerOk(["exec", "-d", vps.container, busybox, "httpd", "-f", "-p", `127.0.0.1:${INSTALLER_PORT}`, "-h", "/srv/dropit-standin"]);
+    // busybox nc cannot bind one address; the firewall under test keeps :5000 closed from outside.
+    dockerOk(["exec", "-d", "-e", "PATH=/usr/local/lib/dropit-standin/bin:/usr/bin:/bin", vps.container, "sh", "-c",
+        `mkdir -p /usr/local/lib/dropit-standin/bin && ${busybox} --install -s /usr/local/lib/dropit-standin/bin && exec nc -ll -p ${REGISTRY_PORT} -e /usr/local/lib/dropit-standin/registry.sh`]);
     return `http://127.0.0.1:${INSTALLER_PORT}/install.sh`;
 }
