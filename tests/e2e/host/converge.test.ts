@@ -148,6 +148,13 @@ describe("a bare Debian host, converged over SSH", () => {
         plan = planForReplay(stackConfig(vps, host.installerUrl, REGISTRY));
     });
 
+    afterAll(() => {
+        // The identity files the program wrote for the Docker provider (lib/sshIdentity.ts).
+        const options = plan?.dockerProviderSshOpts ?? [];
+        const keyFile = options[options.indexOf("-i") + 1];
+        if (keyFile) fs.rmSync(path.dirname(keyFile), { recursive: true, force: true });
+    });
+
     test("the first run converges the bare host, running the installer once", async () => {
         const started = Date.now();
         const stopSampling = startPsSampler(vps);
@@ -205,6 +212,34 @@ describe("a bare Debian host, converged over SSH", () => {
         const unit = "/etc/systemd/system/multi-user.target.wants/dropit-firewall.service";
         vps.execOk(`eval "$(sed -n 's/^ExecStart=//p' ${unit})"`);
         expect(vps.execOk("iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//'")).toBe(before);
+    });
+
+    test("the Docker provider's SSH options reach the VPS's engine as the sudo user, with the host key pinned", () => {
+        const shimDir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-e2e-sshshim-"));
+        try {
+            // The Docker CLI's ssh:// transport runs `ssh` from PATH: this one adds the provider's options.
+            const options = plan.dockerProviderSshOpts ?? [];
+            expect(options).toEqual(expect.arrayContaining(["StrictHostKeyChecking=yes", "BatchMode=yes"]));
+            const quoted = options.map((option) => `'${option}'`).join(" ");
+            fs.writeFileSync(path.join(shimDir, "ssh"), `#!/bin/sh\nexec /usr/bin/ssh ${quoted} "$@"\n`, { mode: 0o755 });
+            const env = { ...process.env, PATH: `${shimDir}:${process.env.PATH}` };
+            const info = spawnSync("docker", ["-H", plan.dockerProviderHost!, "info", "--format", "{{.Swarm.LocalNodeState}}"], { encoding: "utf8", env, timeout: 60_000 });
+            expect(info.stderr).toBe("");
+            expect(info.stdout.trim()).toBe("active");
+            // The same options against a known_hosts holding another key: refused.
+            const knownHosts = options.find((option) => option.startsWith("UserKnownHostsFile="))!.split("=")[1];
+            const pinned = fs.readFileSync(knownHosts, "utf8");
+            fs.writeFileSync(knownHosts, pinned.replace(/ssh-ed25519 \S+/, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q="));
+            try {
+                const refused = spawnSync("docker", ["-H", plan.dockerProviderHost!, "info"], { encoding: "utf8", env, timeout: 60_000 });
+                expect(refused.status).not.toBe(0);
+                expect(refused.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+            } finally {
+                fs.writeFileSync(knownHosts, pinned);
+            }
+        } finally {
+            fs.rmSync(shimDir, { recursive: true, force: true });
+        }
     });
 
     test("no secret appears in process lists during the run, in shell history or in the logged output", () => {
