@@ -138,14 +138,14 @@ afterAll(async () => {
 
 describe("a bare Debian host, converged over SSH", () => {
     let vps: TestVps;
+    let installerUrl: string;
     let plan: ReplayPlan;
     let firstRun: CommandRun[];
     let psSamples = "";
 
     beforeAll(async () => {
-        const host = await newHost("dropit-e2e-vps");
-        vps = host.vps;
-        plan = planForReplay(stackConfig(vps, host.installerUrl, REGISTRY));
+        ({ vps, installerUrl } = await newHost("dropit-e2e-vps"));
+        plan = planForReplay(stackConfig(vps, installerUrl, REGISTRY));
     });
 
     afterAll(() => {
@@ -240,6 +240,16 @@ describe("a bare Debian host, converged over SSH", () => {
         } finally {
             fs.rmSync(shimDir, { recursive: true, force: true });
         }
+    });
+
+    test("a firewall that would close the SSH port this session uses is refused, changing nothing", async () => {
+        const before = snapshot(vps);
+        const lockout = planForReplay(stackConfig(vps, installerUrl, { ...REGISTRY, "dropit:firewall": { sshPort: 2222 } }));
+        const firewall = lockout.commands.find((command) => command.name === "dokploy-firewall")!;
+        const run = await runOverSsh(firewall, firewall.create, { privateKey: vps.privateKey });
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain("refusing the firewall: this SSH session arrives on port 22");
+        expect(snapshot(vps)).toBe(before);
     });
 
     test("no secret appears in process lists during the run, in shell history or in the logged output", () => {
