@@ -39,7 +39,7 @@ const dns = new DnsZone("dns", {
 });
 
 const dokploy = new DokployInstall("dokploy", {
-    server: { ...settings.server, privateKey: secrets.sshPrivateKey! },
+    server: { ...settings.server, privateKey: secrets.sshPrivateKey },
     version: settings.dokploy.version,
     dockerVersion: settings.dokploy.dockerVersion,
     installerUrl: settings.dokploy.installerUrl,
@@ -57,7 +57,7 @@ const dokploy = new DokployInstall("dokploy", {
 // Everything on the VPS goes through this provider, which exists only once Dokploy does.
 const onVps = { provider: dokploy.dockerProvider, network: dokploy.network, auth: dokploy.registryAuth };
 
-const connection = remoteConnection({ ...settings.server, privateKey: secrets.sshPrivateKey! });
+const connection = remoteConnection({ ...settings.server, privateKey: secrets.sshPrivateKey });
 const postgres = new PostgresService("postgres", { ...settings.postgres, ...onVps, connection, hostReady: [dokploy] });
 
 const webOrigin = `https://${domain}`;
