@@ -11,7 +11,6 @@ import { PostgresService } from "./components/postgresService";
 import { RedisService } from "./components/redisService";
 import { TypesenseService } from "./components/typesenseService";
 import { readStackConfig } from "./config/pulumiConfig";
-import { remoteConnection } from "./lib/sshConnection";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
 
 const { settings, secrets, appSource } = readStackConfig(__dirname);
@@ -57,7 +56,7 @@ const dokploy = new DokployInstall("dokploy", {
 // Everything on the VPS goes through this provider, which exists only once Dokploy does.
 const onVps = { provider: dokploy.dockerProvider, network: dokploy.network, auth: dokploy.registryAuth };
 
-const connection = remoteConnection({ ...settings.server, privateKey: secrets.sshPrivateKey });
+const connection = dokploy.connection;
 const postgres = new PostgresService("postgres", { ...settings.postgres, ...onVps, connection, hostReady: [dokploy] });
 
 const webOrigin = `https://${domain}`;

@@ -26,16 +26,10 @@ import {
     renderSystemUpdate,
 } from "../renderers/hostScripts";
 import { DOKPLOY_NETWORK } from "../renderers/traefik";
+import { remoteConnection, ServerLogin } from "../lib/sshConnection";
 import { writeSshIdentity } from "../lib/sshIdentity";
 
-export interface ServerConnection {
-    host: string;
-    port: number;
-    user: string;
-    privateKey: pulumi.Output<string>;
-    /** Pinned host key (`algorithm base64`); without it any key is accepted. */
-    hostKey?: string;
-}
+export type ServerConnection = ServerLogin;
 
 export interface RegistryCredentials {
     server: string;
@@ -81,21 +75,16 @@ export class DokployInstall extends pulumi.ComponentResource {
     /** Password of Traefik's dashboard (user `admin`), secret. */
     readonly dashboardPassword: pulumi.Output<string>;
     readonly dashboardUser = DASHBOARD_USER;
+    /** The SSH connection of every remote command on this host (other components reuse it). */
+    readonly connection: command.types.input.remote.ConnectionArgs;
 
     constructor(name: string, args: DokployInstallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:DokployInstall", name, {}, opts);
         if (!args.server.hostKey) {
             pulumi.log.warn("dropit:server.hostKey is not set: the first SSH host key seen is trusted. Pin it (README: host key).", this);
         }
-        const connection: command.types.input.remote.ConnectionArgs = {
-            host: args.server.host,
-            port: args.server.port,
-            user: args.server.user,
-            privateKey: args.server.privateKey,
-            hostKey: args.server.hostKey,
-            dialErrorLimit: 10,
-            perDialTimeout: 15,
-        };
+        const connection = remoteConnection(args.server);
+        this.connection = connection;
         const step = (stepName: string, create: string, extra: Partial<command.remote.CommandArgs>, after: pulumi.Resource[]) =>
             new command.remote.Command(`${name}-${stepName}`, { connection, create, ...extra }, { parent: this, dependsOn: after });
 
