@@ -3,7 +3,7 @@
  * with Let's Encrypt, an owner account, the panel and Traefik's dashboard on their domains over
  * HTTPS, port 3000 closed, a firewall) over SSH as the sudo user, then opens a Docker provider
  * to it. The installer is a one-way door (architecture decision 6): see renderers/hostScripts.ts.
- * What this changes on the host, step by step: docs/host.md.
+ * What this changes on the host, step by step: README, The host.
  */
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
@@ -109,7 +109,7 @@ export class DokployInstall extends pulumi.ComponentResource {
         };
         const install = step("dokploy", renderDokployInstall(installOptions), {
             update: renderDokployUpdate(installOptions),
-            // Removing the resource uninstalls Dokploy only on request (docs/host.md: uninstall).
+            // Removing the resource uninstalls Dokploy only on request (README: The host, Uninstall).
             delete: args.uninstallOnDestroy ? renderDokployUninstall() : undefined,
         }, [firewall]);
         const acme = step("acme-contact", renderAcmeContact(args.acmeEmail), {}, [install]);

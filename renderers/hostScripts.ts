@@ -76,7 +76,7 @@ export const MAX_INSTALL_ATTEMPTS = 3;
 
 /**
  * The release's installer when Dokploy is absent, and never on a live host. Decision (README,
- * docs/host.md): the installer starts with `docker swarm leave --force`, so it only ever runs
+ * README, The host): the installer starts with `docker swarm leave --force`, so it only ever runs
  * on a swarm without services. A run that stopped midway (marker written, no dokploy service)
  * is resumed: the leftovers the installer recreates and that hold its ports or would conflict
  * (the dokploy-traefik container; dokploy-postgres, whose fresh volume would not match the new
@@ -96,13 +96,13 @@ if sudo docker service inspect dokploy >/dev/null 2>&1; then
 fi
 if sudo test -e ${completed}; then
   echo "dropit: Dokploy was installed on this host (${completed}) but its dokploy service is gone." >&2
-  echo "dropit: the installer is not run on a live host (it runs 'docker swarm leave --force'); restore the service or uninstall Dokploy first (docs/host.md)." >&2
+  echo "dropit: the installer is not run on a live host (it runs 'docker swarm leave --force'); restore the service or uninstall Dokploy first (README: The host)." >&2
   exit 1
 fi
 attempts=0
 if sudo test -e ${started}; then attempts=$(sudo cat ${started} | wc -l); fi
 if [ "$attempts" -ge ${MAX_INSTALL_ATTEMPTS} ]; then
-  echo "dropit: the Dokploy installer was started $attempts times on this host without completing (${started}); inspect the host (docs/host.md: interrupted install)." >&2
+  echo "dropit: the Dokploy installer was started $attempts times on this host without completing (${started}); inspect the host (README: The host, interrupted install)." >&2
   exit 1
 fi
 services=$(sudo docker service ls --format '{{.Name}}' 2>/dev/null || true)
@@ -156,7 +156,7 @@ if sudo grep -qE ${q(current)} ${file}; then
 fi
 sudo grep -qE '^[[:space:]]+email:' ${file} || { echo "dropit: no ACME email key in ${file}" >&2; exit 1; }
 sudo sed -i -E ${q(`s/^([[:space:]]+email:).*$/\\1 ${escapeSedReplacement(email)}/`)} ${file}
-sudo docker container inspect dokploy-traefik >/dev/null 2>&1 || { echo "dropit: Dokploy's dokploy-traefik container is missing (an install interrupted after its service started?): see docs/host.md" >&2; exit 1; }
+sudo docker container inspect dokploy-traefik >/dev/null 2>&1 || { echo "dropit: Dokploy's dokploy-traefik container is missing (an install interrupted after its service started?): see README, The host" >&2; exit 1; }
 sudo docker restart dokploy-traefik >/dev/null
 echo "dropit: Let's Encrypt contact set to ${email}; Traefik restarted"`);
 }
@@ -201,7 +201,7 @@ case "$status" in
   2??) echo "dropit: Dokploy owner account created (password: the dokployAdminPassword stack output)" ;;
   4??)
     if grep -qi 'already' "$response"; then
-      echo "dropit: Dokploy already has an owner; if dokployAdminPassword does not open the panel, someone else created it: reset it (docs/host.md)"
+      echo "dropit: Dokploy already has an owner; if dokployAdminPassword does not open the panel, someone else created it: reset it (README: The host, Uninstall)"
     else
       echo "dropit: creating the Dokploy owner failed (HTTP $status): $(head -c 300 "$response")" >&2
       exit 1
