@@ -30,7 +30,7 @@ function printHuman(plan: Plan): void {
         const indent = "  ".repeat(depth);
         const kept = [resource.protect && "protected", resource.retainOnDelete && "kept on destroy"].filter(Boolean).join(", ");
         console.log(`${indent}+ ${resource.type}  ${resource.name}${kept ? `  [${kept}]` : ""}`);
-        const after = resource.dependencies.map((urn) => byUrn.get(urn)?.name ?? urn).filter((name) => name !== undefined);
+        const after = resource.dependencies.map((urn) => byUrn.get(urn)?.name ?? urn);
         if (after.length > 0 && resource.custom) console.log(`${indent}    after: ${after.join(", ")}`);
         if (resource.custom) for (const line of keyInputs(resource)) console.log(`${indent}    ${line}`);
         for (const child of plan.resources.filter((candidate) => candidate.parent === resource.urn)) print(child, depth + 1);
