@@ -3,9 +3,11 @@
  * answers every managed name with the server's address. Nothing exists remotely, so delete is
  * a no-op and read returns the state as it is.
  *
- * Serialized into the state by Pulumi: captures only plain data and module functions.
+ * Serialized into the state by Pulumi: captures only plain data and module functions, and
+ * imports nothing of @pulumi/pulumi at run time. The SDK is serialized by value, and what it drags
+ * along (the whole stack configuration, secrets included) depends on how the program was loaded.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { authoritativeServers, ExpectedName, waitForRecords } from "./propagation";
 
 export const PROPAGATION_PROVIDER_VERSION = "1";
@@ -35,12 +37,11 @@ const RECHECK_ON = ["zone", "names", "nameservers", "publicResolver", "providerV
 export type ProgressLog = (line: string) => void;
 
 /**
- * `log` defaults to Pulumi's log. Inside the dynamic provider's own process the SDK has no
- * engine connection, so `pulumi.log.info` prints to the provider's stdout, which the engine
- * relays; tests pass their own function.
+ * `log` defaults to stdout: the dynamic provider's process has no engine connection, so the
+ * engine relays what it prints (which is all `pulumi.log` would do there). Tests pass their own.
  */
 export function createPropagationProvider(log?: ProgressLog): pulumi.dynamic.ResourceProvider {
-    const progress: ProgressLog = log ?? ((line) => void pulumi.log.info(`dns propagation: ${line}`));
+    const progress: ProgressLog = log ?? ((line) => console.log(`dns propagation: ${line}`));
 
     const wait = async (inputs: PropagationInputs): Promise<PropagationOutputs> => {
         const authoritative = inputs.nameservers.length > 0

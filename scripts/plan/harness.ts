@@ -132,10 +132,16 @@ export class PlanError extends Error {
 }
 
 /** Evaluates the program once in this process. */
-export async function runPlan(options: { stackFile: string; stack: string; projectDir?: string }): Promise<Plan> {
+export async function runPlan(options: {
+    stackFile: string;
+    stack: string;
+    projectDir?: string;
+    /** Keys handed to the program as secrets, as `pulumi config set --secret` values are. */
+    secretKeys?: string[];
+}): Promise<Plan> {
     const notes: string[] = [];
     const values = fillOfflineGaps(readStackFile(options.stackFile, notes), notes);
-    pulumi.runtime.setAllConfig(values.config, values.secretKeys);
+    pulumi.runtime.setAllConfig(values.config, [...values.secretKeys, ...(options.secretKeys ?? [])]);
 
     const inputsByUrn = new Map<string, Record<string, unknown>>();
     await pulumi.runtime.setMocks({

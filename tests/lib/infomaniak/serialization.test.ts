@@ -19,6 +19,8 @@ it("the record provider survives closure serialization and still talks to the AP
     expect(serialized.containsSecrets).toBe(false);
     expect(serialized.text).not.toContain(FAKE_TOKEN);
     expect(serialized.text).not.toMatch(/require\("zod"\)/);
+    expect(serialized.text).not.toMatch(/require\("@pulumi\/pulumi/);
+    expect(serialized.text.length).toBeLessThan(48_000);
     const loaded = requireFromString(serialized.text).handler();
     const fake = await startFakeInfomaniak();
     try {
