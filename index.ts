@@ -11,6 +11,7 @@ import { PostgresService } from "./components/postgresService";
 import { RedisService } from "./components/redisService";
 import { TypesenseService } from "./components/typesenseService";
 import { readStackConfig } from "./config/pulumiConfig";
+import { dnsZoneArgs } from "./config/componentArgs";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
 
 const { settings, secrets, appSource } = readStackConfig(__dirname);
@@ -21,21 +22,7 @@ const hosts = {
     dokploy: `${subdomains.dokploy}.${domain}`,
 };
 
-const dns = new DnsZone("dns", {
-    domain,
-    zone: settings.dns.zone,
-    subdomains: [subdomains.api, subdomains.traefik, subdomains.dokploy],
-    address: settings.server.host,
-    ipv6: settings.server.ipv6,
-    ttl: settings.dns.ttl,
-    provider: settings.dns.provider,
-    token: secrets.infomaniakToken,
-    adoptExisting: settings.dns.adoptExisting,
-    caa: settings.dns.caa,
-    propagationTimeoutSeconds: settings.dns.propagationTimeoutSeconds,
-    propagationPollSeconds: settings.dns.propagationPollSeconds,
-    publicResolver: settings.dns.publicResolver,
-});
+const dns = new DnsZone("dns", dnsZoneArgs(settings, secrets));
 
 const dokploy = new DokployInstall("dokploy", {
     server: { ...settings.server, privateKey: secrets.sshPrivateKey },

@@ -1,5 +1,6 @@
-/** Two projects: `unit` (default, fast: mock runtime and real loopback servers) and
- *  `e2e` (a simulated VPS in Docker; bounded, run by `npm run test:all`). */
+/** Three projects: `unit` (default, fast: mock runtime and real loopback servers),
+ *  `e2e` (a simulated VPS in Docker) and `engine` (the real Pulumi CLI); both bounded, run by
+ *  `npm run test:all`. */
 const base = {
   preset: "ts-jest",
   testEnvironment: "node",
@@ -8,7 +9,8 @@ const base = {
 };
 module.exports = {
   projects: [
-    { ...base, displayName: "unit", testMatch: ["<rootDir>/tests/**/*.test.ts"], testPathIgnorePatterns: ["/tests/e2e/"] },
+    { ...base, displayName: "unit", testMatch: ["<rootDir>/tests/**/*.test.ts"], testPathIgnorePatterns: ["/tests/e2e/", "/tests/engine/"] },
     { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
+    { ...base, displayName: "engine", testMatch: ["<rootDir>/tests/engine/**/*.test.ts"] },
   ],
 };

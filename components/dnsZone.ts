@@ -11,7 +11,7 @@ import { DnsRecordSpec, manualInstructions, plannedRecords } from "../renderers/
 /** The record options are those of the resources DnsZone registers (lib/dns/dnsZoneResources.ts). */
 export interface DnsZoneArgs extends Pick<DnsResourcesArgs,
     "address" | "ipv6" | "ttl" | "provider" | "token" | "adoptExisting" | "caa" |
-    "propagationTimeoutSeconds" | "propagationPollSeconds" | "publicResolver"> {
+    "propagationTimeoutSeconds" | "propagationPollSeconds" | "publicResolver" | "apiUrl" | "nameservers"> {
     domain: string;
     /** Zone at Infomaniak holding the domain; defaults to the domain. */
     zone?: string;

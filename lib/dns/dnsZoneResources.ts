@@ -31,7 +31,10 @@ export interface DnsResourcesArgs {
     /** `true` adopts every name, a list the names given ("@" for the apex). */
     adoptExisting?: boolean | readonly string[];
     caa?: boolean;
+    /** Infomaniak's API base URL; its public address by default. */
     apiUrl?: string;
+    /** DNS servers to check (`ip` or `ip:port`); by default the zone's NS, looked up at apply time. */
+    nameservers?: string[];
     propagationTimeoutSeconds?: number;
     propagationPollSeconds?: number;
     publicResolver?: string;
@@ -49,6 +52,7 @@ export function registerDnsResources(parent: pulumi.Resource, args: DnsResources
     const propagation = new DnsPropagation("dns-propagation", {
         zone: args.zone,
         names: expected,
+        nameservers: args.nameservers,
         publicResolver: args.publicResolver,
         timeoutSeconds: args.propagationTimeoutSeconds ?? 600,
         pollSeconds: args.propagationPollSeconds ?? 10,

@@ -25,7 +25,10 @@ export interface FakeDnsServer {
     close(): Promise<void>;
 }
 
-export async function startFakeDnsServer(names: Record<string, NameBehaviour> = {}): Promise<FakeDnsServer> {
+/** Answers for names without a fixed behaviour, looked up at query time (e.g. from a fake zone). */
+export type ZoneLookup = (name: string) => NameBehaviour | undefined;
+
+export async function startFakeDnsServer(names: Record<string, NameBehaviour> = {}, lookup?: ZoneLookup): Promise<FakeDnsServer> {
     const behaviours = new Map(Object.entries(names).map(([name, behaviour]) => [name.toLowerCase(), behaviour]));
     const queries: string[] = [];
     const started = Date.now();
@@ -36,7 +39,7 @@ export async function startFakeDnsServer(names: Record<string, NameBehaviour> = 
             const [question] = request.questions;
             const name = question.name.toLowerCase();
             queries.push(name);
-            const behaviour = behaviours.get(name);
+            const behaviour = behaviours.get(name) ?? lookup?.(name);
             if (behaviour?.kind === "silent") return;
             const type = (question as { type?: number }).type;
             if (behaviour?.kind === "ns") {
