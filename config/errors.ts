@@ -28,7 +28,7 @@ const EXAMPLES: Record<string, string> = {
     "dns.propagationPollSeconds": "10",
     "dns.publicResolver": "1.1.1.1",
     "server.ipv6": "2001:db8::10",
-    "dokploy.version": "v0.29.2",
+    "dokploy.version": "v0.30.2",
     "api.healthPath": "/api",
 };
 

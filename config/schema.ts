@@ -104,9 +104,9 @@ const dns = z
 const dokploy = z
     .strictObject({
         version: z
-            .string({ error: "must be a release tag such as v0.29.2" })
-            .regex(/^v\d+\.\d+\.\d+$/, { error: "must be a pinned release tag such as v0.29.2 (not `latest` or `canary`)" })
-            .default("v0.29.2"),
+            .string({ error: "must be a release tag such as v0.30.2" })
+            .regex(/^v\d+\.\d+\.\d+$/, { error: "must be a pinned release tag such as v0.30.2 (not `latest` or `canary`)" })
+            .default("v0.30.2"),
         /** The engine version the pinned release's installer would install (docker-ce). */
         dockerVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a docker-ce version such as 28.5.0" }).default("28.5.0"),
         /** Defaults to the release's own install.sh; override for a mirror or the test stand-in. */

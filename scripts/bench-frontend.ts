@@ -11,6 +11,13 @@
  * Bytes are everything read from the socket (status line, headers, body).
  */
 import { BUILD_ASSETS, fetchRaw, FetchResult, startNginx } from "../tests/support/nginxServer";
+import { exitWhenDrained, wantsHelp } from "./cli";
+
+const USAGE = `usage: npx tsx scripts/bench-frontend.ts
+
+Serves a Vite-style build with Debian's nginx (/usr/sbin/nginx) and the rendered server block on
+127.0.0.1, then prints the bytes of a first visit (with and without gzip) and of a repeat visit.
+  -h, --help   print this help and exit`;
 
 interface Row {
     visit: string;
@@ -43,7 +50,12 @@ function printTable(rows: readonly Row[]): void {
     for (const c of cells) console.log(line(c));
 }
 
-async function main(): Promise<void> {
+async function main(argv: readonly string[]): Promise<void> {
+    if (wantsHelp(argv)) {
+        console.log(USAGE);
+        return;
+    }
+    if (argv.length > 0) throw new Error(`unexpected argument ${argv[0]}\n${USAGE.split("\n")[0]}`);
     const nginx = await startNginx();
     try {
         const firstPaths = ["/athletes/123", ...BUILD_ASSETS];
@@ -66,7 +78,10 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((error: unknown) => {
-    console.error(`bench-frontend: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-});
+main(process.argv.slice(2)).then(
+    () => exitWhenDrained(0),
+    (error: unknown) => {
+        console.error(`bench-frontend: ${error instanceof Error ? error.message : String(error)}`);
+        return exitWhenDrained(1);
+    },
+);

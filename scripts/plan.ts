@@ -4,10 +4,21 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { exitWhenDrained, wantsHelp } from "./cli";
 import { PlanError, planToJson, PROJECT_DIR, redact, runPlan, type Plan, type PlannedResource } from "./plan/harness";
 import { renderMermaid } from "./plan/mermaid";
 
 interface Arguments { config: string; stack: string; json: boolean; diagram: string }
+
+const USAGE = `usage: npm run plan -- [--config <stack file>] [--stack <name>] [--json] [--diagram <file>]
+
+Prints what \`pulumi up\` would create on a fresh stack, offline, from the real program.
+  --config <file>   stack file to read (default Pulumi.prod.yaml)
+  --stack <name>    stack name (default: from the file name, Pulumi.<name>.yaml)
+  --json            print the plan as one JSON document on stdout (messages go to stderr)
+  --diagram <file>  where to write the Mermaid diagram (default out/deployment.mmd)
+  -h, --help        print this help and exit
+Exit status: 0 planned, 1 invalid configuration, 2 any other failure.`;
 
 function parseArguments(argv: readonly string[]): Arguments {
     const options: Arguments = { config: "Pulumi.prod.yaml", stack: "", json: false, diagram: "out/deployment.mmd" };
@@ -15,7 +26,7 @@ function parseArguments(argv: readonly string[]): Arguments {
         const flag = argv[index];
         if (flag === "--json") options.json = true;
         else if (flag === "--config" || flag === "--stack" || flag === "--diagram") options[flag.slice(2) as "config" | "stack" | "diagram"] = argv[++index] ?? "";
-        else throw new PlanError(`unknown argument ${flag}; usage: npm run plan -- [--config <stack file>] [--stack <name>] [--json] [--diagram <file>]`, true);
+        else throw new PlanError(`unknown argument ${flag}; ${USAGE.split("\n")[0]}`, true);
     }
     options.stack ||= path.basename(options.config).replace(/^Pulumi\.|\.ya?ml$/g, "");
     return options;
@@ -53,6 +64,10 @@ function keyInputs(resource: PlannedResource): string[] {
 }
 
 async function main(): Promise<void> {
+    if (wantsHelp(process.argv.slice(2))) {
+        console.log(USAGE);
+        return;
+    }
     const options = parseArguments(process.argv.slice(2));
     // pulumi.log prints with console.log under mocks: keep stdout for the JSON document alone.
     if (options.json) console.log = console.error;
@@ -71,14 +86,16 @@ async function main(): Promise<void> {
     }
 }
 
+// The Pulumi runtime may leave handles open, so the command exits explicitly, but only once
+// stdout has drained: a reader on a pipe gets the whole JSON document.
 main().then(
-    () => process.exit(0),
+    () => exitWhenDrained(0),
     (error: unknown) => {
         if (error instanceof PlanError && error.configurationProblem) {
             console.error(error.message);
-            process.exit(1);
+            return exitWhenDrained(1);
         }
         console.error(error);
-        process.exit(2);
+        return exitWhenDrained(2);
     },
 );

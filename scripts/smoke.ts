@@ -30,6 +30,7 @@ import * as https from "node:https";
 import type { LookupFunction } from "node:net";
 import * as tls from "node:tls";
 import { z } from "zod";
+import { exitWhenDrained, wantsHelp } from "./cli";
 
 const deploymentSchema = z.object({
     schemaVersion: z.literal(1),
@@ -285,6 +286,20 @@ export function parseArgs(argv: readonly string[]): { file?: string; options: Pa
     return { file, options };
 }
 
+export const USAGE = `usage: npm run smoke -- [options] [outputs.json]
+       pulumi stack output --json | npm run smoke -- [options]
+
+Checks a live deployment from the stack's \`deployment\` output (file, or stdin without one).
+  --resolve HOST:IP     connect to IP for HOST (repeatable), like curl's --resolve
+  --ca FILE             also trust this CA (PEM)
+  --http-port N         port for http:// URLs without a port (default 80)
+  --https-port N        port for https:// URLs without a port (default 443)
+  --timeout-ms N        per request (default 10000)
+  --min-cert-days N     fail when a certificate expires sooner (default 14)
+  -h, --help            print this help and exit
+Exit status: 0 every check passed, 1 a check failed, 2 bad input.
+`;
+
 /** Returns the exit code; `read` and `write` are injectable for tests. */
 export async function main(
     argv: readonly string[],
@@ -293,6 +308,10 @@ export async function main(
         write: (text) => process.stdout.write(text),
     },
 ): Promise<number> {
+    if (wantsHelp(argv)) {
+        io.write(USAGE);
+        return 0;
+    }
     let deployment: Deployment;
     let options: Partial<SmokeOptions>;
     try {
@@ -311,5 +330,9 @@ export async function main(
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code));
+    // Exit (open keep-alive sockets must not hold the process) once the table is written out.
+    void main(process.argv.slice(2)).then(exitWhenDrained, (error: unknown) => {
+        console.error(`smoke: ${describeError(error)}`);
+        return exitWhenDrained(2);
+    });
 }

@@ -78,9 +78,9 @@ test("the registry password reaches docker login on stdin, as a secret, never in
 test("the pinned release's installer runs once, with ADVERTISE_ADDR inline; a version change goes through update", () => {
     const install = resource(plan, "dokploy-dokploy");
     const create = String(install.inputs.create);
-    expect(create).toMatch(/https\\?:\/\/github\.com\/Dokploy\/dokploy\/releases\/download\/v0\.29\.2\/install\.sh/);
+    expect(create).toMatch(/https\\?:\/\/github\.com\/Dokploy\/dokploy\/releases\/download\/v0\.30\.2\/install\.sh/);
     expect(create).toContain("docker service inspect dokploy");
-    expect(create).toMatch(/sudo env ADVERTISE_ADDR=198\.51\.100\.7 DOKPLOY_VERSION=v0\.29\.2 sh/);
+    expect(create).toMatch(/sudo env ADVERTISE_ADDR=198\.51\.100\.7 DOKPLOY_VERSION=v0\.30\.2 sh/);
     expect(String(install.inputs.update)).toContain('sh "$installer" update');
     expect(install.inputs.delete).toBeUndefined();
 });

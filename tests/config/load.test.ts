@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
 import { ConfigError, parseConfig } from "../../config/load";
 
 const SECRET_KEY_TEXT = "-----BEGIN OPENSSH PRIVATE KEY-----\nLEAKCANARY0123456789\n-----END OPENSSH PRIVATE KEY-----";
@@ -35,7 +38,7 @@ test("defaults come from the schema: the guide's values", () => {
     expect(config.api).toMatchObject({ healthPath: "/api/health", replicas: 1, port: 3000, seedDemoData: false });
     expect(config.redis.enabled).toBe(false);
     expect(config.typesense).toEqual({ enabled: false, version: "0.25.2" });
-    expect(config.dokploy).toMatchObject({ version: "v0.29.2" });
+    expect(config.dokploy).toMatchObject({ version: "v0.30.2" });
 });
 
 test("values set with --path as text are read as numbers and booleans", () => {
@@ -99,4 +102,16 @@ test("no message ever contains a secret's value", () => {
     const text = problems(raw).join("\n");
     expect(text).toContain("dropit:sshPrivateKey");
     expect(text).not.toContain("LEAKCANARY");
+});
+
+test("one pinned Dokploy release: the schema's default is what Pulumi.prod.yaml and the README state, and it ships its own install.sh", () => {
+    const root = path.resolve(__dirname, "..", "..");
+    const version = parseConfig(valid(), "prod").dokploy.version;
+    const stack = parse(fs.readFileSync(path.join(root, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, { version?: string }> };
+    expect(stack.config["dropit:dokploy"].version).toBe(version);
+    expect(fs.readFileSync(path.join(root, "README.md"), "utf8")).toContain(`| \`dokploy.version\` | \`${version}\` |`);
+    // The default installerUrl is <release>/install.sh; Dokploy attaches that asset to its
+    // releases from v0.29.11 on (older tags have none, so the download would fail).
+    const [major, minor, patch] = version.slice(1).split(".").map(Number);
+    expect(major > 0 || minor > 29 || (minor === 29 && patch >= 11)).toBe(true);
 });

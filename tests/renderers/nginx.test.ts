@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { ASSETS_CACHE_CONTROL, renderNginxConf, SECURITY_HEADERS } from "../../renderers/nginx";
+import { ASSETS_CACHE_CONTROL, ERROR_CACHE_CONTROL, renderNginxConf, SECURITY_HEADERS } from "../../renderers/nginx";
 import { BUILD_ASSETS, fetchRaw, FetchResult, NGINX_BIN, RunningNginx, startNginx, wrapForTest } from "../support/nginxServer";
 
 const GZIP = { "Accept-Encoding": "gzip" };
@@ -57,7 +57,7 @@ describe("renderNginxConf", () => {
         }
     });
 
-    it.each(["/", "/athletes/123", "/workouts/create", "/login", "/accept-invitation/abc-def", "/library/exercises"])(
+    it.each(["/", "/athletes/123", "/workouts/create", "/login", "/accept-invitation/abc-def", "/library/exercises", "/athletes/jean.dupont"])(
         "answers the SPA shell for client route %s with 200, no-cache and the security headers",
         async (route) => {
             const res = await get(route);
@@ -69,11 +69,54 @@ describe("renderNginxConf", () => {
         },
     );
 
-    it("answers 404, not index.html, for a missing hashed asset", async () => {
+    it("answers 404, not index.html, for a missing hashed asset, and never lets it be cached", async () => {
+        // During a start-first rolling update a browser can ask the old task for a new asset:
+        // a cached 404 would break the page for as long as the cache lifetime.
         const res = await get("/assets/missing-abc123.js");
         expect(res.status).toBe(404);
         expect(decoded(res).toString()).not.toContain('<div id="root">');
+        expect(res.headers["cache-control"]).toBe(ERROR_CACHE_CONTROL);
+        expect(res.headers["cache-control"]).not.toMatch(/immutable|max-age=[1-9]/);
+        expect(res.headers["expires"]).toBeUndefined();
         expectSecurityHeaders(res);
+    });
+
+    it("keeps the year-long caching on a 304 for a present hashed asset", async () => {
+        const first = await get(BUILD_ASSETS[0]);
+        const again = await fetchRaw(nginx.port, BUILD_ASSETS[0], { ...GZIP, "If-None-Match": first.headers["etag"] as string });
+        expect(again.status).toBe(304);
+        expect(again.headers["cache-control"]).toBe(ASSETS_CACHE_CONTROL);
+    });
+
+    describe("dotfiles in the served root", () => {
+        const SECRET = "DB_PASSWORD=canary-dotfile-4b1d";
+        beforeAll(() => {
+            fs.writeFileSync(path.join(nginx.root, ".env"), `${SECRET}\n`);
+            fs.writeFileSync(path.join(nginx.root, "assets", ".env"), `${SECRET}\n`);
+            fs.writeFileSync(path.join(nginx.root, ".htaccess"), `# ${SECRET}\n`);
+            fs.mkdirSync(path.join(nginx.root, ".git"), { recursive: true });
+            fs.writeFileSync(path.join(nginx.root, ".git", "config"), `[remote "origin"]\n\turl = https://${SECRET}@example.test/x.git\n`);
+            fs.mkdirSync(path.join(nginx.root, ".well-known"), { recursive: true });
+            fs.writeFileSync(path.join(nginx.root, ".well-known", "security.txt"), "Contact: mailto:security@example.fr\n");
+        });
+
+        it.each(["/.env", "/.git/config", "/.git/", "/.htaccess", "/assets/.env", "/%2Eenv", "/assets/../.env", "//.env", "/.env?x=1"])(
+            "answers %s with 404, without the file and uncached",
+            async (urlPath) => {
+                const res = await get(urlPath);
+                expect(res.status).toBe(404);
+                expect(decoded(res).toString()).not.toContain("canary-dotfile");
+                expect(decoded(res).toString()).not.toContain('<div id="root">');
+                expect(res.headers["cache-control"]).toBe(ERROR_CACHE_CONTROL);
+                expectSecurityHeaders(res);
+            },
+        );
+
+        it("still serves /.well-known/", async () => {
+            const res = await get("/.well-known/security.txt");
+            expect(res.status).toBe(200);
+            expect(decoded(res).toString()).toContain("Contact:");
+        });
     });
 
     it.each(BUILD_ASSETS)("serves %s as immutable for a year, gzip-compressed, with the security headers", async (asset) => {

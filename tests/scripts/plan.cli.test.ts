@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { fullStack } from "../support/plan";
+import { runThroughSlowPipe } from "../support/slowPipe";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -63,3 +64,23 @@ test("seeding demo accounts on prod is refused before anything is registered", (
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("dropit:api.seedDemoData");
 }, 60_000);
+
+test("`--json` reaches a slow reader through a pipe whole, byte for byte what a redirect to a file gets", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-plan-pipe-"));
+    const args = ["scripts/plan.ts", "--json", "--diagram", path.join(dir, "deployment.mmd")];
+    const fd = fs.openSync(path.join(dir, "plan.json"), "w");
+    try {
+        expect(spawnSync(TSX, args, { cwd: ROOT, stdio: ["ignore", fd, "ignore"], timeout: 60_000 }).status).toBe(0);
+    } finally {
+        fs.closeSync(fd);
+    }
+    const toFile = fs.readFileSync(path.join(dir, "plan.json"));
+    const piped = runThroughSlowPipe(TSX, args, { cwd: ROOT });
+    expect(piped.status).toBe(0);
+    // Far above a pipe's 64 KiB buffer, where the cut used to happen.
+    expect(toFile.length).toBeGreaterThan(2 * 65536);
+    expect(piped.stdout.length).toBe(toFile.length);
+    expect(piped.stdout.equals(toFile)).toBe(true);
+    expect(() => JSON.parse(piped.stdout.toString("utf8"))).not.toThrow();
+    fs.rmSync(dir, { recursive: true, force: true });
+}, 90_000);
