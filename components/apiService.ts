@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentTag } from "../lib/contentHash";
 import { swarmServiceArgs } from "../lib/swarmService";
-import { renderApiEnvironment } from "../renderers/apiEnvironment";
+import { assertUrlSafe, renderApiEnvironment } from "../renderers/apiEnvironment";
 import { renderPreDeployBackup } from "../renderers/databaseHost";
 import { nodeHttpProbe } from "../renderers/healthchecks";
 import { rolloutSettings } from "../renderers/swarmUpdate";
@@ -91,17 +91,20 @@ export class ApiService extends pulumi.ComponentResource {
         this.betterAuthSecret = authSecret.result;
 
         const apiOrigin = `https://${args.host}`;
-        const environment = pulumi
-            .all([args.database.password, authSecret.result, args.brevo?.apiKey])
-            .apply(([dbPassword, betterAuthSecret, brevoApiKey]) => renderApiEnvironment({
-                port: args.port,
-                webOrigin: args.webOrigin,
-                apiOrigin,
-                database: { host: args.database.host, port: args.database.port, user: args.database.user, name: args.database.name, password: dbPassword },
-                betterAuthSecret,
-                brevo: brevoApiKey ? { apiKey: brevoApiKey, fromEmail: args.brevo?.fromEmail, fromName: args.brevo?.fromName } : undefined,
-                seedDemoData: args.seedDemoData,
-            }));
+        // One secret output per secret value: the names and every other value stay visible.
+        const secret = (value: pulumi.Output<string>) => pulumi.secret(value);
+        const environment = renderApiEnvironment({
+            port: args.port,
+            webOrigin: args.webOrigin,
+            apiOrigin,
+            database: {
+                host: args.database.host, port: args.database.port, user: args.database.user, name: args.database.name,
+                password: secret(args.database.password.apply(assertUrlSafe)),
+            },
+            betterAuthSecret: secret(authSecret.result),
+            brevo: args.brevo ? { apiKey: secret(args.brevo.apiKey), fromEmail: args.brevo.fromEmail, fromName: args.brevo.fromName } : undefined,
+            seedDemoData: args.seedDemoData,
+        });
 
         // A new tag replaces this command, which runs the dump before the service update below.
         const backup = args.preDeployBackup
@@ -117,7 +120,7 @@ export class ApiService extends pulumi.ComponentResource {
             name: API_SERVICE,
             image: image.imageName,
             network: args.network,
-            env: pulumi.secret(environment),
+            env: environment,
             healthcheck: rollout.healthcheck,
             replicas: args.replicas,
             labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port }),

@@ -77,6 +77,11 @@ function crossFieldProblems(config: DropitConfig, stack: string): string[] {
             "Fix: set both (`pulumi config set --path 'dropit:registry.username' <user>` and " +
             "`pulumi config set --secret dropit:registryPassword <token>`) or remove both.");
     }
+    if (config.server.ipv6 && config.server.host.includes(":")) {
+        problems.push(`${keyName(["server", "ipv6"])}: server.host is already an IPv6 address (${config.server.host}) and gets the AAAA records; ` +
+            "server.ipv6 adds AAAA records beside the A records of an IPv4 host. " +
+            "Fix: `pulumi config rm --path 'dropit:server.ipv6'`, or set dropit:server.host to the server's IPv4 address and keep server.ipv6.");
+    }
     if (config.dns.zone && config.domain !== config.dns.zone && !config.domain.endsWith(`.${config.dns.zone}`)) {
         problems.push(`${keyName(["dns", "zone"])}: ${config.dns.zone} does not contain ${config.domain}. ` +
             "Fix: set it to the zone that holds the domain, or remove it to use the domain itself.");

@@ -57,6 +57,7 @@ const secretText = (what: string) =>
     z.string({ error: required(what) }).refine((value) => value.trim().length > 0, { error: "must not be empty" });
 
 const server = z.strictObject({
+    /** IPv4 (A records; add `ipv6` for AAAA records too) or IPv6 (AAAA records only). */
     host: ipAddress,
     user: z
         .string({ error: "must be a user name" })
@@ -67,7 +68,7 @@ const server = z.strictObject({
         .default("deploy"),
     port: integer(1, 65535, 22),
     hostKey: sshHostKey.optional(),
-    /** The server's public IPv6 address: when set, AAAA records are managed beside the A records. */
+    /** The public IPv6 address of an IPv4 host: AAAA records beside the A records. */
     ipv6: z.ipv6({ error: "must be an IPv6 address such as 2001:db8::10" }).optional(),
 });
 

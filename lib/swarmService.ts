@@ -14,7 +14,11 @@ export interface SwarmServiceSpec {
     name: string;
     image: Input<string>;
     network: string;
-    env?: Input<Record<string, Input<string>>>;
+    /**
+     * A plain map: a secret value is a secret output of its own, never the whole map (a secret
+     * map hides every name and value of the task spec from a preview).
+     */
+    env?: Readonly<Record<string, Input<string>>>;
     args?: string[];
     commands?: string[];
     healthcheck: docker.types.input.ServiceTaskSpecContainerSpecHealthcheck;

@@ -1,21 +1,24 @@
 /**
  * The API's environment: exactly the names the DropIt API reads (../shared/reference/dropit-app.md),
  * nothing from its outdated docs (DATABASE_HOST, BETTER_AUTH_TRUSTED_ORIGINS, API_URL).
+ *
+ * `Secret` is the type of the secret values (a Pulumi secret output in the program): they are
+ * placed as they are, one variable each, so only they are secret and every other value and
+ * every name stays visible in a preview.
  */
 
-export interface ApiEnvironmentInputs {
+export interface ApiEnvironmentInputs<Secret = string> {
     port: number;
     webOrigin: string;
     apiOrigin: string;
-    database: { host: string; port: number; user: string; password: string; name: string };
-    betterAuthSecret: string;
-    brevo?: { apiKey: string; fromEmail?: string; fromName?: string };
+    database: { host: string; port: number; user: string; password: Secret; name: string };
+    betterAuthSecret: Secret;
+    brevo?: { apiKey: Secret; fromEmail?: string; fromName?: string };
     seedDemoData: boolean;
 }
 
-export function renderApiEnvironment(inputs: ApiEnvironmentInputs): Record<string, string> {
-    assertUrlSafe(inputs.database.password);
-    const env: Record<string, string> = {
+export function renderApiEnvironment<Secret = string>(inputs: ApiEnvironmentInputs<Secret>): Record<string, string | Secret> {
+    const env: Record<string, string | Secret> = {
         API_PORT: String(inputs.port),
         NODE_ENV: "production",
         APP_URL: inputs.webOrigin,
@@ -39,8 +42,9 @@ export function renderApiEnvironment(inputs: ApiEnvironmentInputs): Record<strin
 }
 
 /** better-auth builds `postgresql://user:pass@host/db` without encoding: the password must not need it. */
-function assertUrlSafe(password: string): void {
+export function assertUrlSafe(password: string): string {
     if (!/^[A-Za-z0-9_-]+$/.test(password)) {
         throw new Error("the database password must be URL-safe (letters, digits, - and _): the API concatenates it into a URL unencoded");
     }
+    return password;
 }

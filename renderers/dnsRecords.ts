@@ -1,4 +1,8 @@
-/** The DNS records the deployment needs: one A record per public name, all at the VPS. */
+/**
+ * The DNS records the deployment needs: per public name, an A record at the server's IPv4
+ * address and/or an AAAA record at its IPv6 address. This one list drives the records managed
+ * at Infomaniak, the propagation wait, the manual-mode instructions and the `dnsRecords` output.
+ */
 
 export interface DnsRecordSpec {
     /** Relative to the zone; `@` is the apex. */
@@ -17,10 +21,24 @@ export interface PublicNames {
     subdomains: readonly string[];
 }
 
-export function plannedRecords(names: PublicNames, address: string, ttl: number): DnsRecordSpec[] {
-    const type = address.includes(":") ? "AAAA" : "A";
+export interface ServerAddresses {
+    /** `server.host`: an IPv4 address (A records) or an IPv6 address (AAAA records only). */
+    host: string;
+    /** `server.ipv6`: AAAA records beside the A records of an IPv4 host. */
+    ipv6?: string;
+}
+
+export function plannedRecords(names: PublicNames, server: ServerAddresses, ttl: number): DnsRecordSpec[] {
     const fqdns = [names.domain, ...names.subdomains.map((label) => `${label}.${names.domain}`)];
-    return fqdns.map((fqdn) => ({ name: relativeName(fqdn, names.zone), fqdn, type, value: address, ttl }));
+    const ipv4 = isIpv6(server.host) ? undefined : server.host;
+    const ipv6 = isIpv6(server.host) ? server.host : server.ipv6;
+    const records = (type: "A" | "AAAA", value: string) =>
+        fqdns.map((fqdn) => ({ name: relativeName(fqdn, names.zone), fqdn, type, value, ttl }));
+    return [...(ipv4 ? records("A", ipv4) : []), ...(ipv6 ? records("AAAA", ipv6) : [])];
+}
+
+export function isIpv6(address: string): boolean {
+    return address.includes(":");
 }
 
 function relativeName(fqdn: string, zone: string): string {

@@ -1,5 +1,5 @@
 /** The program as a whole: order that matches reality, the output contract, secrets. */
-import { planToJson, type Plan } from "../scripts/plan/harness";
+import { planToJson, redact, type Plan } from "../scripts/plan/harness";
 import { planStack, resource, reveal, SECRET_VALUES } from "./support/plan";
 
 let plan: Plan;
@@ -65,14 +65,14 @@ test("no plan output, input or JSON view contains a configured or generated secr
     expect(json).toContain("[secret]");
 });
 
-test("every input that carries a secret is marked secret", () => {
+test("every secret value in an input is marked secret where it is, at any depth", () => {
     const carriesSecret = (value: unknown): boolean => {
         const text = JSON.stringify(value);
         return [...Object.values(SECRET_VALUES).map((secret) => secret.split("\n")[1] ?? secret), "postgrespassword", "apiauthsecret", "redispassword", "typesenseapikey"]
             .some((needle) => text.toLowerCase().includes(needle.toLowerCase()));
     };
     const unmarked = plan.resources.flatMap((candidate) => Object.entries(candidate.inputs)
-        .filter(([, value]) => carriesSecret(value) && !(typeof value === "object" && value !== null && "value" in value))
+        .filter(([, value]) => carriesSecret(redact(value)))
         .map(([key]) => `${candidate.name}.${key}`));
     expect(unmarked).toEqual([]);
     // The mocks' generated values are derived from the resource names checked above.

@@ -1,9 +1,10 @@
 /**
  * The resources `DnsZone` registers for its records: in `infomaniak` mode one `DnsRecord` per
- * name (plus the optional CAA and AAAA records), and in both modes the propagation wait that
- * every certificate-requesting route depends on.
+ * desired record (A and/or AAAA per name, plus the optional CAA record), and in both modes the
+ * propagation wait, over the same records, that every certificate-requesting route depends on.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { DnsRecordSpec } from "../../renderers/dnsRecords";
 import { DnsRecord } from "../infomaniak/dnsRecord";
 import { DnsPropagation } from "./dnsPropagation";
 import type { ExpectedName } from "./propagation";
@@ -11,19 +12,11 @@ import type { ExpectedName } from "./propagation";
 /** Allows only Let's Encrypt to issue certificates for the zone (RFC 8659 `issue` tag). */
 export const LETS_ENCRYPT_CAA = "0 issue \"letsencrypt.org\"";
 
-export interface PlannedName {
-    /** Relative to the zone, "@" for the apex. */
-    name: string;
-    fqdn: string;
-}
-
 export interface DnsResourcesArgs {
     zone: string;
-    names: readonly PlannedName[];
-    /** The server's IPv4 address (A records). */
-    address: string;
-    /** The server's IPv6 address: AAAA records too when set. */
-    ipv6?: string;
+    /** The desired A and AAAA records (renderers/dnsRecords.ts): managed, then waited for. */
+    records: readonly DnsRecordSpec[];
+    /** TTL of the CAA record. */
     ttl: number;
     provider: "manual" | "infomaniak";
     /** Required in `infomaniak` mode; kept secret. */
@@ -45,10 +38,7 @@ export interface DnsResourcesArgs {
 /** Registers the records and the wait as children of `parent`; returns what routes must wait for. */
 export function registerDnsResources(parent: pulumi.Resource, args: DnsResourcesArgs): pulumi.Resource[] {
     const records = args.provider === "infomaniak" ? registerRecords(parent, args) : [];
-    const expected: ExpectedName[] = args.names.flatMap((planned) => [
-        { fqdn: planned.fqdn, type: "A" as const, address: args.address },
-        ...(args.ipv6 ? [{ fqdn: planned.fqdn, type: "AAAA" as const, address: args.ipv6 }] : []),
-    ]);
+    const expected: ExpectedName[] = args.records.map((record) => ({ fqdn: record.fqdn, type: record.type, address: record.value }));
     const propagation = new DnsPropagation("dns-propagation", {
         zone: args.zone,
         names: expected,
@@ -67,12 +57,11 @@ function registerRecords(parent: pulumi.Resource, args: DnsResourcesArgs): DnsRe
     }
     const token = args.token;
     const adopts = (name: string) => args.adoptExisting === true || (Array.isArray(args.adoptExisting) && args.adoptExisting.includes(name));
-    const record = (resourceName: string, source: string, type: "A" | "AAAA" | "CAA", target: string) =>
-        new DnsRecord(resourceName, { zone: args.zone, source, type, target, ttl: args.ttl, token, apiUrl: args.apiUrl, adopt: adopts(source) }, { parent });
-    const label = (name: string) => (name === "@" ? "apex" : name);
+    const record = (source: string, type: "A" | "AAAA" | "CAA", target: string, ttl: number) =>
+        new DnsRecord(`dns-${type.toLowerCase()}-${source === "@" ? "apex" : source}`,
+            { zone: args.zone, source, type, target, ttl, token, apiUrl: args.apiUrl, adopt: adopts(source) }, { parent });
     return [
-        ...args.names.map((planned) => record(`dns-a-${label(planned.name)}`, planned.name, "A", args.address)),
-        ...(args.ipv6 ? args.names.map((planned) => record(`dns-aaaa-${label(planned.name)}`, planned.name, "AAAA", args.ipv6!)) : []),
-        ...(args.caa ? [record("dns-caa-apex", "@", "CAA", LETS_ENCRYPT_CAA)] : []),
+        ...args.records.map((desired) => record(desired.name, desired.type, desired.value, desired.ttl)),
+        ...(args.caa ? [record("@", "CAA", LETS_ENCRYPT_CAA, args.ttl)] : []),
     ];
 }

@@ -1,6 +1,6 @@
 /**
  * Runs the real program (index.ts) under Pulumi's mock runtime against a stack file and records
- * every registration: type, name, parent, inputs (secrets kept marked), dependencies, options.
+ * every registration: type, name, parent, inputs (each secret kept marked where it is), dependencies, options.
  * `npm run plan` and the tests share it. One evaluation per process (the SDK keeps global state).
  */
 import * as fs from "fs";
@@ -189,7 +189,6 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
     }
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: Request, cb: Callback): void };
     const register = monitor.registerResource.bind(monitor);
-    const deserialize = require("@pulumi/pulumi/runtime/rpc").deserializeProperties as (object: unknown) => Record<string, unknown>;
     monitor.registerResource = (req, callback) => {
         register(req, (error, response) => {
             if (!error && response) {
@@ -199,12 +198,31 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
                     dependencies: req.getDependenciesList(), protect: req.getProtect(),
                     retainOnDelete: req.getRetainondelete(), provider: req.getProvider(),
                 });
-                inputsByUrn.set(urn, deserialize(req.getObject()));
+                inputsByUrn.set(urn, deserializeKeepingSecretLeaves(req.getObject()));
             }
             callback(error, response);
         });
     };
     return requests;
+}
+
+/**
+ * The registered inputs as the engine receives them: a secret stays where the program put it.
+ * The SDK's own `deserializeProperties` lifts any nested secret up to the top-level property
+ * (one secret value wrapping the whole `taskSpec`), which is not what the engine stores.
+ */
+function deserializeKeepingSecretLeaves(struct: unknown): Record<string, unknown> {
+    const { deserializeProperty } = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperty(value: unknown): unknown };
+    const walk = (value: unknown): unknown => {
+        if (Array.isArray(value)) return value.map(walk);
+        if (typeof value !== "object" || value === null) return deserializeProperty(value);
+        const record = value as Record<string, unknown>;
+        if (isSecretValue(record)) return { [SECRET_SIG_KEY]: SECRET_SIG, value: walk(record.value) };
+        // Assets, archives, resource references: the SDK's reading.
+        if (SECRET_SIG_KEY in record) return deserializeProperty(record);
+        return Object.fromEntries(Object.entries(record).filter(([, inner]) => inner !== undefined).map(([key, inner]) => [key, walk(inner)]));
+    };
+    return walk((struct as { toJavaScript(): Record<string, unknown> }).toJavaScript()) as Record<string, unknown>;
 }
 
 async function resolveOutputs(program: Record<string, unknown>): Promise<Record<string, unknown>> {

@@ -1,5 +1,5 @@
-import type { Plan } from "../../scripts/plan/harness";
-import { planStack, resource, reveal, SECRET_VALUES } from "../support/plan";
+import { isSecretValue, planToJson, type Plan } from "../../scripts/plan/harness";
+import { planStack, registeredTask, resource, reveal, SECRET_VALUES } from "../support/plan";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -7,6 +7,7 @@ beforeAll(async () => {
 });
 
 type ServiceTask = { containerSpec: { image: string; env: Record<string, string>; healthcheck: { tests: string[]; startPeriod: string } } };
+type ServiceTaskJson = { taskSpec: ServiceTask };
 const task = () => reveal(resource(plan, "api-service").inputs.taskSpec) as ServiceTask;
 
 test("the environment is exactly what the app reads", () => {
@@ -26,7 +27,32 @@ test("the environment is exactly what the app reads", () => {
         BREVO_FROM_EMAIL: "no-reply@example.fr",
         BREVO_FROM_NAME: "DropIt",
     });
-    expect(resource(plan, "api-service").inputs.taskSpec).toHaveProperty("value");
+});
+
+test("only the secret values are secret: each one in what is registered, the rest of the task spec readable", () => {
+    const { spec, secretEnv } = registeredTask(plan, "api-service");
+    // The task spec itself is not one secret: a preview shows which variables change.
+    expect(isSecretValue(spec)).toBe(false);
+    expect(secretEnv).toEqual(["BETTER_AUTH_SECRET", "BREVO_API_KEY", "DB_PASSWORD"]);
+    const env = (spec as { containerSpec: { env: Record<string, unknown> } }).containerSpec.env;
+    const secret = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+    expect(env.DB_PASSWORD).toEqual(secret(reveal(plan.outputs.postgresPassword)));
+    expect(env.BETTER_AUTH_SECRET).toEqual(secret(reveal(plan.outputs.betterAuthSecret)));
+    expect(env.BREVO_API_KEY).toEqual(secret(SECRET_VALUES.brevoApiKey));
+    expect(spec).toMatchObject({
+        containerSpec: {
+            image: resource(plan, "api-image").inputs.imageName,
+            env: { API_PORT: "3000", DB_HOST: "dropit-postgres", BETTER_AUTH_URL: "https://api.example.fr", BREVO_FROM_EMAIL: "no-reply@example.fr" },
+            healthcheck: { startPeriod: "60s" },
+        },
+        networksAdvanceds: [{ name: "dokploy-network" }],
+    });
+
+    // The plan's JSON redacts the secret leaves only.
+    const json = planToJson(plan).resources.find((candidate) => candidate.name === "api-service")!.inputs as ServiceTaskJson;
+    expect(json.taskSpec.containerSpec.env).toMatchObject({ API_PORT: "3000", DB_PASSWORD: "[secret]", BETTER_AUTH_SECRET: "[secret]", BREVO_API_KEY: "[secret]" });
+    expect(json.taskSpec.containerSpec.image).toMatch(/^dropit-api:/);
+    expect(json.taskSpec.containerSpec.healthcheck.tests.join(" ")).toContain("/api");
 });
 
 test("health-gated rolling updates: start-first, rollback on failure, healthcheck on api.healthPath", () => {

@@ -1,4 +1,5 @@
 import type { Plan } from "../../scripts/plan/harness";
+import { dnsViews, PUBLIC_NAMES, runPlannedWait } from "../support/dnsPlan";
 import { fullStack, planStack, resource, reveal } from "../support/plan";
 
 const TOKEN = "TESTINFOMANIAKtoken-abcdef123456";
@@ -32,4 +33,13 @@ test("the propagation wait follows the records, and every certificate-requesting
 test("the token never appears in clear in the plan", async () => {
     const { planToJson } = await import("../../scripts/plan/harness");
     expect(JSON.stringify(planToJson(plan))).not.toContain(TOKEN);
+});
+
+test("IPv4 host, one list: the four A records are managed, waited for (A queries only) and output alike", async () => {
+    const expected = PUBLIC_NAMES.map((fqdn) => `A ${fqdn} 198.51.100.7`);
+    expect(dnsViews(plan)).toEqual({ managed: expected, waitedFor: expected, output: expected });
+    const answers = Object.fromEntries(PUBLIC_NAMES.map((fqdn) => [fqdn, { kind: "answer" as const, address: "198.51.100.7" }]));
+    const { questions, error } = await runPlannedWait(plan, answers);
+    expect(error).toBeUndefined();
+    expect(questions).toEqual(PUBLIC_NAMES.map((fqdn) => `A ${fqdn}`).sort());
 });

@@ -1,5 +1,5 @@
 import type { Plan } from "../../scripts/plan/harness";
-import { planStack, resource, reveal } from "../support/plan";
+import { planStack, registeredTask, resource, reveal } from "../support/plan";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -30,7 +30,15 @@ test("PostgreSQL 16 alpine with the guide's database, user and tuning, on dokplo
 test("the generated password is URL-safe and travels only as a secret", () => {
     const password = resource(plan, "postgres-password");
     expect(password.inputs).toMatchObject({ length: 32, special: false });
-    expect(resource(plan, "postgres-service").inputs.taskSpec).toHaveProperty("value");
+    expect(registeredTask(plan, "postgres-service")).toMatchObject({
+        spec: { containerSpec: {
+            image: "postgres:16-alpine",
+            env: { POSTGRES_USER: "dropit", PGDATA: "/var/lib/postgresql/data/pgdata" },
+            mounts: [{ type: "volume", source: "dropit-postgres-data", target: "/var/lib/postgresql/data" }],
+            healthcheck: { tests: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U dropit -d dropit"] },
+        } },
+        secretEnv: ["POSTGRES_PASSWORD"],
+    });
 });
 
 test("the data volume survives destroy and can't be replaced by accident", () => {

@@ -1,5 +1,5 @@
 import type { Plan } from "../../scripts/plan/harness";
-import { planStack, resource, reveal } from "../support/plan";
+import { planStack, registeredTask, resource, reveal } from "../support/plan";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -8,7 +8,10 @@ beforeAll(async () => {
 
 test("the guide's Typesense version with a generated API key on a kept volume", () => {
     const service = resource(plan, "typesense-service");
-    expect(service.inputs.taskSpec).toHaveProperty("value");
+    expect(registeredTask(plan, "typesense-service")).toMatchObject({
+        spec: { containerSpec: { image: "typesense/typesense:0.25.2", env: { TYPESENSE_DATA_DIR: "/data" } } },
+        secretEnv: ["TYPESENSE_API_KEY"],
+    });
     const task = reveal(service.inputs.taskSpec) as { containerSpec: { image: string; env: Record<string, string>; args?: string[] } };
     expect(task.containerSpec.image).toBe("typesense/typesense:0.25.2");
     expect(Object.keys(task.containerSpec.env).sort()).toEqual(["TYPESENSE_API_KEY", "TYPESENSE_DATA_DIR"]);

@@ -43,3 +43,12 @@ test("server.ipv6 must be an IPv6 address", () => {
         expect.stringContaining("dropit:server.ipv6: must be an IPv6 address"),
     ]);
 });
+
+test("server.host may be IPv6 (AAAA records); server.ipv6 goes only beside an IPv4 host", () => {
+    const server = (value: object) => problems({ ...valid(), "dropit:server": JSON.stringify(value) });
+    expect(server({ host: "2001:db8::10" })).toEqual([]);
+    expect(server({ host: "203.0.113.10", ipv6: "2001:db8::10" })).toEqual([]);
+    const both = server({ host: "2001:db8::10", ipv6: "2001:db8::20" });
+    expect(both).toEqual([expect.stringContaining("dropit:server.ipv6: server.host is already an IPv6 address (2001:db8::10)")]);
+    expect(both[0]).toContain("pulumi config rm --path 'dropit:server.ipv6'");
+});

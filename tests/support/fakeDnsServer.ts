@@ -10,8 +10,11 @@ const { Packet } = dns2;
 const NXDOMAIN = 3;
 
 export type NameBehaviour =
-    /** Answer `address`; before `afterMs` (since the server started) answer NXDOMAIN. */
-    | { kind: "answer"; address: string; afterMs?: number }
+    /**
+     * Answer `address` (A for IPv4, AAAA for IPv6; a list holds both kinds for a dual-stack
+     * name); before `afterMs` (since the server started) answer NXDOMAIN.
+     */
+    | { kind: "answer"; address: string | readonly string[]; afterMs?: number }
     /** Drop the query: the client sees a timeout. */
     | { kind: "silent" }
     /** Name servers of a zone (NS answers). */
@@ -22,6 +25,8 @@ export interface FakeDnsServer {
     address: string;
     names: Map<string, NameBehaviour>;
     queries: string[];
+    /** Each question as `TYPE name`, e.g. `AAAA api.example.fr`. */
+    questions: string[];
     close(): Promise<void>;
 }
 
@@ -31,6 +36,7 @@ export type ZoneLookup = (name: string) => NameBehaviour | undefined;
 export async function startFakeDnsServer(names: Record<string, NameBehaviour> = {}, lookup?: ZoneLookup): Promise<FakeDnsServer> {
     const behaviours = new Map(Object.entries(names).map(([name, behaviour]) => [name.toLowerCase(), behaviour]));
     const queries: string[] = [];
+    const questions: string[] = [];
     const started = Date.now();
     const server = dns2.createServer({
         udp: true,
@@ -42,6 +48,7 @@ export async function startFakeDnsServer(names: Record<string, NameBehaviour> = 
             const behaviour = behaviours.get(name) ?? lookup?.(name);
             if (behaviour?.kind === "silent") return;
             const type = (question as { type?: number }).type;
+            questions.push(`${Object.entries(Packet.TYPE).find(([, value]) => value === type)?.[0] ?? String(type)} ${name}`);
             if (behaviour?.kind === "ns") {
                 for (const host of behaviour.hosts) response.answers.push({ name: question.name, type: Packet.TYPE.NS, class: Packet.CLASS.IN, ttl: 60, ns: host } as never);
                 send(response);
@@ -53,9 +60,11 @@ export async function startFakeDnsServer(names: Record<string, NameBehaviour> = 
                 send(response);
                 return;
             }
-            const isV6 = behaviour.address.includes(":");
-            if ((type === Packet.TYPE.AAAA) === isV6 && (type === Packet.TYPE.A || type === Packet.TYPE.AAAA)) {
-                response.answers.push({ name: question.name, type: isV6 ? Packet.TYPE.AAAA : Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address: behaviour.address } as never);
+            for (const address of typeof behaviour.address === "string" ? [behaviour.address] : behaviour.address) {
+                const isV6 = address.includes(":");
+                if ((type === Packet.TYPE.AAAA) === isV6 && (type === Packet.TYPE.A || type === Packet.TYPE.AAAA)) {
+                    response.answers.push({ name: question.name, type: isV6 ? Packet.TYPE.AAAA : Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address } as never);
+                }
             }
             send(response);
         },
@@ -66,6 +75,7 @@ export async function startFakeDnsServer(names: Record<string, NameBehaviour> = 
         address: `127.0.0.1:${port}`,
         names: behaviours,
         queries,
+        questions,
         close: () => server.close(),
     };
 }

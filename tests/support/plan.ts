@@ -48,9 +48,19 @@ export function resource(plan: Plan, name: string): PlannedResource {
     return found;
 }
 
-/** The value inside a secret wrapper (and the wrapper's presence). */
+/** The value with every secret wrapper removed, at any depth. */
 export function reveal(value: unknown): unknown {
-    return isSecretValue(value) ? value.value : value;
+    if (isSecretValue(value)) return reveal(value.value);
+    if (Array.isArray(value)) return value.map(reveal);
+    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, reveal(inner)]));
+    return value;
+}
+
+/** The service's task spec as registered, and the names of its secret environment values. */
+export function registeredTask(plan: Plan, serviceName: string): { spec: unknown; secretEnv: string[] } {
+    const spec = resource(plan, serviceName).inputs.taskSpec;
+    const env = (spec as { containerSpec?: { env?: Record<string, unknown> } } | undefined)?.containerSpec?.env ?? {};
+    return { spec, secretEnv: Object.keys(env).filter((name) => isSecretValue(env[name])).sort() };
 }
 
 export function childrenOf(plan: Plan, parentName: string): PlannedResource[] {

@@ -17,17 +17,16 @@ pulumi.runtime.setMocks({
 }, "dropit-infra", "test", false, "organization");
 
 import { LETS_ENCRYPT_CAA, registerDnsResources, DnsResourcesArgs } from "../../../lib/dns/dnsZoneResources";
+import { plannedRecords } from "../../../renderers/dnsRecords";
 
 const SECRET_MARKER = "4dabf18193072939515e22adb298388d";
-const names = [
-    { name: "@", fqdn: "example.fr" },
-    { name: "api", fqdn: "api.example.fr" },
-];
+const names = { domain: "example.fr", zone: "example.fr", subdomains: ["api"] };
+const records = plannedRecords(names, { host: "198.51.100.7" }, 300);
 
 async function register(args: Partial<DnsResourcesArgs>): Promise<Registered[]> {
     registered.length = 0;
     const parent = new pulumi.ComponentResource("test:index:Parent", `parent-${Math.random()}`);
-    const readiness = registerDnsResources(parent, { zone: "example.fr", names, address: "198.51.100.7", ttl: 300, provider: "manual", ...args });
+    const readiness = registerDnsResources(parent, { zone: "example.fr", records, ttl: 300, provider: "manual", ...args });
     await Promise.all(readiness.map((resource) => new Promise((resolve) => (resource as pulumi.CustomResource).id.apply(resolve))));
     await new Promise((resolve) => setTimeout(resolve, 50));
     return registered.filter((resource) => resource.type.startsWith("pulumi-nodejs:dynamic"));
@@ -60,14 +59,27 @@ test("infomaniak mode registers one A record per name, the token kept secret, th
 });
 
 test("CAA and AAAA records are added only when asked", async () => {
-    const resources = await register({ provider: "infomaniak", token: "t", caa: true, ipv6: "2001:db8::10" });
+    const resources = await register({ provider: "infomaniak", token: "t", caa: true, records: plannedRecords(names, { host: "198.51.100.7", ipv6: "2001:db8::10" }, 300) });
     const records = resources.filter((resource) => resource.type.endsWith("DnsRecord")).map((resource) => `${resource.inputs.type} ${resource.inputs.source} ${resource.inputs.target}`);
     expect(records).toEqual(["A @ 198.51.100.7", "A api 198.51.100.7", "AAAA @ 2001:db8::10", "AAAA api 2001:db8::10", `CAA @ ${LETS_ENCRYPT_CAA}`]);
     const wait = resources.find((resource) => resource.type.endsWith("Propagation"))!;
     expect(wait.inputs.names).toContainEqual({ fqdn: "api.example.fr", type: "AAAA", address: "2001:db8::10" });
 });
 
+test("an IPv6 host: AAAA records only, and the wait asks for exactly those", async () => {
+    const resources = await register({ provider: "infomaniak", token: "t", records: plannedRecords(names, { host: "2001:db8::10" }, 300) });
+    expect(resources.map((resource) => resource.name)).toEqual(["dns-aaaa-apex", "dns-aaaa-api", "dns-propagation"]);
+    expect(resources.slice(0, 2).map((resource) => resource.inputs)).toEqual([
+        expect.objectContaining({ source: "@", type: "AAAA", target: "2001:db8::10" }),
+        expect.objectContaining({ source: "api", type: "AAAA", target: "2001:db8::10" }),
+    ]);
+    expect(resources[2].inputs.names).toEqual([
+        { fqdn: "example.fr", type: "AAAA", address: "2001:db8::10" },
+        { fqdn: "api.example.fr", type: "AAAA", address: "2001:db8::10" },
+    ]);
+});
+
 test("infomaniak mode without a token is refused", () => {
     const parent = new pulumi.ComponentResource("test:index:Parent", "no-token");
-    expect(() => registerDnsResources(parent, { zone: "example.fr", names, address: "198.51.100.7", ttl: 300, provider: "infomaniak" })).toThrow("dropit:infomaniakToken");
+    expect(() => registerDnsResources(parent, { zone: "example.fr", records, ttl: 300, provider: "infomaniak" })).toThrow("dropit:infomaniakToken");
 });
