@@ -10,7 +10,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentTag } from "../lib/contentHash";
-import { swarmServiceArgs } from "../lib/swarmService";
+import { swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { renderApiEnvironment } from "../renderers/apiEnvironment";
 import { renderPreDeployBackup } from "../renderers/databaseHost";
 import { nodeHttpProbe } from "../renderers/healthchecks";
@@ -42,7 +42,8 @@ export interface ApiServiceArgs {
     database: DatabaseConnection;
     brevo?: { apiKey: pulumi.Output<string>; fromEmail?: string; fromName?: string };
     seedDemoData: boolean;
-    network: string;
+    /** ID of dokploy-network (DokployInstall.networkId). */
+    networkId: pulumi.Input<string>;
     provider: docker.Provider;
     /** Resources that must exist before Traefik asks Let's Encrypt for api.<domain>. */
     certificateGate: pulumi.Resource[];
@@ -116,14 +117,14 @@ export class ApiService extends pulumi.ComponentResource {
         this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
             name: API_SERVICE,
             image: image.imageName,
-            network: args.network,
+            networkId: args.networkId,
             env: pulumi.secret(environment),
             healthcheck: rollout.healthcheck,
             replicas: args.replicas,
             labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port }),
             updateConfig: rollout.updateConfig,
             rollbackConfig: rollout.rollbackConfig,
-        }), { ...child, dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate] });
+        }), swarmServiceOptions({ ...child, dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate] }));
 
         this.url = this.service.id.apply(() => apiOrigin);
         this.registerOutputs({ url: this.url, imageName: this.imageName });

@@ -68,6 +68,8 @@ export class DokployInstall extends pulumi.ComponentResource {
     readonly dockerProvider: docker.Provider;
     /** The overlay network Dokploy's Traefik routes on. */
     readonly network = DOKPLOY_NETWORK;
+    /** Its ID, which services must reference (Swarm stores, and the provider reads back, only the ID). */
+    readonly networkId: pulumi.Output<string>;
     /** Registry credentials for services that pull images. */
     readonly registryAuth?: docker.types.input.ServiceAuth;
     /** Password of the Dokploy owner account (`adminEmail`), secret. */
@@ -148,6 +150,8 @@ export class DokployInstall extends pulumi.ComponentResource {
             // The engine does not exist yet on a bare VPS when the first preview runs.
             disableDockerDaemonCheck: true,
         }, { parent: this, dependsOn: [acme, access, closePort] });
-        this.registerOutputs({ network: this.network });
+        // The installer creates the network; unknown during the first preview (it does not exist yet).
+        this.networkId = docker.getNetworkOutput({ name: DOKPLOY_NETWORK }, { provider: this.dockerProvider, dependsOn: [install, access] }).id;
+        this.registerOutputs({ network: this.network, networkId: this.networkId });
     }
 }

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BackupSettings, renderInstallBackups, renderMajorVersionGuard } from "../renderers/databaseHost";
 import { renderInitSql, renderServerArgs } from "../renderers/postgres";
-import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs } from "../lib/swarmService";
+import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface PostgresServiceArgs {
     /** Major version; the image is postgres:<version>-alpine. */
@@ -18,7 +18,8 @@ export interface PostgresServiceArgs {
     /** Server parameters passed as `-c name=value`. */
     settings: Readonly<Record<string, string | number>>;
     extensions: readonly string[];
-    network: string;
+    /** ID of dokploy-network (DokployInstall.networkId). */
+    networkId: pulumi.Input<string>;
     provider: docker.Provider;
     auth?: docker.types.input.ServiceAuth;
     /** SSH to the VPS, for what happens on the host: the version guard and the backups. */
@@ -72,7 +73,7 @@ export class PostgresService extends pulumi.ComponentResource {
         this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
             name: POSTGRES_SERVICE,
             image: this.image,
-            network: args.network,
+            networkId: args.networkId,
             auth: args.auth,
             env: {
                 POSTGRES_DB: args.database,
@@ -97,7 +98,7 @@ export class PostgresService extends pulumi.ComponentResource {
             onManager: true,
             updateConfig: STOP_FIRST_UPDATE,
             stopGracePeriod: "60s",
-        }), { ...child, dependsOn: [guard] });
+        }), swarmServiceOptions({ ...child, dependsOn: [guard] }));
 
         if (args.backups.enabled) {
             this.backups = new command.remote.Command(`${name}-backups`, {

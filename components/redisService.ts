@@ -2,10 +2,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { STOP_FIRST_UPDATE, swarmServiceArgs } from "../lib/swarmService";
+import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface RedisServiceArgs {
-    network: string;
+    /** ID of dokploy-network (DokployInstall.networkId). */
+    networkId: pulumi.Input<string>;
     provider: docker.Provider;
     auth?: docker.types.input.ServiceAuth;
 }
@@ -40,7 +41,7 @@ export class RedisService extends pulumi.ComponentResource {
         new docker.Service(`${name}-service`, swarmServiceArgs({
             name: REDIS_SERVICE,
             image: "redis:7-alpine",
-            network: args.network,
+            networkId: args.networkId,
             auth: args.auth,
             env: { REDIS_PASSWORD: password.result },
             commands: ["sh", "-c", START_WITH_PASSWORD_FILE],
@@ -54,7 +55,7 @@ export class RedisService extends pulumi.ComponentResource {
             },
             onManager: true,
             updateConfig: STOP_FIRST_UPDATE,
-        }), child);
+        }), swarmServiceOptions(child));
         this.registerOutputs({ host: this.host, port: this.port });
     }
 }

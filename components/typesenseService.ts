@@ -2,11 +2,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { STOP_FIRST_UPDATE, swarmServiceArgs } from "../lib/swarmService";
+import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface TypesenseServiceArgs {
     version: string;
-    network: string;
+    /** ID of dokploy-network (DokployInstall.networkId). */
+    networkId: pulumi.Input<string>;
     provider: docker.Provider;
     auth?: docker.types.input.ServiceAuth;
 }
@@ -27,7 +28,7 @@ export class TypesenseService extends pulumi.ComponentResource {
         new docker.Service(`${name}-service`, swarmServiceArgs({
             name: TYPESENSE_SERVICE,
             image: `typesense/typesense:${args.version}`,
-            network: args.network,
+            networkId: args.networkId,
             auth: args.auth,
             // Typesense reads TYPESENSE_<FLAG> variables: the key stays off the command line.
             env: { TYPESENSE_API_KEY: apiKey.result, TYPESENSE_DATA_DIR: "/data" },
@@ -42,7 +43,7 @@ export class TypesenseService extends pulumi.ComponentResource {
             },
             onManager: true,
             updateConfig: STOP_FIRST_UPDATE,
-        }), child);
+        }), swarmServiceOptions(child));
         this.registerOutputs({ host: this.host, port: this.port });
     }
 }

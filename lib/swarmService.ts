@@ -1,6 +1,9 @@
 /**
  * The Swarm service shape every DropIt service shares: attached to dokploy-network, no
  * published port (only Traefik publishes), labels for Traefik when routed.
+ *
+ * Every value here is written the way the Docker provider reads it back from Swarm, because
+ * the next `pulumi up` diffs against what was read back, not against what was sent.
  */
 import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
@@ -13,7 +16,12 @@ export interface SwarmServiceSpec {
     /** Service name, also its DNS name on the network. */
     name: string;
     image: Input<string>;
-    network: string;
+    /**
+     * ID of the network (DokployInstall.networkId). Swarm stores the ID and the provider reads
+     * back only the ID; a network given by name differs from it in a ForceNew field, so the
+     * service would be replaced on every later `pulumi up`.
+     */
+    networkId: Input<string>;
     env?: Input<Record<string, Input<string>>>;
     args?: string[];
     commands?: string[];
@@ -50,7 +58,7 @@ export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
                 configs: spec.configs,
                 stopGracePeriod: spec.stopGracePeriod ?? "30s",
             },
-            networksAdvanceds: [{ name: spec.network }],
+            networksAdvanceds: [{ id: spec.networkId }],
             placement: spec.onManager ? { constraints: ["node.role==manager"] } : undefined,
             restartPolicy: { condition: "any", delay: "5s", maxAttempts: 0, window: "60s" },
         },
@@ -67,6 +75,14 @@ export const STOP_FIRST_UPDATE: docker.types.input.ServiceUpdateConfig = {
     failureAction: "pause",
     monitor: "30s",
 };
+
+/**
+ * Options for every `docker.Service`: the provider does not delete before replacing on its own,
+ * and a replacement created first collides with the old service's fixed name in Swarm.
+ */
+export function swarmServiceOptions(opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+    return { ...opts, deleteBeforeReplace: true };
+}
 
 /** A Swarm config whose name changes with its content (configs are immutable in Swarm). */
 export function contentAddressedConfig(

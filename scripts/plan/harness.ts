@@ -30,6 +30,8 @@ export interface PlannedResource {
     dependencies: string[];
     protect: boolean;
     retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    ignoreChanges: string[];
     provider: string | undefined;
 }
 
@@ -122,6 +124,8 @@ interface CapturedRequest {
     dependencies: string[];
     protect: boolean;
     retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    ignoreChanges: string[];
     provider: string;
 }
 
@@ -143,7 +147,10 @@ export async function runPlan(options: { stackFile: string; stack: string; proje
             const state = mockState(args.type, args.name, args.inputs);
             return { id: args.custom ? `${args.name}-id` : undefined, state };
         },
-        call: (args) => args.inputs,
+        // The real getNetwork answers with the network's ID, which services must reference.
+        call: (args) => args.token === "docker:index/getNetwork:getNetwork"
+            ? { ...args.inputs, id: `${String(args.inputs.name)}-id` }
+            : args.inputs,
     }, PROJECT, options.stack, false, "organization");
 
     const requests = captureRegistrations(inputsByUrn);
@@ -167,6 +174,8 @@ export async function runPlan(options: { stackFile: string; stack: string; proje
         dependencies: [...new Set(request.dependencies)].sort(),
         protect: request.protect,
         retainOnDelete: request.retainOnDelete,
+        deleteBeforeReplace: request.deleteBeforeReplace,
+        ignoreChanges: request.ignoreChanges,
         provider: request.provider || undefined,
     }));
     return { stack: options.stack, resources, outputs, notes };
@@ -179,6 +188,7 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
     interface Request {
         getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
         getDependenciesList(): string[]; getProtect(): boolean; getRetainondelete(): boolean; getProvider(): string;
+        getDeletebeforereplace(): boolean; getIgnorechangesList(): string[];
         getObject(): unknown;
     }
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: Request, cb: Callback): void };
@@ -192,6 +202,7 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
                     type: req.getType(), name: req.getName(), parent: req.getParent(), custom: req.getCustom(),
                     dependencies: req.getDependenciesList(), protect: req.getProtect(),
                     retainOnDelete: req.getRetainondelete(), provider: req.getProvider(),
+                    deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(),
                 });
                 inputsByUrn.set(urn, deserialize(req.getObject()));
             }

@@ -11,7 +11,7 @@ type TaskSpec = {
         image: string; env: Record<string, string>; args: string[]; healthcheck: { tests: string[] };
         mounts: Array<{ source: string; target: string; type: string }>; configs: Array<{ fileName: string }>;
     };
-    networksAdvanceds: Array<{ name: string }>;
+    networksAdvanceds: Array<{ id: string }>;
     placement: { constraints: string[] };
 };
 
@@ -22,7 +22,7 @@ test("PostgreSQL 16 alpine with the guide's database, user and tuning, on dokplo
     expect(task.containerSpec.image).toBe("postgres:16-alpine");
     expect(task.containerSpec.env).toMatchObject({ POSTGRES_DB: "dropit", POSTGRES_USER: "dropit" });
     expect(task.containerSpec.args).toEqual(expect.arrayContaining(["max_connections=200", "shared_buffers=256MB", "effective_cache_size=1GB"]));
-    expect(task.networksAdvanceds).toEqual([{ name: "dokploy-network" }]);
+    expect(task.networksAdvanceds).toEqual([{ id: "dokploy-network-id" }]);
     expect(task.placement.constraints).toEqual(["node.role==manager"]);
     expect(task.containerSpec.healthcheck.tests.join(" ")).toContain("pg_isready");
 });
