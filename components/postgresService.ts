@@ -7,6 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BackupSettings, renderInstallBackups, renderMajorVersionGuard } from "../renderers/databaseHost";
+import { swarmDuration } from "../renderers/duration";
 import { renderInitSql, renderServerArgs } from "../renderers/postgres";
 import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
@@ -90,14 +91,14 @@ export class PostgresService extends pulumi.ComponentResource {
             }],
             healthcheck: {
                 tests: ["CMD-SHELL", `pg_isready -h 127.0.0.1 -U ${args.user} -d ${args.database}`],
-                interval: "10s",
-                timeout: "5s",
-                startPeriod: "30s",
+                interval: swarmDuration(10),
+                timeout: swarmDuration(5),
+                startPeriod: swarmDuration(30),
                 retries: 5,
             },
             onManager: true,
             updateConfig: STOP_FIRST_UPDATE,
-            stopGracePeriod: "60s",
+            stopGracePeriod: swarmDuration(60),
         }), swarmServiceOptions({ ...child, dependsOn: [guard] }));
 
         if (args.backups.enabled) {

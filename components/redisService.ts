@@ -2,6 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { swarmDuration } from "../renderers/duration";
 import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface RedisServiceArgs {
@@ -48,9 +49,9 @@ export class RedisService extends pulumi.ComponentResource {
             mounts: [{ type: "volume", source: volume.name, target: "/data" }],
             healthcheck: {
                 tests: ["CMD-SHELL", "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli ping | grep -q PONG"],
-                interval: "10s",
-                timeout: "3s",
-                startPeriod: "10s",
+                interval: swarmDuration(10),
+                timeout: swarmDuration(3),
+                startPeriod: swarmDuration(10),
                 retries: 5,
             },
             onManager: true,

@@ -2,6 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { swarmDuration } from "../renderers/duration";
 import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface TypesenseServiceArgs {
@@ -36,9 +37,9 @@ export class TypesenseService extends pulumi.ComponentResource {
             healthcheck: {
                 // The image has bash but no guaranteed curl or wget.
                 tests: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8108 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '\"ok\":true' <&3"],
-                interval: "10s",
-                timeout: "3s",
-                startPeriod: "20s",
+                interval: swarmDuration(10),
+                timeout: swarmDuration(3),
+                startPeriod: swarmDuration(20),
                 retries: 5,
             },
             onManager: true,

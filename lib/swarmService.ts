@@ -8,6 +8,7 @@
 import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { swarmDuration } from "../renderers/duration";
 import type { Label } from "../renderers/traefik";
 
 type Input<T> = pulumi.Input<T>;
@@ -35,11 +36,12 @@ export interface SwarmServiceSpec {
     updateConfig: docker.types.input.ServiceUpdateConfig;
     rollbackConfig?: docker.types.input.ServiceRollbackConfig;
     auth?: docker.types.input.ServiceAuth;
+    /** Use swarmDuration: the provider reads durations back in its own spelling. */
     stopGracePeriod?: string;
 }
 
 /** How long `pulumi up` waits for tasks to be running and healthy before failing. */
-const CONVERGE = { delay: "5s", timeout: "10m" };
+const CONVERGE = { delay: swarmDuration(5), timeout: swarmDuration(600) };
 
 export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
     return {
@@ -56,11 +58,11 @@ export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
                 healthcheck: spec.healthcheck,
                 mounts: spec.mounts,
                 configs: spec.configs,
-                stopGracePeriod: spec.stopGracePeriod ?? "30s",
+                stopGracePeriod: spec.stopGracePeriod ?? swarmDuration(30),
             },
             networksAdvanceds: [{ id: spec.networkId }],
             placement: spec.onManager ? { constraints: ["node.role==manager"] } : undefined,
-            restartPolicy: { condition: "any", delay: "5s", maxAttempts: 0, window: "60s" },
+            restartPolicy: { condition: "any", delay: swarmDuration(5), maxAttempts: 0, window: swarmDuration(60) },
         },
         updateConfig: spec.updateConfig,
         rollbackConfig: spec.rollbackConfig,
@@ -73,7 +75,7 @@ export const STOP_FIRST_UPDATE: docker.types.input.ServiceUpdateConfig = {
     parallelism: 1,
     order: "stop-first",
     failureAction: "pause",
-    monitor: "30s",
+    monitor: swarmDuration(30),
 };
 
 /**
