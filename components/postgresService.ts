@@ -64,9 +64,12 @@ export class PostgresService extends pulumi.ComponentResource {
             create: renderMajorVersionGuard(POSTGRES_VOLUME, args.version, PGDATA_SUBDIR),
         }, { parent: this, dependsOn: args.hostReady });
 
-        // No version label: a changed label would replace this protected volume, and the preview
-        // would fail on that before the guard above could explain the way through.
-        const volume = new docker.Volume(`${name}-data`, { name: POSTGRES_VOLUME }, { ...child, protect: true, retainOnDelete: true, dependsOn: [guard] });
+        // Kept by retainOnDelete alone: `pulumi destroy` (and a replacement) drop it from the state
+        // without deleting it, and creating a volume whose name exists returns that volume. Not
+        // `protect`: the engine refuses to destroy a protected resource, and `--exclude-protected`
+        // would also skip everything it depends on, Dokploy's opt-in uninstall included.
+        // No version label: a changed label would plan a replacement of this volume for nothing.
+        const volume = new docker.Volume(`${name}-data`, { name: POSTGRES_VOLUME }, { ...child, retainOnDelete: true, dependsOn: [guard] });
 
         // Runs only when the data directory is empty (first start on a new volume).
         const initSql = contentAddressedConfig(`${name}-init-sql`, "dropit-postgres-init", renderInitSql(args.extensions), child);

@@ -55,3 +55,29 @@ test("every duration of every service is already in the form the provider reads 
     const unstable = written.filter(([, value]) => readBackDuration(value) !== value).map(([at, value]) => `${at}: ${value} -> ${readBackDuration(value)}`);
     expect(unstable).toEqual([]);
 });
+
+test("nothing is protected, so `pulumi destroy` can run; the data volumes are kept on delete instead", () => {
+    expect(plan.resources.filter((candidate) => candidate.protect).map((candidate) => candidate.name)).toEqual([]);
+    const volumes = ofType("docker:index/volume:Volume");
+    expect(volumes.map((volume) => volume.name).sort()).toEqual(["postgres-data", "redis-data", "typesense-data"]);
+    for (const volume of volumes) expect(volume.retainOnDelete).toBe(true);
+});
+
+test("registry credentials (ForceNew, never read back) are ignored on every service that carries them", () => {
+    const withAuth = services().filter((service) => service.inputs.auth !== undefined);
+    expect(withAuth.map((service) => service.name).sort()).toEqual(["postgres-service", "redis-service", "typesense-service"]);
+    for (const service of withAuth) expect(service.ignoreChanges).toContain("auth");
+});
+
+test("no remote command puts its previous output in the environment of the next run", () => {
+    const commands = ofType("command:remote:Command");
+    expect(commands.length).toBeGreaterThan(10);
+    const missing = commands.filter((candidate) => candidate.inputs.addPreviousOutputInEnv !== false).map((candidate) => candidate.name);
+    expect(missing).toEqual([]);
+});
+
+test("a failed update of a stop-first service rolls back to the previous spec instead of pausing", () => {
+    const stopFirst = services().filter((service) => (service.inputs.updateConfig as { order?: string }).order === "stop-first");
+    expect(stopFirst.map((service) => service.name).sort()).toEqual(["postgres-service", "redis-service", "typesense-service"]);
+    for (const service of services()) expect(service.inputs.updateConfig).toMatchObject({ failureAction: "rollback" });
+});

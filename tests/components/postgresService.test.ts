@@ -33,9 +33,9 @@ test("the generated password is URL-safe and travels only as a secret", () => {
     expect(resource(plan, "postgres-service").inputs.taskSpec).toHaveProperty("value");
 });
 
-test("the data volume survives destroy and can't be replaced by accident", () => {
+test("the data volume survives destroy (kept on delete, not protected: destroy must be able to run)", () => {
     const volume = resource(plan, "postgres-data");
-    expect(volume).toMatchObject({ protect: true, retainOnDelete: true });
+    expect(volume).toMatchObject({ protect: false, retainOnDelete: true });
     const task = reveal(resource(plan, "postgres-service").inputs.taskSpec) as TaskSpec;
     expect(task.containerSpec.mounts).toEqual([{ type: "volume", source: "dropit-postgres-data", target: "/var/lib/postgresql/data" }]);
 });
