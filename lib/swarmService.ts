@@ -79,11 +79,20 @@ export const STOP_FIRST_UPDATE: docker.types.input.ServiceUpdateConfig = {
 };
 
 /**
- * Options for every `docker.Service`: the provider does not delete before replacing on its own,
- * and a replacement created first collides with the old service's fixed name in Swarm.
+ * Options for every `docker.Service`:
+ * - `deleteBeforeReplace`: the provider does not delete before replacing on its own, and a
+ *   replacement created first collides with the old service's fixed name in Swarm.
+ * - `ignoreChanges: ["auth"]`: the registry credentials are ForceNew in the provider, so adding
+ *   them after the first deploy or rotating the token would replace (stop, delete, recreate)
+ *   PostgreSQL, Redis and Typesense. The provider never reads `auth` back, so ignoring it is
+ *   exact: the credentials given at creation stay with the service. They only matter for pulls
+ *   of public images (rate limit); when a pull with a stale token fails, Swarm starts the
+ *   task from the image already on the host.
+ *   Per-service auth stays because nothing else covers these images: the host's `docker login`
+ *   is not used by Swarm, and the provider-level registryAuth only matches names with a `/`.
  */
 export function swarmServiceOptions(opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
-    return { ...opts, deleteBeforeReplace: true };
+    return { ...opts, deleteBeforeReplace: true, ignoreChanges: ["auth"] };
 }
 
 /** A Swarm config whose name changes with its content (configs are immutable in Swarm). */
