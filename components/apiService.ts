@@ -10,6 +10,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentTag } from "../lib/contentHash";
+import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
 import { swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { renderApiEnvironment } from "../renderers/apiEnvironment";
 import { renderPreDeployBackup } from "../renderers/databaseHost";
@@ -108,6 +109,7 @@ export class ApiService extends pulumi.ComponentResource {
         const backup = args.preDeployBackup
             ? new command.remote.Command(`${name}-pre-deploy-backup`, {
                   connection: args.preDeployBackup.connection,
+                  ...NO_PREVIOUS_OUTPUT_IN_ENV,
                   create: renderPreDeployBackup(),
                   triggers: [image.imageName],
               }, { parent: this, dependsOn: [args.preDeployBackup.installed, args.database.service] })

@@ -26,7 +26,7 @@ import {
     renderSystemUpdate,
 } from "../renderers/hostScripts";
 import { DOKPLOY_NETWORK } from "../renderers/traefik";
-import { remoteConnection, ServerLogin } from "../lib/sshConnection";
+import { NO_PREVIOUS_OUTPUT_IN_ENV, remoteConnection, ServerLogin } from "../lib/sshConnection";
 import { writeSshIdentity } from "../lib/sshIdentity";
 
 export type ServerConnection = ServerLogin;
@@ -88,7 +88,7 @@ export class DokployInstall extends pulumi.ComponentResource {
         const connection = remoteConnection(args.server);
         this.connection = connection;
         const step = (stepName: string, create: string, extra: Partial<command.remote.CommandArgs>, after: pulumi.Resource[]) =>
-            new command.remote.Command(`${name}-${stepName}`, { connection, create, ...extra }, { parent: this, dependsOn: after });
+            new command.remote.Command(`${name}-${stepName}`, { connection, ...NO_PREVIOUS_OUTPUT_IN_ENV, create, ...extra }, { parent: this, dependsOn: after });
 
         const firewallOptions = { sshPort: args.firewallSshPort ?? args.server.port };
         // Refused at plan time too, before anything touches the host.

@@ -9,6 +9,7 @@ import * as random from "@pulumi/random";
 import { BackupSettings, renderInstallBackups, renderMajorVersionGuard } from "../renderers/databaseHost";
 import { swarmDuration } from "../renderers/duration";
 import { renderInitSql, renderServerArgs } from "../renderers/postgres";
+import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
 import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface PostgresServiceArgs {
@@ -61,6 +62,7 @@ export class PostgresService extends pulumi.ComponentResource {
 
         const guard = new command.remote.Command(`${name}-version-guard`, {
             connection: args.connection,
+            ...NO_PREVIOUS_OUTPUT_IN_ENV,
             create: renderMajorVersionGuard(POSTGRES_VOLUME, args.version, PGDATA_SUBDIR),
         }, { parent: this, dependsOn: args.hostReady });
 
@@ -107,6 +109,7 @@ export class PostgresService extends pulumi.ComponentResource {
         if (args.backups.enabled) {
             this.backups = new command.remote.Command(`${name}-backups`, {
                 connection: args.connection,
+                ...NO_PREVIOUS_OUTPUT_IN_ENV,
                 create: renderInstallBackups({ ...args.backups, database: args.database, user: args.user }),
             }, { parent: this, dependsOn: args.hostReady });
         }

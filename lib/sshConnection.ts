@@ -23,3 +23,11 @@ export function remoteConnection(server: ServerLogin): command.types.input.remot
         perDialTimeout: 15,
     };
 }
+
+/**
+ * For every `remote.Command`. By default the provider sets PULUMI_COMMAND_STDOUT/STDERR (the
+ * previous run's output) in the environment of each update and delete: sshd refuses variables
+ * outside its AcceptEnv (Debian's accepts only LANG and LC_*), so each re-run would warn, and
+ * the installer's long output would be carried into the next run for nothing.
+ */
+export const NO_PREVIOUS_OUTPUT_IN_ENV = { addPreviousOutputInEnv: false } as const;
