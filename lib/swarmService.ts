@@ -70,11 +70,15 @@ export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
     };
 }
 
-/** Stateful services never run two copies on one volume: stop the old task first. */
+/**
+ * Stateful services never run two copies on one volume: stop the old task first. A failed
+ * update (e.g. a bad postgres setting) rolls back to the previous spec; `pause` would leave the
+ * crashing new task in place, i.e. the database down until the next `pulumi up`.
+ */
 export const STOP_FIRST_UPDATE: docker.types.input.ServiceUpdateConfig = {
     parallelism: 1,
     order: "stop-first",
-    failureAction: "pause",
+    failureAction: "rollback",
     monitor: swarmDuration(30),
 };
 
