@@ -80,7 +80,7 @@ export class ApiService extends pulumi.ComponentResource {
         super("dropit:index:ApiService", name, {}, opts);
         const child = { parent: this, provider: args.provider };
         const dockerfile = dockerfilePath(args.dockerfile, "api", args.appSource);
-        const tag = contentTag({ context: args.appSource, paths: API_BUILD_INPUTS, extras: [fs.readFileSync(dockerfile, "utf8")] });
+        const tag = contentTag({ context: args.appSource, dockerfile, paths: API_BUILD_INPUTS, extras: [fs.readFileSync(dockerfile, "utf8")] });
 
         const image = new docker.Image(`${name}-image`, {
             imageName: `${API_SERVICE}:${tag}`,

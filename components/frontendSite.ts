@@ -41,7 +41,7 @@ export class FrontendSite extends pulumi.ComponentResource {
         const dockerfile = dockerfilePath("reference", "web", args.appSource);
         const dockerfileText = fs.readFileSync(dockerfile, "utf8");
         const imageName = args.apiUrl.apply((apiUrl) =>
-            `${WEB_SERVICE}:${contentTag({ context: args.appSource, paths: WEB_BUILD_INPUTS, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
+            `${WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: WEB_BUILD_INPUTS, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
 
         const image = new docker.Image(`${name}-image`, {
             imageName,
