@@ -82,9 +82,6 @@ export class DokployInstall extends pulumi.ComponentResource {
 
     constructor(name: string, args: DokployInstallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:DokployInstall", name, {}, opts);
-        if (!args.server.hostKey) {
-            pulumi.log.warn("dropit:server.hostKey is not set: the first SSH host key seen is trusted. Pin it (README: host key).", this);
-        }
         const connection = remoteConnection(args.server);
         this.connection = connection;
         const step = (stepName: string, create: string, extra: Partial<command.remote.CommandArgs>, after: pulumi.Resource[]) =>

@@ -7,8 +7,8 @@ export interface ServerLogin {
     port: number;
     user: string;
     privateKey: pulumi.Output<string>;
-    /** `algorithm base64`; without it any host key is accepted. */
-    hostKey?: string;
+    /** `algorithm base64`, required: without it the remote commands accept any host key. */
+    hostKey: string;
 }
 
 export function remoteConnection(server: ServerLogin): command.types.input.remote.ConnectionArgs {
