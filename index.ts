@@ -41,7 +41,7 @@ const dokploy = new DokployInstall("dokploy", {
     uninstallOnDestroy: settings.dokploy.uninstallOnDestroy,
 });
 // Everything on the VPS goes through this provider, which exists only once Dokploy does.
-const onVps = { provider: dokploy.dockerProvider, network: dokploy.network, auth: dokploy.registryAuth };
+const onVps = { provider: dokploy.dockerProvider, networkId: dokploy.networkId, auth: dokploy.registryAuth };
 
 const connection = dokploy.connection;
 const postgres = new PostgresService("postgres", { ...settings.postgres, ...onVps, connection, hostReady: [dokploy] });
@@ -62,7 +62,7 @@ const api = new ApiService("api", {
     seedDemoData: settings.api.seedDemoData,
     preDeployBackup: postgres.backups ? { connection, installed: postgres.backups } : undefined,
     provider: dokploy.dockerProvider,
-    network: dokploy.network,
+    networkId: dokploy.networkId,
     certificateGate: dns.readiness,
 });
 
@@ -72,7 +72,7 @@ const web = new FrontendSite("web", {
     replicas: settings.web.replicas,
     appSource,
     provider: dokploy.dockerProvider,
-    network: dokploy.network,
+    networkId: dokploy.networkId,
     certificateGate: dns.readiness,
 });
 

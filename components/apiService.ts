@@ -10,7 +10,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentTag } from "../lib/contentHash";
-import { swarmServiceArgs } from "../lib/swarmService";
+import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
+import { swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { assertUrlSafe, renderApiEnvironment } from "../renderers/apiEnvironment";
 import { renderPreDeployBackup } from "../renderers/databaseHost";
 import { nodeHttpProbe } from "../renderers/healthchecks";
@@ -42,7 +43,8 @@ export interface ApiServiceArgs {
     database: DatabaseConnection;
     brevo?: { apiKey: pulumi.Output<string>; fromEmail?: string; fromName?: string };
     seedDemoData: boolean;
-    network: string;
+    /** ID of dokploy-network (DokployInstall.networkId). */
+    networkId: pulumi.Input<string>;
     provider: docker.Provider;
     /** Resources that must exist before Traefik asks Let's Encrypt for api.<domain>. */
     certificateGate: pulumi.Resource[];
@@ -78,7 +80,7 @@ export class ApiService extends pulumi.ComponentResource {
         super("dropit:index:ApiService", name, {}, opts);
         const child = { parent: this, provider: args.provider };
         const dockerfile = dockerfilePath(args.dockerfile, "api", args.appSource);
-        const tag = contentTag({ context: args.appSource, paths: API_BUILD_INPUTS, extras: [fs.readFileSync(dockerfile, "utf8")] });
+        const tag = contentTag({ context: args.appSource, dockerfile, paths: API_BUILD_INPUTS, extras: [fs.readFileSync(dockerfile, "utf8")] });
 
         const image = new docker.Image(`${name}-image`, {
             imageName: `${API_SERVICE}:${tag}`,
@@ -110,6 +112,7 @@ export class ApiService extends pulumi.ComponentResource {
         const backup = args.preDeployBackup
             ? new command.remote.Command(`${name}-pre-deploy-backup`, {
                   connection: args.preDeployBackup.connection,
+                  ...NO_PREVIOUS_OUTPUT_IN_ENV,
                   create: renderPreDeployBackup(),
                   triggers: [image.imageName],
               }, { parent: this, dependsOn: [args.preDeployBackup.installed, args.database.service] })
@@ -119,14 +122,14 @@ export class ApiService extends pulumi.ComponentResource {
         this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
             name: API_SERVICE,
             image: image.imageName,
-            network: args.network,
+            networkId: args.networkId,
             env: environment,
             healthcheck: rollout.healthcheck,
             replicas: args.replicas,
             labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port }),
             updateConfig: rollout.updateConfig,
             rollbackConfig: rollout.rollbackConfig,
-        }), { ...child, dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate] });
+        }), swarmServiceOptions({ ...child, dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate] }));
 
         this.url = this.service.id.apply(() => apiOrigin);
         this.registerOutputs({ url: this.url, imageName: this.imageName });

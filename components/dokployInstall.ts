@@ -26,7 +26,7 @@ import {
     renderSystemUpdate,
 } from "../renderers/hostScripts";
 import { DOKPLOY_NETWORK } from "../renderers/traefik";
-import { remoteConnection, ServerLogin } from "../lib/sshConnection";
+import { NO_PREVIOUS_OUTPUT_IN_ENV, remoteConnection, ServerLogin } from "../lib/sshConnection";
 import { writeSshIdentity } from "../lib/sshIdentity";
 
 export type ServerConnection = ServerLogin;
@@ -68,6 +68,8 @@ export class DokployInstall extends pulumi.ComponentResource {
     readonly dockerProvider: docker.Provider;
     /** The overlay network Dokploy's Traefik routes on. */
     readonly network = DOKPLOY_NETWORK;
+    /** Its ID, which services must reference (Swarm stores, and the provider reads back, only the ID). */
+    readonly networkId: pulumi.Output<string>;
     /** Registry credentials for services that pull images. */
     readonly registryAuth?: docker.types.input.ServiceAuth;
     /** Password of the Dokploy owner account (`adminEmail`), secret. */
@@ -80,13 +82,10 @@ export class DokployInstall extends pulumi.ComponentResource {
 
     constructor(name: string, args: DokployInstallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:DokployInstall", name, {}, opts);
-        if (!args.server.hostKey) {
-            pulumi.log.warn("dropit:server.hostKey is not set: the first SSH host key seen is trusted. Pin it (README: host key).", this);
-        }
         const connection = remoteConnection(args.server);
         this.connection = connection;
         const step = (stepName: string, create: string, extra: Partial<command.remote.CommandArgs>, after: pulumi.Resource[]) =>
-            new command.remote.Command(`${name}-${stepName}`, { connection, create, ...extra }, { parent: this, dependsOn: after });
+            new command.remote.Command(`${name}-${stepName}`, { connection, ...NO_PREVIOUS_OUTPUT_IN_ENV, create, ...extra }, { parent: this, dependsOn: after });
 
         const firewallOptions = { sshPort: args.firewallSshPort ?? args.server.port };
         // Refused at plan time too, before anything touches the host.
@@ -148,6 +147,8 @@ export class DokployInstall extends pulumi.ComponentResource {
             // The engine does not exist yet on a bare VPS when the first preview runs.
             disableDockerDaemonCheck: true,
         }, { parent: this, dependsOn: [acme, access, closePort] });
-        this.registerOutputs({ network: this.network });
+        // The installer creates the network; unknown during the first preview (it does not exist yet).
+        this.networkId = docker.getNetworkOutput({ name: DOKPLOY_NETWORK }, { provider: this.dockerProvider, dependsOn: [install, access] }).id;
+        this.registerOutputs({ network: this.network, networkId: this.networkId });
     }
 }

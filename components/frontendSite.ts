@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { contentTag } from "../lib/contentHash";
-import { contentAddressedConfig, swarmServiceArgs } from "../lib/swarmService";
+import { contentAddressedConfig, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { wgetProbe } from "../renderers/healthchecks";
 import { renderNginxConf } from "../renderers/nginx";
 import { rolloutSettings } from "../renderers/swarmUpdate";
@@ -20,7 +20,8 @@ export interface FrontendSiteArgs {
     apiUrl: pulumi.Output<string>;
     replicas: number;
     appSource: string;
-    network: string;
+    /** ID of dokploy-network (DokployInstall.networkId). */
+    networkId: pulumi.Input<string>;
     provider: docker.Provider;
     certificateGate: pulumi.Resource[];
 }
@@ -40,7 +41,7 @@ export class FrontendSite extends pulumi.ComponentResource {
         const dockerfile = dockerfilePath("reference", "web", args.appSource);
         const dockerfileText = fs.readFileSync(dockerfile, "utf8");
         const imageName = args.apiUrl.apply((apiUrl) =>
-            `${WEB_SERVICE}:${contentTag({ context: args.appSource, paths: WEB_BUILD_INPUTS, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
+            `${WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: WEB_BUILD_INPUTS, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
 
         const image = new docker.Image(`${name}-image`, {
             imageName,
@@ -60,14 +61,14 @@ export class FrontendSite extends pulumi.ComponentResource {
         this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
             name: WEB_SERVICE,
             image: image.imageName,
-            network: args.network,
+            networkId: args.networkId,
             configs: [{ configId: nginxConf.id, configName: nginxConf.name, fileName: "/etc/nginx/conf.d/default.conf" }],
             healthcheck: rollout.healthcheck,
             replicas: args.replicas,
             labels: renderTraefikLabels({ name: WEB_SERVICE, host: args.host, port: NGINX_PORT }),
             updateConfig: rollout.updateConfig,
             rollbackConfig: rollout.rollbackConfig,
-        }), { ...child, dependsOn: args.certificateGate });
+        }), swarmServiceOptions({ ...child, dependsOn: args.certificateGate }));
 
         this.url = `https://${args.host}`;
         this.registerOutputs({ url: this.url, imageName: this.imageName });

@@ -7,8 +7,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BackupSettings, renderInstallBackups, renderMajorVersionGuard } from "../renderers/databaseHost";
+import { swarmDuration } from "../renderers/duration";
 import { renderInitSql, renderServerArgs } from "../renderers/postgres";
-import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs } from "../lib/swarmService";
+import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
+import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface PostgresServiceArgs {
     /** Major version; the image is postgres:<version>-alpine. */
@@ -18,7 +20,8 @@ export interface PostgresServiceArgs {
     /** Server parameters passed as `-c name=value`. */
     settings: Readonly<Record<string, string | number>>;
     extensions: readonly string[];
-    network: string;
+    /** ID of dokploy-network (DokployInstall.networkId). */
+    networkId: pulumi.Input<string>;
     provider: docker.Provider;
     auth?: docker.types.input.ServiceAuth;
     /** SSH to the VPS, for what happens on the host: the version guard and the backups. */
@@ -59,12 +62,16 @@ export class PostgresService extends pulumi.ComponentResource {
 
         const guard = new command.remote.Command(`${name}-version-guard`, {
             connection: args.connection,
+            ...NO_PREVIOUS_OUTPUT_IN_ENV,
             create: renderMajorVersionGuard(POSTGRES_VOLUME, args.version, PGDATA_SUBDIR),
         }, { parent: this, dependsOn: args.hostReady });
 
-        // No version label: a changed label would replace this protected volume, and the preview
-        // would fail on that before the guard above could explain the way through.
-        const volume = new docker.Volume(`${name}-data`, { name: POSTGRES_VOLUME }, { ...child, protect: true, retainOnDelete: true, dependsOn: [guard] });
+        // Kept by retainOnDelete alone: `pulumi destroy` (and a replacement) drop it from the state
+        // without deleting it, and creating a volume whose name exists returns that volume. Not
+        // `protect`: the engine refuses to destroy a protected resource, and `--exclude-protected`
+        // would also skip everything it depends on, Dokploy's opt-in uninstall included.
+        // No version label: a changed label would plan a replacement of this volume for nothing.
+        const volume = new docker.Volume(`${name}-data`, { name: POSTGRES_VOLUME }, { ...child, retainOnDelete: true, dependsOn: [guard] });
 
         // Runs only when the data directory is empty (first start on a new volume).
         const initSql = contentAddressedConfig(`${name}-init-sql`, "dropit-postgres-init", renderInitSql(args.extensions), child);
@@ -72,7 +79,7 @@ export class PostgresService extends pulumi.ComponentResource {
         this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
             name: POSTGRES_SERVICE,
             image: this.image,
-            network: args.network,
+            networkId: args.networkId,
             auth: args.auth,
             env: {
                 POSTGRES_DB: args.database,
@@ -89,19 +96,20 @@ export class PostgresService extends pulumi.ComponentResource {
             }],
             healthcheck: {
                 tests: ["CMD-SHELL", `pg_isready -h 127.0.0.1 -U ${args.user} -d ${args.database}`],
-                interval: "10s",
-                timeout: "5s",
-                startPeriod: "30s",
+                interval: swarmDuration(10),
+                timeout: swarmDuration(5),
+                startPeriod: swarmDuration(30),
                 retries: 5,
             },
             onManager: true,
             updateConfig: STOP_FIRST_UPDATE,
-            stopGracePeriod: "60s",
-        }), { ...child, dependsOn: [guard] });
+            stopGracePeriod: swarmDuration(60),
+        }), swarmServiceOptions({ ...child, dependsOn: [guard] }));
 
         if (args.backups.enabled) {
             this.backups = new command.remote.Command(`${name}-backups`, {
                 connection: args.connection,
+                ...NO_PREVIOUS_OUTPUT_IN_ENV,
                 create: renderInstallBackups({ ...args.backups, database: args.database, user: args.user }),
             }, { parent: this, dependsOn: args.hostReady });
         }

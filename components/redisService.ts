@@ -2,10 +2,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { STOP_FIRST_UPDATE, swarmServiceArgs } from "../lib/swarmService";
+import { swarmDuration } from "../renderers/duration";
+import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface RedisServiceArgs {
-    network: string;
+    /** ID of dokploy-network (DokployInstall.networkId). */
+    networkId: pulumi.Input<string>;
     provider: docker.Provider;
     auth?: docker.types.input.ServiceAuth;
 }
@@ -40,21 +42,21 @@ export class RedisService extends pulumi.ComponentResource {
         new docker.Service(`${name}-service`, swarmServiceArgs({
             name: REDIS_SERVICE,
             image: "redis:7-alpine",
-            network: args.network,
+            networkId: args.networkId,
             auth: args.auth,
             env: { REDIS_PASSWORD: password.result },
             commands: ["sh", "-c", START_WITH_PASSWORD_FILE],
             mounts: [{ type: "volume", source: volume.name, target: "/data" }],
             healthcheck: {
                 tests: ["CMD-SHELL", "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli ping | grep -q PONG"],
-                interval: "10s",
-                timeout: "3s",
-                startPeriod: "10s",
+                interval: swarmDuration(10),
+                timeout: swarmDuration(3),
+                startPeriod: swarmDuration(10),
                 retries: 5,
             },
             onManager: true,
             updateConfig: STOP_FIRST_UPDATE,
-        }), child);
+        }), swarmServiceOptions(child));
         this.registerOutputs({ host: this.host, port: this.port });
     }
 }

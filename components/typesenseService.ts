@@ -2,11 +2,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { STOP_FIRST_UPDATE, swarmServiceArgs } from "../lib/swarmService";
+import { swarmDuration } from "../renderers/duration";
+import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface TypesenseServiceArgs {
     version: string;
-    network: string;
+    /** ID of dokploy-network (DokployInstall.networkId). */
+    networkId: pulumi.Input<string>;
     provider: docker.Provider;
     auth?: docker.types.input.ServiceAuth;
 }
@@ -27,7 +29,7 @@ export class TypesenseService extends pulumi.ComponentResource {
         new docker.Service(`${name}-service`, swarmServiceArgs({
             name: TYPESENSE_SERVICE,
             image: `typesense/typesense:${args.version}`,
-            network: args.network,
+            networkId: args.networkId,
             auth: args.auth,
             // Typesense reads TYPESENSE_<FLAG> variables: the key stays off the command line.
             env: { TYPESENSE_API_KEY: apiKey.result, TYPESENSE_DATA_DIR: "/data" },
@@ -35,14 +37,14 @@ export class TypesenseService extends pulumi.ComponentResource {
             healthcheck: {
                 // The image has bash but no guaranteed curl or wget.
                 tests: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8108 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '\"ok\":true' <&3"],
-                interval: "10s",
-                timeout: "3s",
-                startPeriod: "20s",
+                interval: swarmDuration(10),
+                timeout: swarmDuration(3),
+                startPeriod: swarmDuration(20),
                 retries: 5,
             },
             onManager: true,
             updateConfig: STOP_FIRST_UPDATE,
-        }), child);
+        }), swarmServiceOptions(child));
         this.registerOutputs({ host: this.host, port: this.port });
     }
 }

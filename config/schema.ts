@@ -45,12 +45,26 @@ const subdomain = (fallback: string) =>
 
 const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: required("an IPv4 or IPv6 address such as 203.0.113.10") });
 
-/** `algorithm base64` as printed by `ssh-keyscan` (the host name column removed). */
+/**
+ * `algorithm base64` as printed by `ssh-keyscan` (the host name column removed). Required:
+ * without a pinned key the remote commands' SSH client accepts any host key on every
+ * connection, while their stdin carries the admin password and the registry token.
+ */
 const sshHostKey = z
-    .string({ error: "must be a public host key line" })
+    .string({
+        error: (issue) => issue.input === undefined
+            ? "is required: without it, remote commands accept any host key. Read it with `ssh-keyscan -t ed25519 <host>` and check it against the key your provider's console shows"
+            : "must be a public host key line",
+    })
     .trim()
     .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/, {
         error: "must be `<algorithm> <base64>` as printed by `ssh-keyscan -t ed25519 <host>` without the host name",
+    })
+    // A pinned key also fixes the signature algorithm to the key's type, and for RSA that is
+    // SHA-1 `ssh-rsa`, which current OpenSSH servers (Debian bookworm's included) refuse.
+    .refine((key) => !key.startsWith("ssh-rsa "), {
+        error: "ssh-rsa host keys are refused (pinning one forces SHA-1 signatures, which current sshd refuses); pin the ed25519 key printed by `ssh-keyscan -t ed25519 <host>`",
+        abort: true,
     });
 
 const secretText = (what: string) =>
@@ -67,7 +81,7 @@ const server = z.strictObject({
         })
         .default("deploy"),
     port: integer(1, 65535, 22),
-    hostKey: sshHostKey.optional(),
+    hostKey: sshHostKey,
     /** The public IPv6 address of an IPv4 host: AAAA records beside the A records. */
     ipv6: z.ipv6({ error: "must be an IPv6 address such as 2001:db8::10" }).optional(),
 });

@@ -7,8 +7,8 @@ export interface ServerLogin {
     port: number;
     user: string;
     privateKey: pulumi.Output<string>;
-    /** `algorithm base64`; without it any host key is accepted. */
-    hostKey?: string;
+    /** `algorithm base64`, required: without it the remote commands accept any host key. */
+    hostKey: string;
 }
 
 export function remoteConnection(server: ServerLogin): command.types.input.remote.ConnectionArgs {
@@ -23,3 +23,11 @@ export function remoteConnection(server: ServerLogin): command.types.input.remot
         perDialTimeout: 15,
     };
 }
+
+/**
+ * For every `remote.Command`. By default the provider sets PULUMI_COMMAND_STDOUT/STDERR (the
+ * previous run's output) in the environment of each update and delete: sshd refuses variables
+ * outside its AcceptEnv (Debian's accepts only LANG and LC_*), so each re-run would warn, and
+ * the installer's long output would be carried into the next run for nothing.
+ */
+export const NO_PREVIOUS_OUTPUT_IN_ENV = { addPreviousOutputInEnv: false } as const;

@@ -1,10 +1,14 @@
 /**
  * The Swarm service shape every DropIt service shares: attached to dokploy-network, no
  * published port (only Traefik publishes), labels for Traefik when routed.
+ *
+ * Every value here is written the way the Docker provider reads it back from Swarm, because
+ * the next `pulumi up` diffs against what was read back, not against what was sent.
  */
 import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { swarmDuration } from "../renderers/duration";
 import type { Label } from "../renderers/traefik";
 
 type Input<T> = pulumi.Input<T>;
@@ -13,7 +17,12 @@ export interface SwarmServiceSpec {
     /** Service name, also its DNS name on the network. */
     name: string;
     image: Input<string>;
-    network: string;
+    /**
+     * ID of the network (DokployInstall.networkId). Swarm stores the ID and the provider reads
+     * back only the ID; a network given by name differs from it in a ForceNew field, so the
+     * service would be replaced on every later `pulumi up`.
+     */
+    networkId: Input<string>;
     /**
      * A plain map: a secret value is a secret output of its own, never the whole map (a secret
      * map hides every name and value of the task spec from a preview).
@@ -31,11 +40,12 @@ export interface SwarmServiceSpec {
     updateConfig: docker.types.input.ServiceUpdateConfig;
     rollbackConfig?: docker.types.input.ServiceRollbackConfig;
     auth?: docker.types.input.ServiceAuth;
+    /** Use swarmDuration: the provider reads durations back in its own spelling. */
     stopGracePeriod?: string;
 }
 
 /** How long `pulumi up` waits for tasks to be running and healthy before failing. */
-const CONVERGE = { delay: "5s", timeout: "10m" };
+const CONVERGE = { delay: swarmDuration(5), timeout: swarmDuration(600) };
 
 export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
     return {
@@ -52,11 +62,11 @@ export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
                 healthcheck: spec.healthcheck,
                 mounts: spec.mounts,
                 configs: spec.configs,
-                stopGracePeriod: spec.stopGracePeriod ?? "30s",
+                stopGracePeriod: spec.stopGracePeriod ?? swarmDuration(30),
             },
-            networksAdvanceds: [{ name: spec.network }],
+            networksAdvanceds: [{ id: spec.networkId }],
             placement: spec.onManager ? { constraints: ["node.role==manager"] } : undefined,
-            restartPolicy: { condition: "any", delay: "5s", maxAttempts: 0, window: "60s" },
+            restartPolicy: { condition: "any", delay: swarmDuration(5), maxAttempts: 0, window: swarmDuration(60) },
         },
         updateConfig: spec.updateConfig,
         rollbackConfig: spec.rollbackConfig,
@@ -64,13 +74,34 @@ export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
     };
 }
 
-/** Stateful services never run two copies on one volume: stop the old task first. */
+/**
+ * Stateful services never run two copies on one volume: stop the old task first. A failed
+ * update (e.g. a bad postgres setting) rolls back to the previous spec; `pause` would leave the
+ * crashing new task in place, i.e. the database down until the next `pulumi up`.
+ */
 export const STOP_FIRST_UPDATE: docker.types.input.ServiceUpdateConfig = {
     parallelism: 1,
     order: "stop-first",
-    failureAction: "pause",
-    monitor: "30s",
+    failureAction: "rollback",
+    monitor: swarmDuration(30),
 };
+
+/**
+ * Options for every `docker.Service`:
+ * - `deleteBeforeReplace`: the provider does not delete before replacing on its own, and a
+ *   replacement created first collides with the old service's fixed name in Swarm.
+ * - `ignoreChanges: ["auth"]`: the registry credentials are ForceNew in the provider, so adding
+ *   them after the first deploy or rotating the token would replace (stop, delete, recreate)
+ *   PostgreSQL, Redis and Typesense. The provider never reads `auth` back, so ignoring it is
+ *   exact: the credentials given at creation stay with the service. They only matter for pulls
+ *   of public images (rate limit); when a pull with a stale token fails, Swarm starts the
+ *   task from the image already on the host.
+ *   Per-service auth stays because nothing else covers these images: the host's `docker login`
+ *   is not used by Swarm, and the provider-level registryAuth only matches names with a `/`.
+ */
+export function swarmServiceOptions(opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+    return { ...opts, deleteBeforeReplace: true, ignoreChanges: ["auth"] };
+}
 
 /** A Swarm config whose name changes with its content (configs are immutable in Swarm). */
 export function contentAddressedConfig(

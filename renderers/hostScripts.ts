@@ -136,7 +136,16 @@ echo "dropit: Dokploy ${options.version} installed"`);
 
 /** A changed `dokploy.version` goes through the installer's own `update` path. */
 export function renderDokployUpdate(options: DokployInstallOptions): string {
+    // pulumi-command runs this on ANY input change of the step (uninstallOnDestroy, the host key,
+    // the SSH key, the script text), not only a new version: update only when the running image's
+    // tag differs from the pinned version (the image may carry a @sha256 digest).
     return asRemoteCommand(`${SUDO_PREFLIGHT}
+running=$(sudo docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' dokploy 2>/dev/null || true)
+running=\${running%%@*}
+if [ -n "$running" ] && [ "\${running##*:}" = ${q(options.version)} ]; then
+  echo "dropit: Dokploy already runs ${options.version} ($running); not updated"
+  exit 0
+fi
 installer=$(mktemp)
 trap 'rm -f "$installer"' EXIT
 curl -fsSL --retry 3 --max-time 120 ${q(options.installerUrl)} -o "$installer"

@@ -13,6 +13,8 @@
  * - `parallelism: 1`: one replica at a time, so a bad version never takes all replicas.
  */
 
+import { swarmDuration } from "./duration";
+
 export interface UpdatePolicy {
     parallelism: number;
     order: "start-first" | "stop-first";
@@ -64,7 +66,8 @@ export interface RolloutOptions {
     delaySeconds?: number;
 }
 
-const seconds = (value: number): string => `${value}s`;
+/** In the form the Docker provider reads back (renderers/duration.ts). */
+const seconds = swarmDuration;
 
 function wholeSeconds(name: string, value: number, min: number, max: number): number {
     if (!Number.isInteger(value) || value < min || value > max) {

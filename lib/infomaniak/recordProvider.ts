@@ -21,7 +21,7 @@ import {
     RetryLimits,
     updateRecord,
 } from "./client";
-import { APEX, DesiredRecord, fqdnOf, normaliseSource, placeRecord, sameName, sameTarget } from "./records";
+import { APEX, DesiredRecord, fqdnOf, normaliseSource, normaliseTarget, placeRecord, sameName, sameTarget } from "./records";
 
 /** Bump when the provider's behaviour changes, so existing resources see a diff. */
 export const RECORD_PROVIDER_VERSION = "1";
@@ -94,7 +94,9 @@ export function createDnsRecordProvider(limits: RetryLimits = DEFAULT_LIMITS): p
 
         async diff(_id: string, olds: DnsRecordOutputs, news: DnsRecordInputs): Promise<pulumi.dynamic.DiffResult> {
             const replaces = IDENTITY.filter((key) => identityValue(olds, key) !== identityValue(news, key));
-            const updates = IN_PLACE.filter((key) => olds[key] !== news[key]);
+            // `read` stores the API's spelling of the target: compare it normalised, or a refresh
+            // would leave a perpetual update behind.
+            const updates = IN_PLACE.filter((key) => (key === "target" ? !sameTargetValue(olds, news) : olds[key] !== news[key]));
             return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
         },
 
@@ -119,7 +121,7 @@ export function createDnsRecordProvider(limits: RetryLimits = DEFAULT_LIMITS): p
 
         async update(id: string, olds: DnsRecordOutputs, news: DnsRecordInputs): Promise<pulumi.dynamic.UpdateResult> {
             return guarded(news, async () => {
-                if (olds.target !== news.target || olds.ttl !== news.ttl) {
+                if (!sameTargetValue(olds, news) || olds.ttl !== news.ttl) {
                     const fields = { source: wireSource(news), type: news.type, target: news.target, ttl: news.ttl };
                     try {
                         await updateRecord(settingsOf(news), news.zone, Number(id), fields);
@@ -148,6 +150,10 @@ export function createDnsRecordProvider(limits: RetryLimits = DEFAULT_LIMITS): p
 function wireSource(props: Pick<DnsRecordInputs, "source" | "zone">): string {
     const relative = normaliseSource(props.source, props.zone);
     return relative === APEX ? APEX : relative;
+}
+
+function sameTargetValue(olds: Pick<DnsRecordInputs, "type" | "target">, news: Pick<DnsRecordInputs, "type" | "target">): boolean {
+    return normaliseTarget(news.type, String(olds.target ?? "")) === normaliseTarget(news.type, String(news.target ?? ""));
 }
 
 function identityValue(props: Partial<DnsRecordInputs>, key: (typeof IDENTITY)[number]): string {

@@ -27,11 +27,25 @@ export function normaliseSource(source: string, zone: string): string {
     return name.endsWith(`.${bareZone}`) ? name.slice(0, -(bareZone.length + 1)) : name;
 }
 
-/** TXT/CAA values come back quoted or spaced differently; compare them loosely, addresses exactly. */
+/**
+ * TXT/CAA values come back quoted or spaced differently; compare them loosely, addresses
+ * exactly but in one spelling (IPv6 in its canonical compressed form: 2001:0DB8:0:0::10 and
+ * 2001:db8::10 are the same address).
+ */
 export function normaliseTarget(type: string, target: string): string {
     const trimmed = target.trim();
-    if (type === "A" || type === "AAAA") return trimmed.toLowerCase();
+    if (type === "AAAA") return canonicalIpv6(trimmed);
+    if (type === "A") return trimmed.toLowerCase();
     return trimmed.replace(/\s+/g, " ").replace(/"/g, "").toLowerCase();
+}
+
+/** The WHATWG URL parser writes IPv6 hosts in RFC 5952 form; anything else only lower-cased. */
+function canonicalIpv6(address: string): string {
+    try {
+        return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+    } catch {
+        return address.toLowerCase();
+    }
 }
 
 export function fqdnOf(source: string, zone: string): string {

@@ -30,6 +30,8 @@ export interface PlannedResource {
     dependencies: string[];
     protect: boolean;
     retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    ignoreChanges: string[];
     provider: string | undefined;
 }
 
@@ -122,6 +124,8 @@ interface CapturedRequest {
     dependencies: string[];
     protect: boolean;
     retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    ignoreChanges: string[];
     provider: string;
 }
 
@@ -149,7 +153,10 @@ export async function runPlan(options: {
             const state = mockState(args.type, args.name, args.inputs);
             return { id: args.custom ? `${args.name}-id` : undefined, state };
         },
-        call: (args) => args.inputs,
+        // The real getNetwork answers with the network's ID, which services must reference.
+        call: (args) => args.token === "docker:index/getNetwork:getNetwork"
+            ? { ...args.inputs, id: `${String(args.inputs.name)}-id` }
+            : args.inputs,
     }, PROJECT, options.stack, false, "organization");
 
     const requests = captureRegistrations(inputsByUrn);
@@ -173,6 +180,8 @@ export async function runPlan(options: {
         dependencies: [...new Set(request.dependencies)].sort(),
         protect: request.protect,
         retainOnDelete: request.retainOnDelete,
+        deleteBeforeReplace: request.deleteBeforeReplace,
+        ignoreChanges: request.ignoreChanges,
         provider: request.provider || undefined,
     }));
     return { stack: options.stack, resources, outputs, notes };
@@ -185,6 +194,7 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
     interface Request {
         getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
         getDependenciesList(): string[]; getProtect(): boolean; getRetainondelete(): boolean; getProvider(): string;
+        getDeletebeforereplace(): boolean; getIgnorechangesList(): string[];
         getObject(): unknown;
     }
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: Request, cb: Callback): void };
@@ -197,6 +207,7 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
                     type: req.getType(), name: req.getName(), parent: req.getParent(), custom: req.getCustom(),
                     dependencies: req.getDependenciesList(), protect: req.getProtect(),
                     retainOnDelete: req.getRetainondelete(), provider: req.getProvider(),
+                    deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(),
                 });
                 inputsByUrn.set(urn, deserializeKeepingSecretLeaves(req.getObject()));
             }

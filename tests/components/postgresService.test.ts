@@ -11,7 +11,7 @@ type TaskSpec = {
         image: string; env: Record<string, string>; args: string[]; healthcheck: { tests: string[] };
         mounts: Array<{ source: string; target: string; type: string }>; configs: Array<{ fileName: string }>;
     };
-    networksAdvanceds: Array<{ name: string }>;
+    networksAdvanceds: Array<{ id: string }>;
     placement: { constraints: string[] };
 };
 
@@ -22,7 +22,7 @@ test("PostgreSQL 16 alpine with the guide's database, user and tuning, on dokplo
     expect(task.containerSpec.image).toBe("postgres:16-alpine");
     expect(task.containerSpec.env).toMatchObject({ POSTGRES_DB: "dropit", POSTGRES_USER: "dropit" });
     expect(task.containerSpec.args).toEqual(expect.arrayContaining(["max_connections=200", "shared_buffers=256MB", "effective_cache_size=1GB"]));
-    expect(task.networksAdvanceds).toEqual([{ name: "dokploy-network" }]);
+    expect(task.networksAdvanceds).toEqual([{ id: "dokploy-network-id" }]);
     expect(task.placement.constraints).toEqual(["node.role==manager"]);
     expect(task.containerSpec.healthcheck.tests.join(" ")).toContain("pg_isready");
 });
@@ -41,9 +41,9 @@ test("the generated password is URL-safe and travels only as a secret", () => {
     });
 });
 
-test("the data volume survives destroy and can't be replaced by accident", () => {
+test("the data volume survives destroy (kept on delete, not protected: destroy must be able to run)", () => {
     const volume = resource(plan, "postgres-data");
-    expect(volume).toMatchObject({ protect: true, retainOnDelete: true });
+    expect(volume).toMatchObject({ protect: false, retainOnDelete: true });
     const task = reveal(resource(plan, "postgres-service").inputs.taskSpec) as TaskSpec;
     expect(task.containerSpec.mounts).toEqual([{ type: "volume", source: "dropit-postgres-data", target: "/var/lib/postgresql/data" }]);
 });

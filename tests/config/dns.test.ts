@@ -1,10 +1,12 @@
 /** The configuration keys of the Infomaniak mode (the rest of the schema is tested in tests/config). */
 import { ConfigError, parseConfig } from "../../config/load";
 
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q=";
+
 const valid = (): Record<string, string> => ({
     "dropit:domain": "dropit-app.fr",
     "dropit:acmeEmail": "admin@dropit-app.fr",
-    "dropit:server": JSON.stringify({ host: "203.0.113.10" }),
+    "dropit:server": JSON.stringify({ host: "203.0.113.10", hostKey: HOST_KEY }),
     "dropit:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----",
     "dropit:app": JSON.stringify({ source: "../dropit" }),
 });
@@ -39,7 +41,7 @@ test("adoptExisting is true, false or a list of names; TTL and timeouts are boun
 });
 
 test("server.ipv6 must be an IPv6 address", () => {
-    expect(problems({ ...valid(), "dropit:server": JSON.stringify({ host: "203.0.113.10", ipv6: "203.0.113.10" }) })).toEqual([
+    expect(problems({ ...valid(), "dropit:server": JSON.stringify({ host: "203.0.113.10", hostKey: HOST_KEY, ipv6: "203.0.113.10" }) })).toEqual([
         expect.stringContaining("dropit:server.ipv6: must be an IPv6 address"),
     ]);
 });

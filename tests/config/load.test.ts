@@ -5,10 +5,12 @@ import { ConfigError, parseConfig } from "../../config/load";
 
 const SECRET_KEY_TEXT = "-----BEGIN OPENSSH PRIVATE KEY-----\nLEAKCANARY0123456789\n-----END OPENSSH PRIVATE KEY-----";
 
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q=";
+
 const valid = (): Record<string, string> => ({
     "dropit:domain": "dropit-app.fr",
     "dropit:acmeEmail": "admin@dropit-app.fr",
-    "dropit:server": JSON.stringify({ host: "203.0.113.10" }),
+    "dropit:server": JSON.stringify({ host: "203.0.113.10", hostKey: HOST_KEY }),
     "dropit:sshPrivateKey": SECRET_KEY_TEXT,
     "dropit:app": JSON.stringify({ source: "../dropit" }),
     "aws:region": "eu-west-3", // other namespaces are not ours to judge
@@ -26,7 +28,7 @@ function problems(raw: Record<string, string>, stack = "dev"): string[] {
 
 test("defaults come from the schema: the guide's values", () => {
     const config = parseConfig(valid(), "prod");
-    expect(config.server).toEqual({ host: "203.0.113.10", user: "deploy", port: 22 });
+    expect(config.server).toEqual({ host: "203.0.113.10", user: "deploy", port: 22, hostKey: HOST_KEY });
     expect(config.subdomains).toEqual({ api: "api", traefik: "traefik", dokploy: "dokploy" });
     expect(config.dns).toEqual({ provider: "manual", ttl: 300, adoptExisting: false, caa: false, propagationTimeoutSeconds: 600, propagationPollSeconds: 10 });
     expect(config.postgres).toEqual({
@@ -42,7 +44,7 @@ test("defaults come from the schema: the guide's values", () => {
 });
 
 test("values set with --path as text are read as numbers and booleans", () => {
-    const config = parseConfig({ ...valid(), "dropit:server": JSON.stringify({ host: "203.0.113.10", port: "2222" }), "dropit:redis": '{"enabled":"true"}' }, "dev");
+    const config = parseConfig({ ...valid(), "dropit:server": JSON.stringify({ host: "203.0.113.10", port: "2222", hostKey: HOST_KEY }), "dropit:redis": '{"enabled":"true"}' }, "dev");
     expect(config.server.port).toBe(2222);
     expect(config.redis.enabled).toBe(true);
 });
@@ -51,11 +53,20 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
     ["a missing domain", { "dropit:domain": undefined as unknown as string }, ["dropit:domain: is required. Fix: `pulumi config set dropit:domain dropit-app.fr`."]],
     ["a URL instead of a domain", { "dropit:domain": "https://dropit-app.fr/" }, ["dropit:domain: must be a bare domain name"]],
     ["a bad email", { "dropit:acmeEmail": "admin" }, ["dropit:acmeEmail: must be an email address"]],
-    ["a host name instead of an address", { "dropit:server": '{"host":"vps.example"}' }, ["dropit:server.host: must be an IPv4 or IPv6 address", "pulumi config set --path 'dropit:server.host' 203.0.113.10"]],
-    ["root as the SSH user", { "dropit:server": '{"host":"203.0.113.10","user":"root"}' }, ["dropit:server.user: must be a non-root sudo user"]],
-    ["a port out of range", { "dropit:server": '{"host":"203.0.113.10","port":70000}' }, ["dropit:server.port: must be at most 65535"]],
+    ["a host name instead of an address", { "dropit:server": '{"host":"vps.example","hostKey":"' + HOST_KEY + '"}' }, ["dropit:server.host: must be an IPv4 or IPv6 address", "pulumi config set --path 'dropit:server.host' 203.0.113.10"]],
+    ["root as the SSH user", { "dropit:server": '{"host":"203.0.113.10","user":"root","hostKey":"' + HOST_KEY + '"}' }, ["dropit:server.user: must be a non-root sudo user"]],
+    ["a port out of range", { "dropit:server": '{"host":"203.0.113.10","port":70000,"hostKey":"' + HOST_KEY + '"}' }, ["dropit:server.port: must be at most 65535"]],
     ["a host key with its host name", { "dropit:server": '{"host":"203.0.113.10","hostKey":"vps ssh-ed25519 AAAA"}' }, ["dropit:server.hostKey: must be `<algorithm> <base64>`"]],
-    ["a typo in a nested key", { "dropit:server": '{"host":"203.0.113.10","hots":"x"}' }, ["dropit:server.hots: unknown key; did you mean `dropit:server.host`?"]],
+    ["a missing host key", { "dropit:server": '{"host":"203.0.113.10"}' }, [
+        "dropit:server.hostKey: is required: without it, remote commands accept any host key",
+        "ssh-keyscan -t ed25519 <host>",
+        "pulumi config set --path 'dropit:server.hostKey' \"$(ssh-keyscan -t ed25519 <host> 2>/dev/null | cut -d' ' -f2-)\"",
+    ]],
+    ["an ssh-rsa host key", { "dropit:server": '{"host":"203.0.113.10","hostKey":"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ=="}' }, [
+        "dropit:server.hostKey: ssh-rsa host keys are refused",
+        "ssh-keyscan -t ed25519 <host>",
+    ]],
+    ["a typo in a nested key", { "dropit:server": '{"host":"203.0.113.10","hots":"x","hostKey":"' + HOST_KEY + '"}' }, ["dropit:server.hots: unknown key; did you mean `dropit:server.host`?"]],
     ["an unknown top-level key", { "dropit:frobnicate": "1" }, ["dropit:frobnicate: unknown key Remove it with `pulumi config rm 'dropit:frobnicate'`."]],
     ["text where an object belongs", { "dropit:server": "203.0.113.10" }, ["dropit:server: must be an object"]],
     ["a TTL below Infomaniak's minimum", { "dropit:dns": '{"ttl":30}' }, ["dropit:dns.ttl: must be at least 60"]],
@@ -80,7 +91,7 @@ test.each(cases)("%s is refused with a message naming the key and the fix", (_, 
 test("every problem is reported at once, one message each", () => {
     const messages = problems({ "dropit:domain": "x", "dropit:server": '{"host":"nope","port":"abc"}' });
     expect(messages.map((message) => message.split(":").slice(0, 2).join(":"))).toEqual([
-        "dropit:domain", "dropit:acmeEmail", "dropit:server.host", "dropit:server.port", "dropit:sshPrivateKey", "dropit:app",
+        "dropit:domain", "dropit:acmeEmail", "dropit:server.host", "dropit:server.port", "dropit:server.hostKey", "dropit:sshPrivateKey", "dropit:app",
     ]);
 });
 

@@ -1,6 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import dockerignore from "@balena/dockerignore";
+import { API_BUILD_INPUTS, dockerfilePath } from "../../components/apiService";
+import { WEB_BUILD_INPUTS } from "../../components/frontendSite";
 import { contentTag } from "../../lib/contentHash";
 
 let context: string;
@@ -8,33 +11,89 @@ const write = (relative: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(context, relative)), { recursive: true });
     fs.writeFileSync(path.join(context, relative), text);
 };
-const tag = (extras: string[] = ["FROM x"]) => contentTag({ context, paths: ["package.json", "apps/api"], extras });
 
-beforeEach(() => {
-    context = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-hash-"));
-    write("package.json", "{}");
-    write("apps/api/src/main.ts", "listen()");
-    write(".dockerignore", "**/*.log\n");
+describe("with a Dockerfile of its own and ignore files", () => {
+    let dockerfile: string;
+    const tag = (extras: string[] = ["FROM x"]) => contentTag({ context, dockerfile, paths: ["package.json", "apps/api"], extras });
+
+    beforeEach(() => {
+        context = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-hash-"));
+        dockerfile = path.join(context, "build", "api.Dockerfile");
+        write("package.json", "{}");
+        write("apps/api/src/main.ts", "listen()");
+        write("build/api.Dockerfile", "FROM x");
+        write(".dockerignore", "**/*.log\n");
+    });
+    afterEach(() => fs.rmSync(context, { recursive: true, force: true }));
+
+    test("same inputs, same tag: an unchanged checkout neither rebuilds nor redeploys", () => {
+        expect(tag()).toMatch(/^[0-9a-f]{12}$/);
+        expect(tag()).toBe(tag());
+    });
+
+    test("a changed source file, Dockerfile or build arg changes the tag", () => {
+        const before = tag();
+        expect(tag(["FROM y"])).not.toBe(before);
+        write("apps/api/src/main.ts", "listen(1)");
+        expect(tag()).not.toBe(before);
+    });
+
+    test("files outside the inputs or ignored by the context's .dockerignore do not", () => {
+        const before = tag();
+        write("apps/web/src/main.ts", "web");
+        write("apps/api/debug.log", "noise");
+        expect(tag()).toBe(before);
+    });
+
+    test("<dockerfile>.dockerignore wins over the context's .dockerignore, as in the Docker provider", () => {
+        write("build/api.Dockerfile.dockerignore", "apps/api/scratch\n");
+        const before = tag();
+        write("apps/api/scratch/notes.txt", "ignored by the Dockerfile's own file");
+        expect(tag()).toBe(before);
+        write("apps/api/debug.log", "only the context's file ignores this, and it is not read");
+        expect(tag()).not.toBe(before);
+    });
 });
-afterEach(() => fs.rmSync(context, { recursive: true, force: true }));
 
-test("same inputs, same tag: an unchanged checkout neither rebuilds nor redeploys", () => {
-    expect(tag()).toMatch(/^[0-9a-f]{12}$/);
-    expect(tag()).toBe(tag());
-});
+describe("this repo's Dockerfiles against a DropIt-shaped checkout", () => {
+    const FIXTURE = path.join(__dirname, "..", "fixtures", "dropit-app");
+    const builds = [
+        ["api", API_BUILD_INPUTS],
+        ["web", WEB_BUILD_INPUTS],
+    ] as const;
 
-test("a changed source file, Dockerfile or build arg changes the tag", () => {
-    const before = tag();
-    expect(tag(["FROM y"])).not.toBe(before);
-    write("apps/api/src/main.ts", "listen(1)");
-    expect(tag()).not.toBe(before);
-});
+    beforeEach(() => {
+        context = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-checkout-"));
+        fs.cpSync(FIXTURE, context, { recursive: true });
+    });
+    afterEach(() => fs.rmSync(context, { recursive: true, force: true }));
 
-test("files outside the inputs, ignored by .dockerignore, or in node_modules/.git do not", () => {
-    const before = tag();
-    write("apps/web/src/main.ts", "web");
-    write("apps/api/debug.log", "noise");
-    write("apps/api/node_modules/x/index.js", "dep");
-    write("apps/api/.git/HEAD", "ref");
-    expect(tag()).toBe(before);
+    test.each(builds)("%s: git operations, installed dependencies, build outputs and .env files do not change the tag", (app, paths) => {
+        const tag = () => contentTag({ context, dockerfile: dockerfilePath("reference", app, context), paths, extras: [] });
+        const before = tag();
+        write(".git/HEAD", "ref: refs/heads/other");
+        write(".git/objects/ab/cdef", "object");
+        write("node_modules/.pnpm/lock.yaml", "x");
+        write(`apps/${app}/node_modules/dep/index.js`, "dep");
+        write("packages/contract/node_modules/dep/index.js", "dep");
+        write(`apps/${app}/dist/main.js`, "built");
+        write(`apps/${app}/.turbo/turbo-build.log`, "log");
+        write(".pnpm-store/v3/x", "x");
+        write(`apps/${app}/.env`, "SECRET=1");
+        write(`apps/${app}/.env.local`, "SECRET=2");
+        expect(tag()).toBe(before);
+        write(`apps/${app}/src/main.ts`, "changed()");
+        expect(tag()).not.toBe(before);
+    });
+
+    test.each(["api", "web"])("docker/%s.Dockerfile.dockerignore keeps the same files out of the context the provider hashes and sends", (app) => {
+        const file = `${dockerfilePath("reference", app as "api" | "web", context)}.dockerignore`;
+        const matcher = dockerignore({ ignorecase: false }).add(fs.readFileSync(file, "utf8").split(/\r?\n/));
+        for (const excluded of [".git", ".git/HEAD", "node_modules", "apps/api/node_modules", "apps/web/dist", "packages/contract/.turbo", ".pnpm-store", ".env", "apps/api/.env.production"]) {
+            expect({ path: excluded, ignored: matcher.ignores(excluded) }).toEqual({ path: excluded, ignored: true });
+        }
+        for (const kept of ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", "apps/api/src/main.ts", "apps/web/index.html", "packages/contract/src/index.ts"]) {
+            expect({ path: kept, ignored: matcher.ignores(kept) }).toEqual({ path: kept, ignored: false });
+        }
+    });
 });

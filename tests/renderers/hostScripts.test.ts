@@ -21,7 +21,7 @@ const log = () => fs.readFileSync(path.join(dir, "calls.log"), "utf8");
  * Stand-ins: sudo runs its command; sleep returns at once; docker and curl record their
  * arguments (never their stdin) and act according to files in $dir: `dokploy-running`,
  * `services` (one name a line), `published` (the dokploy service's published ports),
- * `https-ok`, `signup-status` and `signup-body`.
+ * `https-ok`, `signup-status` and `signup-body`, `image` (the dokploy service's image).
  */
 function installStandIns(): void {
     bin = path.join(dir, "bin");
@@ -33,7 +33,9 @@ function installStandIns(): void {
 case "$1 $2" in
   "service inspect")
     [ -e "${dir}/dokploy-running" ] || exit 1
-    [ "$3" = "-f" ] && cat "${dir}/published" 2>/dev/null
+    if [ "$3" = "-f" ]; then
+      case "$4" in *ContainerSpec.Image*) cat "${dir}/image" 2>/dev/null ;; *) cat "${dir}/published" 2>/dev/null ;; esac
+    fi
     exit 0 ;;
   "service ls") cat "${dir}/services" 2>/dev/null; exit 0 ;;
   "volume inspect") exit 1 ;;
@@ -142,9 +144,25 @@ test("a host where the install completed but the dokploy service is gone, or aft
 });
 
 test("a version change goes through the installer's update path", () => {
+    fs.writeFileSync(path.join(dir, "dokploy-running"), "");
+    fs.writeFileSync(path.join(dir, "image"), "dokploy/dokploy:v0.29.2@sha256:0123abcd\n");
     const result = run(renderDokployUpdate({ version: "v0.30.0", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }));
     expect(result.status).toBe(0);
     expect(log()).toContain("DOKPLOY_VERSION=v0.30.0 args=update");
+});
+
+test.each([
+    ["pinned by digest, as docker service create stores it", "dokploy/dokploy:v0.29.2@sha256:0123abcd"],
+    ["by tag", "dokploy/dokploy:v0.29.2"],
+    ["from a registry with a port", "127.0.0.1:5000/dokploy/dokploy:v0.29.2"],
+])("any other input change (flag, host key, SSH key) leaves a Dokploy already at the pinned version alone: image %s", (_, image) => {
+    fs.writeFileSync(path.join(dir, "dokploy-running"), "");
+    fs.writeFileSync(path.join(dir, "image"), `${image}\n`);
+    const result = run(renderDokployUpdate({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }));
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("already runs v0.29.2");
+    expect(log()).not.toContain("installer ran");
+    expect(log()).not.toContain("curl");
 });
 
 test("the ACME contact is rewritten once and Traefik restarted only on a change", () => {

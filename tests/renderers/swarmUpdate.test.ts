@@ -8,7 +8,7 @@ describe("rolloutSettings", () => {
         const { updateConfig, rollbackConfig, healthcheck } = rolloutSettings({ healthTest: PROBE, startPeriodSeconds: 60 });
         expect(updateConfig).toEqual({ parallelism: 1, order: "start-first", failureAction: "rollback", monitor: "30s", delay: "5s", maxFailureRatio: "0" });
         expect(rollbackConfig).toMatchObject({ parallelism: 1, order: "start-first", failureAction: "pause" });
-        expect(healthcheck).toEqual({ tests: PROBE, interval: "10s", timeout: "5s", startPeriod: "60s", retries: 3 });
+        expect(healthcheck).toEqual({ tests: PROBE, interval: "10s", timeout: "5s", startPeriod: "1m", retries: 3 });
     });
 
     it.each([

@@ -171,6 +171,17 @@ describe("update and diff", () => {
         expect(await diff(id, outs, inputs({ source: "@", providerVersion: "next" }))).toMatchObject({ changes: true, replaces: [] });
     });
 
+    it("sees no change after a refresh reads back the same address spelled differently by the API", async () => {
+        const { id, outs } = await created({ type: "AAAA", target: "2001:db8::10" });
+        const stored = fake.records().find((record) => record.id === outs.recordId)!;
+        stored.target = "2001:0DB8:0000:0000:0000:0000:0000:0010";
+        const refreshed = await read(id, outs);
+        expect(refreshed.props).toMatchObject({ target: "2001:0DB8:0000:0000:0000:0000:0000:0010" });
+        const change = await diff(id, refreshed.props as DnsRecordOutputs, inputs({ type: "AAAA", target: "2001:db8::10" }));
+        expect(change).toMatchObject({ changes: false, replaces: [] });
+        expect(await diff(id, refreshed.props as DnsRecordOutputs, inputs({ type: "AAAA", target: "2001:db8::11" }))).toMatchObject({ changes: true });
+    });
+
     it("explains how to recover when the record was deleted by hand", async () => {
         const { id, outs } = await created();
         fake.records().splice(fake.records().findIndex((record) => record.id === outs.recordId), 1);

@@ -1,5 +1,5 @@
 import type { ApiRecord } from "../../../lib/infomaniak/client";
-import { fqdnOf, normaliseSource, placeRecord } from "../../../lib/infomaniak/records";
+import { fqdnOf, normaliseSource, normaliseTarget, placeRecord } from "../../../lib/infomaniak/records";
 
 const zone = "example.fr";
 const desired = { zone, source: "api", type: "A", target: "203.0.113.10", ttl: 300 };
@@ -16,6 +16,17 @@ describe("normaliseSource", () => {
     it("names the apex by the zone", () => {
         expect(fqdnOf("@", zone)).toBe("example.fr");
         expect(fqdnOf("api", zone)).toBe("api.example.fr");
+    });
+});
+
+describe("normaliseTarget", () => {
+    it.each(["2001:db8::10", "2001:DB8::10", "2001:0db8:0000:0000:0000:0000:0000:0010", " 2001:db8:0:0:0:0:0:10 "])("reads the IPv6 address %p as one spelling", (spelling) => {
+        expect(normaliseTarget("AAAA", spelling)).toBe("2001:db8::10");
+    });
+
+    it("keeps different addresses different and leaves a non-address alone", () => {
+        expect(normaliseTarget("AAAA", "2001:db8::11")).not.toBe(normaliseTarget("AAAA", "2001:db8::10"));
+        expect(normaliseTarget("AAAA", "Not-An-Address")).toBe("not-an-address");
     });
 });
 
