@@ -56,17 +56,38 @@ export interface InfomaniakErrorDetails {
     maybeApplied?: boolean;
 }
 
-export class InfomaniakError extends Error {
+export interface InfomaniakError extends Error {
+    readonly name: "InfomaniakError";
     readonly status?: number;
     readonly code?: string;
     readonly maybeApplied: boolean;
-    constructor(message: string, details: InfomaniakErrorDetails = {}) {
-        super(message);
-        this.name = "InfomaniakError";
-        this.status = details.status;
-        this.code = details.code;
-        this.maybeApplied = details.maybeApplied ?? false;
+}
+
+/**
+ * A plain Error carrying the details, not a subclass: Pulumi's closure serialization turns
+ * `class … extends Error` into a function whose instances are not Errors and lose their
+ * message, so the engine would show "[object Object]" for every API failure.
+ */
+export function infomaniakError(message: string, details: InfomaniakErrorDetails = {}): InfomaniakError {
+    return Object.assign(new Error(message), {
+        name: "InfomaniakError" as const,
+        status: details.status,
+        code: details.code,
+        maybeApplied: details.maybeApplied ?? false,
+    });
+}
+
+/** Duck-typed, like `messageOf`: errors may come from another realm, where instanceof fails. */
+export function isInfomaniakError(error: unknown): error is InfomaniakError {
+    return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "InfomaniakError";
+}
+
+/** The message of anything thrown, never "[object Object]". */
+export function messageOf(error: unknown): string {
+    if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {
+        return (error as { message: string }).message;
     }
+    return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
 }
 
 const REQUIRED_SCOPES = "dns:read and dns:write";
@@ -78,7 +99,7 @@ const AUTHORIZATION_CODES = new Set(["not_authorized", "all_scopes", "forbidden"
 export function zonePath(zone: string): string {
     const bare = zone.trim().replace(/\.$/, "").toLowerCase();
     const ascii = domainToASCII(bare);
-    if (ascii === "") throw new InfomaniakError(`Infomaniak DNS: ${JSON.stringify(zone)} is not a valid zone name.`);
+    if (ascii === "") throw infomaniakError(`Infomaniak DNS: ${JSON.stringify(zone)} is not a valid zone name.`);
     return encodeURIComponent(ascii);
 }
 
@@ -133,7 +154,7 @@ export async function apiEnvelope(settings: ApiSettings, spec: RequestSpec): Pro
                 await sleep(wait);
                 continue;
             }
-            throw new InfomaniakError(
+            throw infomaniakError(
                 redact(`Infomaniak DNS API: ${label} failed after ${attempt} attempt(s) in ${Math.round((Date.now() - started) / 1000)} s: ${failure}.`, settings.token),
                 { status: exchange.kind === "answered" ? exchange.status : undefined, maybeApplied: !repeatable && !throttled },
             );
@@ -220,7 +241,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 
 function unwrapEnvelope(settings: ApiSettings, label: string, exchange: Extract<Exchange, { kind: "answered" }>): Envelope {
     const fail = (message: string, code?: string): never => {
-        throw new InfomaniakError(redact(message, settings.token), { status: exchange.status, code });
+        throw infomaniakError(redact(message, settings.token), { status: exchange.status, code });
     };
     const parsed = parseJson(exchange.text);
     if (!parsed.ok) {
@@ -260,11 +281,11 @@ export async function assertZoneExists(settings: ApiSettings, zone: string): Pro
     try {
         exists = await apiRequest(settings, { method: "GET", path: `/2/zones/${zonePath(zone)}/exists` });
     } catch (error) {
-        if (error instanceof InfomaniakError && error.status === 404) exists = false;
+        if (isInfomaniakError(error) && error.status === 404) exists = false;
         else throw error;
     }
     if (exists !== true) {
-        throw new InfomaniakError(`Infomaniak DNS: ${zone} is not a DNS zone this token can manage. ` +
+        throw infomaniakError(`Infomaniak DNS: ${zone} is not a DNS zone this token can manage. ` +
             "Fix: set `dropit:dns.zone` to the zone that holds the domain (as shown in the Infomaniak manager), " +
             "and check that the token belongs to the account owning it.", { status: 404, code: "object_not_found" });
     }
@@ -278,12 +299,12 @@ export async function listRecords(settings: ApiSettings, zone: string): Promise<
         const envelope = await apiEnvelope(settings, { method: "GET", path, query: { page: String(page), per_page: String(PAGE_SIZE) } });
         const items = pageItems(envelope);
         if (!items) {
-            throw new InfomaniakError(`Infomaniak DNS API: GET ${path} answered without a record list; nothing is assumed about the zone.`);
+            throw infomaniakError(`Infomaniak DNS API: GET ${path} answered without a record list; nothing is assumed about the zone.`);
         }
         records.push(...items.records.map((item) => toRecord(item, path)));
         if (page >= items.pages || items.records.length === 0) return records;
     }
-    throw new InfomaniakError(`Infomaniak DNS API: the zone ${zone} has more than ${MAX_PAGES} pages of records; refusing to guess.`);
+    throw infomaniakError(`Infomaniak DNS API: the zone ${zone} has more than ${MAX_PAGES} pages of records; refusing to guess.`);
 }
 
 /**
@@ -305,7 +326,7 @@ function toRecord(item: unknown, where: string): ApiRecord {
     const valid = record !== null && typeof record === "object" && Number.isInteger(record.id) &&
         typeof record.source === "string" && typeof record.type === "string" &&
         typeof record.target === "string" && typeof record.ttl === "number";
-    if (!valid) throw new InfomaniakError(`Infomaniak DNS API: ${where} returned a record without id, source, type, target and ttl; nothing is assumed from it.`);
+    if (!valid) throw infomaniakError(`Infomaniak DNS API: ${where} returned a record without id, source, type, target and ttl; nothing is assumed from it.`);
     return { id: record.id!, source: record.source!, type: record.type!, target: record.target!, ttl: record.ttl! };
 }
 
@@ -314,7 +335,7 @@ export async function getRecord(settings: ApiSettings, zone: string, id: number)
     try {
         return toRecord(await apiRequest(settings, { method: "GET", path }), path);
     } catch (error) {
-        if (error instanceof InfomaniakError && error.status === 404) return undefined;
+        if (isInfomaniakError(error) && error.status === 404) return undefined;
         throw error;
     }
 }
@@ -341,7 +362,7 @@ export async function deleteRecord(settings: ApiSettings, zone: string, id: numb
     try {
         await apiRequest(settings, { method: "DELETE", path: `/2/zones/${zonePath(zone)}/records/${id}` });
     } catch (error) {
-        if (error instanceof InfomaniakError && error.status === 404) return;
+        if (isInfomaniakError(error) && error.status === 404) return;
         throw error;
     }
 }

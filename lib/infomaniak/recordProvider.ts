@@ -15,7 +15,9 @@ import {
     DEFAULT_LIMITS,
     deleteRecord,
     getRecord,
-    InfomaniakError,
+    infomaniakError,
+    isInfomaniakError,
+    messageOf,
     listRecords,
     redact,
     RetryLimits,
@@ -71,7 +73,7 @@ export function createDnsRecordProvider(limits: RetryLimits = DEFAULT_LIMITS): p
         try {
             return await work();
         } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
+            const message = messageOf(error);
             throw new Error(redact(message, props.token ?? ""));
         }
     };
@@ -87,7 +89,7 @@ export function createDnsRecordProvider(limits: RetryLimits = DEFAULT_LIMITS): p
                 const placement = placeRecord(existing, desiredOf(news), news.adopt);
                 if (placement.action === "conflict") failures.push({ property: "target", reason: placement.message });
             } catch (error) {
-                failures.push({ property: "token", reason: redact(error instanceof Error ? error.message : String(error), news.token) });
+                failures.push({ property: "token", reason: redact(messageOf(error), news.token) });
             }
             return { inputs: news, failures };
         },
@@ -126,8 +128,8 @@ export function createDnsRecordProvider(limits: RetryLimits = DEFAULT_LIMITS): p
                     try {
                         await updateRecord(settingsOf(news), news.zone, Number(id), fields);
                     } catch (error) {
-                        if (error instanceof InfomaniakError && error.status === 404) {
-                            throw new InfomaniakError(`Infomaniak DNS: record id ${id} (${fqdnOf(news.source, news.zone)}) no longer exists. ` +
+                        if (isInfomaniakError(error) && error.status === 404) {
+                            throw infomaniakError(`Infomaniak DNS: record id ${id} (${fqdnOf(news.source, news.zone)}) no longer exists. ` +
                                 "Fix: `pulumi refresh` forgets it, then `pulumi up` creates it again.");
                         }
                         throw error;
@@ -192,7 +194,7 @@ function inputProblems(news: DnsRecordInputs): pulumi.dynamic.CheckFailure[] {
  */
 async function placeOrCreate(settings: ApiSettings, desired: DesiredRecord, adopt: boolean, limits: RetryLimits): Promise<{ record: ApiRecord; adopted: boolean }> {
     const placement = placeRecord(await listRecords(settings, desired.zone), desired, adopt);
-    if (placement.action === "conflict") throw new InfomaniakError(placement.message);
+    if (placement.action === "conflict") throw infomaniakError(placement.message);
     const fields = { source: wireSource(desired), type: desired.type, target: desired.target, ttl: desired.ttl };
     if (placement.action === "adopt") {
         if (placement.update) await updateRecord(settings, desired.zone, placement.record.id, fields);
@@ -202,7 +204,7 @@ async function placeOrCreate(settings: ApiSettings, desired: DesiredRecord, adop
         try {
             return { record: await createRecord(settings, desired.zone, fields), adopted: false };
         } catch (error) {
-            const uncertain = error instanceof InfomaniakError && (error.maybeApplied || error.code === "dns_record_already_exists");
+            const uncertain = isInfomaniakError(error) && (error.maybeApplied || error.code === "dns_record_already_exists");
             if (!uncertain) throw error;
             // Give a slow create time to land before looking for it.
             await new Promise((resolve) => setTimeout(resolve, Math.min(limits.baseBackoffMs, limits.maxBackoffMs)));
@@ -210,7 +212,7 @@ async function placeOrCreate(settings: ApiSettings, desired: DesiredRecord, adop
                 .find((record) => record.type === desired.type && sameName(record, desired) && sameTarget(record, desired));
             // We listed the zone just before the POST and it was not there: it is ours.
             if (landed) return { record: landed, adopted: false };
-            if ((error as InfomaniakError).code === "dns_record_already_exists" || attempt >= CREATE_ATTEMPTS) throw error;
+            if ((isInfomaniakError(error) ? error.code : undefined) === "dns_record_already_exists" || attempt >= CREATE_ATTEMPTS) throw error;
         }
     }
 }
