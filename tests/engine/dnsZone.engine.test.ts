@@ -49,8 +49,8 @@ function aRecords(): Map<string, { id: number; target: string; ttl: number }> {
         .map((record) => [sources.get(record.source)!, { id: record.id, target: record.target, ttl: record.ttl }]));
 }
 
-function exportedState(): { resources: { type: string; urn: string; inputs?: Record<string, unknown> }[] } {
-    return JSON.parse(cli.ok(["stack", "export", "--stack", STACK]).stdout).deployment;
+async function exportedState(): Promise<{ resources: { type: string; urn: string; inputs?: Record<string, unknown> }[] }> {
+    return JSON.parse((await cli.ok(["stack", "export", "--stack", STACK])).stdout).deployment;
 }
 
 /** The steps a `preview --json` plans, without the unchanged ones. */
@@ -75,8 +75,8 @@ beforeAll(async () => {
         return record ? { kind: "answer", address: record.target } : undefined;
     });
     cli = new PulumiCli(binary, PROJECT_DIR, SECRETS.passphrase);
-    report.pulumiVersion = cli.ok(["version"]).stdout.trim();
-    const plugins = cli.ok(["plugin", "ls", "--json"]).stdout;
+    report.pulumiVersion = (await cli.ok(["version"])).stdout.trim();
+    const plugins = (await cli.ok(["plugin", "ls", "--json"])).stdout;
     report.plugins = Object.fromEntries((JSON.parse(plugins || "[]") as { name: string; version: string }[]).map((plugin) => [plugin.name, plugin.version]));
 });
 
@@ -90,25 +90,25 @@ afterAll(async () => {
     await fake?.close();
 });
 
-test("a new stack is configured the way the README tells users", () => {
-    cli.ok(["stack", "init", STACK]);
+test("a new stack is configured the way the README tells users", async () => {
+    await cli.ok(["stack", "init", STACK]);
     const set = (key: string, value: string) => cli.ok(["config", "set", "--path", key, value]);
     const setSecret = (key: string, value: string) => cli.ok(["config", "set", "--secret", key], { input: value });
-    set("dropit:domain", FAKE_ZONE);
-    set("dropit:acmeEmail", `ops@${FAKE_ZONE}`);
-    set("dropit:server.host", ADDRESS);
-    set("dropit:server.hostKey", HOST_KEY);
-    set("dropit:app.source", "tests/fixtures/dropit-app");
-    set("dropit:dns.provider", "infomaniak");
-    set("dropit:dns.propagationPollSeconds", "1");
-    set("dropit:dns.propagationTimeoutSeconds", "60");
-    set("dropit:registry.username", "dropitbot");
-    setSecret("dropit:sshPrivateKey", SECRETS.sshPrivateKey);
-    setSecret("dropit:infomaniakToken", SECRETS.infomaniakToken);
-    setSecret("dropit:brevoApiKey", SECRETS.brevoApiKey);
-    setSecret("dropit:registryPassword", SECRETS.registryPassword);
-    set("enginetest:infomaniakApiUrl", fake.url);
-    set("enginetest:nameserver", dns.address);
+    await set("dropit:domain", FAKE_ZONE);
+    await set("dropit:acmeEmail", `ops@${FAKE_ZONE}`);
+    await set("dropit:server.host", ADDRESS);
+    await set("dropit:server.hostKey", HOST_KEY);
+    await set("dropit:app.source", "tests/fixtures/dropit-app");
+    await set("dropit:dns.provider", "infomaniak");
+    await set("dropit:dns.propagationPollSeconds", "1");
+    await set("dropit:dns.propagationTimeoutSeconds", "60");
+    await set("dropit:registry.username", "dropitbot");
+    await setSecret("dropit:sshPrivateKey", SECRETS.sshPrivateKey);
+    await setSecret("dropit:infomaniakToken", SECRETS.infomaniakToken);
+    await setSecret("dropit:brevoApiKey", SECRETS.brevoApiKey);
+    await setSecret("dropit:registryPassword", SECRETS.registryPassword);
+    await set("enginetest:infomaniakApiUrl", fake.url);
+    await set("enginetest:nameserver", dns.address);
     const stackFile = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${STACK}.yaml`), "utf8");
     expect(stackFile).toContain("secure: v1:");
     expect(secretsIn(stackFile)).toEqual([]);
@@ -116,48 +116,48 @@ test("a new stack is configured the way the README tells users", () => {
     fake.seed({ source: "traefik", type: "A", target: ADDRESS, ttl: 3600 });
 });
 
-test("preview writes nothing; up creates the records and waits for DNS", () => {
-    const preview = cli.ok(["preview"]);
+test("preview writes nothing; up creates the records and waits for DNS", async () => {
+    const preview = await cli.ok(["preview"]);
     expect(preview.stdout).toMatch(/\+ 7 to create/);
     expect(fake.requests.filter((request) => request.method !== "GET")).toEqual([]);
 
-    const up = cli.ok(["up", "--yes"]);
+    const up = await cli.ok(["up", "--yes"]);
     const records = aRecords();
     expect([...records.keys()].sort()).toEqual([...NAMES].sort());
     for (const record of records.values()) expect(record.target).toBe(ADDRESS);
     expect(fake.foreignDamage()).toEqual([]);
-    const state = exportedState();
+    const state = await exportedState();
     report.up = { seconds: up.seconds, resources: state.resources.length };
     report.providerSizes = Object.fromEntries(state.resources
         .filter((resource) => typeof resource.inputs?.__provider === "string")
         .map((resource) => [resource.urn.split("::").pop(), (resource.inputs!.__provider as string).length]));
 });
 
-test("a second preview changes nothing, also after a refresh", () => {
-    const noop = cli.run(["preview", "--expect-no-changes"]);
+test("a second preview changes nothing, also after a refresh", async () => {
+    const noop = await cli.run(["preview", "--expect-no-changes"]);
     expect(noop.status).toBe(0);
-    report.noopPreview = { seconds: noop.seconds, changes: plannedChanges(cli.ok(["preview", "--json"]).stdout).length };
+    report.noopPreview = { seconds: noop.seconds, changes: plannedChanges((await cli.ok(["preview", "--json"])).stdout).length };
     expect(report.noopPreview).toMatchObject({ changes: 0 });
-    cli.ok(["refresh", "--yes"]);
-    expect(cli.run(["preview", "--expect-no-changes"]).status).toBe(0);
+    await cli.ok(["refresh", "--yes"]);
+    expect((await cli.run(["preview", "--expect-no-changes"])).status).toBe(0);
 });
 
-test("a TTL change updates the four records in place and nothing else", () => {
+test("a TTL change updates the four records in place and nothing else", async () => {
     const before = aRecords();
-    cli.ok(["config", "set", "--path", "dropit:dns.ttl", "600"]);
-    const changes = plannedChanges(cli.ok(["preview", "--json"]).stdout);
+    await cli.ok(["config", "set", "--path", "dropit:dns.ttl", "600"]);
+    const changes = plannedChanges((await cli.ok(["preview", "--json"])).stdout);
     report.ttlChange = { changedResources: changes.map((change) => `${change.op} ${change.urn.split("::").pop()}`) };
     expect(changes.map((change) => change.op)).toEqual(["update", "update", "update", "update"]);
     expect(changes.every((change) => change.urn.includes("infomaniak:DnsRecord"))).toBe(true);
-    cli.ok(["up", "--yes"]);
+    await cli.ok(["up", "--yes"]);
     for (const [name, record] of aRecords()) {
         expect({ name, ttl: record.ttl, id: record.id }).toEqual({ name, ttl: 600, id: before.get(name)!.id });
     }
 });
 
-test("no secret value appears in the state, the backend's files or anything the CLI printed", () => {
+test("no secret value appears in the state, the backend's files or anything the CLI printed", async () => {
     const found = new Set<string>();
-    for (const marker of secretsIn(cli.ok(["stack", "export", "--stack", STACK]).stdout)) found.add(`stack export: ${marker}`);
+    for (const marker of secretsIn((await cli.ok(["stack", "export", "--stack", STACK])).stdout)) found.add(`stack export: ${marker}`);
     for (const file of cli.backendFiles()) {
         for (const marker of secretsIn(fs.readFileSync(file, "utf8"))) found.add(`${path.relative(cli.stateDir, file)}: ${marker}`);
     }
@@ -165,14 +165,14 @@ test("no secret value appears in the state, the backend's files or anything the 
     report.secretsFound = [...found];
     expect(report.secretsFound).toEqual([]);
     // The token is in the state, encrypted: the records need it to be deleted later.
-    const stateText = JSON.stringify(exportedState());
+    const stateText = JSON.stringify(await exportedState());
     expect(stateText).toContain("4dabf18193072939515e22adb298388d");
 });
 
 test("an up killed midway is recovered with cancel and refresh, then converges", async () => {
     // The new address is written at once, but the name server stays silent for api: the wait polls.
     dns.names.set(`api.${FAKE_ZONE}`, { kind: "silent" });
-    cli.ok(["config", "set", "--path", "dropit:server.host", MOVED_ADDRESS]);
+    await cli.ok(["config", "set", "--path", "dropit:server.host", MOVED_ADDRESS]);
     const running = cli.start(["up", "--yes", "--skip-preview"]);
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline && [...aRecords().values()].filter((record) => record.target === MOVED_ADDRESS).length < NAMES.length) await sleep(200);
@@ -181,26 +181,26 @@ test("an up killed midway is recovered with cancel and refresh, then converges",
     process.kill(-running.child.pid!, "SIGKILL");
     await new Promise((resolve) => running.child.once("close", resolve));
 
-    const blocked = cli.run(["up", "--yes"]);
+    const blocked = await cli.run(["up", "--yes"]);
     report.killedUp = { nextUpBeforeRecovery: blocked.status === 0 ? "succeeded" : (blocked.stderr + blocked.stdout).match(/error: .*/)?.[0] ?? "failed" };
     dns.names.delete(`api.${FAKE_ZONE}`);
-    cli.run(["cancel", "--yes"]);
-    cli.ok(["refresh", "--yes", "--clear-pending-creates"]);
-    cli.ok(["up", "--yes"]);
-    const recovered = cli.run(["preview", "--expect-no-changes"]).status === 0
+    await cli.run(["cancel", "--yes"]);
+    await cli.ok(["refresh", "--yes", "--clear-pending-creates"]);
+    await cli.ok(["up", "--yes"]);
+    const recovered = (await cli.run(["preview", "--expect-no-changes"])).status === 0
         && [...aRecords().values()].every((record) => record.target === MOVED_ADDRESS);
     report.killedUp = { ...(report.killedUp as object), recovered };
     expect(recovered).toBe(true);
 });
 
-test("destroy deletes only what we created; a new up brings it back", () => {
+test("destroy deletes only what we created; a new up brings it back", async () => {
     const adopted = aRecords().get("traefik")!;
-    cli.ok(["destroy", "--yes"]);
+    await cli.ok(["destroy", "--yes"]);
     const left = aRecords();
     expect([...left.keys()]).toEqual(["traefik"]);
     expect(left.get("traefik")!.id).toBe(adopted.id);
     expect(fake.foreignDamage()).toEqual([]);
-    cli.ok(["up", "--yes"]);
+    await cli.ok(["up", "--yes"]);
     expect([...aRecords().keys()].sort()).toEqual([...NAMES].sort());
     report.destroy = { volumeKept: null, rowsKept: null, ownRecordsDeleted: true, adoptedRecordKept: true, foreignRecordsUntouched: true };
 });

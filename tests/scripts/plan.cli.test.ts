@@ -8,11 +8,12 @@ import { fullStack } from "../support/plan";
 import { runThroughSlowPipe } from "../support/slowPipe";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+/** What `npm run plan` runs: the program loaded as Pulumi's language host loads it. */
+const PLAN = ["scripts/load-like-pulumi.js", "scripts/plan.ts"];
 
 function plan(args: string[]) {
     const diagram = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dropit-plan-")), "deployment.mmd");
-    const result = spawnSync(TSX, ["scripts/plan.ts", "--diagram", diagram, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    const result = spawnSync(process.execPath, [...PLAN, "--diagram", diagram, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     return { ...result, diagram };
 }
 
@@ -67,15 +68,17 @@ test("seeding demo accounts on prod is refused before anything is registered", (
 
 test("`--json` reaches a slow reader through a pipe whole, byte for byte what a redirect to a file gets", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-plan-pipe-"));
-    const args = ["scripts/plan.ts", "--json", "--diagram", path.join(dir, "deployment.mmd")];
+    // Infomaniak mode: four record providers make the document several pipe buffers long.
+    const config = stackFile({ ...fullStack(), "dropit:dns": { provider: "infomaniak" }, "dropit:infomaniakToken": "plan-pipe-token" });
+    const args = [...PLAN, "--config", config, "--json", "--diagram", path.join(dir, "deployment.mmd")];
     const fd = fs.openSync(path.join(dir, "plan.json"), "w");
     try {
-        expect(spawnSync(TSX, args, { cwd: ROOT, stdio: ["ignore", fd, "ignore"], timeout: 60_000 }).status).toBe(0);
+        expect(spawnSync(process.execPath, args, { cwd: ROOT, stdio: ["ignore", fd, "ignore"], timeout: 60_000 }).status).toBe(0);
     } finally {
         fs.closeSync(fd);
     }
     const toFile = fs.readFileSync(path.join(dir, "plan.json"));
-    const piped = runThroughSlowPipe(TSX, args, { cwd: ROOT });
+    const piped = runThroughSlowPipe(process.execPath, args, { cwd: ROOT });
     expect(piped.status).toBe(0);
     // Far above a pipe's 64 KiB buffer, where the cut used to happen.
     expect(toFile.length).toBeGreaterThan(2 * 65536);

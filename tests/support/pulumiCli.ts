@@ -42,35 +42,42 @@ export class PulumiCli {
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
             PULUMI_COLOR: "never",
+            // Type-checking is `npm run lint`'s job; the program is loaded the same way without it.
+            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
         };
     }
 
-    /** Runs one command to completion (bounded); `input` goes to stdin (how secrets are set). */
-    run(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): CliResult {
+    /**
+     * Runs one command to completion (bounded); `input` goes to stdin (how secrets are set).
+     * Asynchronous on purpose: the fake servers of a test live in this process and must keep
+     * answering while the CLI runs.
+     */
+    async run(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
         const started = Date.now();
-        const result = spawnSync(this.binary, [...args, "--non-interactive"], {
-            cwd: this.projectDir, env: this.env, encoding: "utf8", input: options.input,
-            timeout: options.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024,
-        });
-        this.transcript.push(`$ pulumi ${args.join(" ")}\n${result.stdout}${result.stderr}`);
-        return { status: result.status, stdout: result.stdout, stderr: result.stderr, seconds: (Date.now() - started) / 1000 };
+        const { child, output } = this.start(args, false);
+        child.stdin?.end(options.input ?? "");
+        const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 300_000);
+        const status = await new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+        clearTimeout(timer);
+        return { status, stdout: output.stdout(), stderr: output.stderr(), seconds: (Date.now() - started) / 1000 };
     }
 
     /** Like run, but fails the test with the command's output when it exits non-zero. */
-    ok(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): CliResult {
-        const result = this.run(args, options);
+    async ok(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+        const result = await this.run(args, options);
         if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
         return result;
     }
 
     /** Starts a command in its own process group, so the whole tree can be killed at once. */
-    start(args: readonly string[]): { child: ChildProcess; output: () => string } {
-        const child = spawn(this.binary, [...args, "--non-interactive"], { cwd: this.projectDir, env: this.env, detached: true });
-        let output = "";
-        child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.on("close", () => this.transcript.push(`$ pulumi ${args.join(" ")} (background)\n${output}`));
-        return { child, output: () => output };
+    start(args: readonly string[], background = true): { child: ChildProcess; output: { stdout(): string; stderr(): string } } {
+        const child = spawn(this.binary, [...args, "--non-interactive"], { cwd: this.projectDir, env: this.env, detached: background });
+        let stdout = "";
+        let stderr = "";
+        child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on("close", () => this.transcript.push(`$ pulumi ${args.join(" ")}${background ? " (background)" : ""}\n${stdout}${stderr}`));
+        return { child, output: { stdout: () => stdout, stderr: () => stderr } };
     }
 
     /** Every file of the backend (state, backups, history), as text. */
