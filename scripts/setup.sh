@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-command set-up on a fresh Debian bookworm machine: the Debian packages the tests run
-# as real servers, then the pinned npm dependencies. Safe to re-run.
+# as real servers, the pinned npm dependencies, then the Pulumi engine. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +29,6 @@ $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${DEBIAN_PACKAGES[@]}" >/dev/null
 
 npm ci --no-audit --no-fund
+# The Pulumi CLI: an installed one is used as it is; otherwise it is built from Go modules.
+bash scripts/engine.sh
 echo "setup: done (Debian packages: ${DEBIAN_PACKAGES[*]})"
