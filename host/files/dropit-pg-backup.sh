@@ -5,7 +5,7 @@
 # Writes a pg_dump custom-format dump of DATABASE to BACKUP_DIR, then applies retention (at
 # most KEEP_COUNT dumps, none older than KEEP_DAYS days, the newest always kept).
 # - pg_dump runs inside the running postgres task (docker exec), whose local socket uses the
-#   image trust auth: no password exists on the host, on argv or in a file.
+#   image trust auth: no credential exists on the host, on argv or in a file.
 # - A dump is written to a hidden .partial file, checked (custom-format magic PGDMP), then
 #   renamed: a file named *.dump is always a complete dump.
 set -euo pipefail
