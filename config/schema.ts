@@ -185,7 +185,7 @@ const postgresSettings = z
     )
     .default({ max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" });
 
-/** Nightly dumps on the VPS, outside the database volume (renderers/backup.ts). */
+/** Nightly dumps on the VPS, outside the database volume (renderers/backup.ts, host/files/dropit-pg-backup.sh). */
 const backups = z
     .strictObject({
         enabled: flag(true),
