@@ -30,6 +30,13 @@ const EXAMPLES: Record<string, string> = {
     "server.ipv6": "2001:db8::10",
     "dokploy.version": "v0.30.2",
     "api.healthPath": "/api",
+    "dokploy.dockerVersion": "28.5.0",
+    "dokploy.installerUrl": "https://github.com/Dokploy/dokploy/releases/download/v0.29.2/install.sh",
+    "dokploy.adminEmail": "admin@dropit-app.fr",
+    "registry.server": "docker.io",
+    "registry.username": "dropitbot",
+    "postgres.backups.schedule": "'*-*-* 03:15:00'",
+    "postgres.backups.directory": "/var/backups/dropit/postgres",
 };
 
 /** Where an absent object should be started from. */

@@ -43,6 +43,20 @@ const subdomain = (fallback: string) =>
         .regex(hostnameLabel, { error: "must be a single DNS label (letters, digits, hyphens), such as api" })
         .default(fallback);
 
+/**
+ * Email addresses that reach a host script (the ACME contact, the Dokploy owner): a plain
+ * local part (letters, digits, `.` `_` `%` `+` `-`) at a domain name, nothing a shell, YAML or
+ * JSON would read specially (zod's email() also admits `'`).
+ */
+const emailAddress = (what: (issue: { input: unknown }) => string) =>
+    z
+        .string({ error: what })
+        .trim()
+        .max(254, { error: "must be at most 254 characters" })
+        .regex(/^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.[A-Za-z]{2,63}$/, {
+            error: "must be an email address such as admin@dropit-app.fr (letters, digits, . _ % + - before the @)",
+        });
+
 const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: required("an IPv4 or IPv6 address such as 203.0.113.10") });
 
 /**
@@ -125,9 +139,14 @@ const dokploy = z
         /** The engine version the pinned release's installer would install (docker-ce). */
         dockerVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a docker-ce version such as 28.5.0" }).default("28.5.0"),
         /** Defaults to the release's own install.sh; override for a mirror or the test stand-in. */
-        installerUrl: z.url({ error: "must be an http(s) URL" }).optional(),
+        installerUrl: z
+            .string({ error: "must be an http(s) URL" })
+            .regex(/^https?:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?(\/[A-Za-z0-9._~%\/+-]*)?(\?[A-Za-z0-9._~%=&+-]*)?$/, {
+                error: "must be an http(s) URL such as https://example.com/install.sh (host, optional port, path and query of letters, digits and . _ ~ % / + - = &)",
+            })
+            .optional(),
         /** Owner account of the panel, created right after the install. Default: acmeEmail. */
-        adminEmail: z.email({ error: "must be an email address such as admin@dropit-app.fr" }).optional(),
+        adminEmail: emailAddress(() => "must be an email address such as admin@dropit-app.fr").optional(),
         /** `pulumi destroy` runs Dokploy's documented uninstall (its data is lost). Default false. */
         uninstallOnDestroy: flag(false),
     })
@@ -147,8 +166,20 @@ const firewall = z
 
 const registry = z
     .strictObject({
-        server: z.string({ error: "must be a registry host such as docker.io" }).min(1).default("docker.io"),
-        username: z.string({ error: "must be the registry user name" }).min(1).optional(),
+        /** `docker login`'s server: a host name or IP address, optionally with a port. */
+        server: z
+            .string({ error: "must be a registry host such as docker.io" })
+            .regex(/^((?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/, {
+                error: "must be a registry host such as docker.io, ghcr.io or registry.example.com:5000 (no scheme, no path)",
+            })
+            .default("docker.io"),
+        /** Docker Hub, GHCR and GitLab names, robot accounts (Harbor `robot$project+ci`) and email-style logins. */
+        username: z
+            .string({ error: "must be the registry user name" })
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._@+$-]{0,254}$/, {
+                error: "must be a registry user name such as dropitbot (letters, digits and . _ @ + $ -)",
+            })
+            .optional(),
     })
     .prefault({});
 
@@ -169,13 +200,13 @@ const postgresSettings = z
     )
     .default({ max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" });
 
-/** Nightly dumps on the VPS, outside the database volume (renderers/backup.ts). */
+/** Nightly dumps on the VPS, outside the database volume (renderers/backup.ts, host/files/dropit-pg-backup.sh). */
 const backups = z
     .strictObject({
         enabled: flag(true),
         schedule: z
             .string()
-            .regex(/^[A-Za-z0-9*,.:/ -]+$/, { error: "must be a systemd OnCalendar expression such as *-*-* 03:15:00" })
+            .regex(/^[A-Za-z0-9*:,./~-]+( [A-Za-z0-9*:,./~-]+){0,3}$/, { error: "must be a systemd OnCalendar expression such as *-*-* 03:15:00 or Mon..Fri 02:30" })
             .default("*-*-* 03:15:00"),
         keepCount: integer(1, 1000, 14),
         keepDays: integer(1, 3650, 30),
@@ -228,7 +259,7 @@ const subdomains = z
 
 export const configSchema = z.strictObject({
     domain: domainName,
-    acmeEmail: z.email({ error: required("an email address such as admin@dropit-app.fr") }),
+    acmeEmail: emailAddress(required("an email address such as admin@dropit-app.fr")),
     subdomains,
     server: z.strictObject(server.shape, { error: required("an object with at least `host`") }),
     sshPrivateKey: secretText("an OpenSSH private key").refine((key) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key), {

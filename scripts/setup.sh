@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   docker.io iptables debootstrap        # the simulated VPS and the Swarm rollout proof
   busybox-static                        # tiny HTTP test images built FROM scratch
   openssh-client openssl curl ca-certificates
+  shellcheck                            # every .sh file is checked by the unit tests
 )
 
 # Debian starts nginx and PostgreSQL on install, listening beyond loopback. The tests start

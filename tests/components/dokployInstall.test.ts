@@ -46,11 +46,13 @@ test("the panel route replaces Dokploy's dokploy.docker.localhost rule with the 
     expect(String(route.inputs.create)).toContain("/etc/dokploy/traefik/dynamic/dokploy.yml");
     expect(String(route.inputs.stdin)).toContain("rule: Host(`dokploy.example.fr`)");
     expect(String(route.inputs.stdin)).not.toContain("docker.localhost");
-    expect(String(resource(plan, "dokploy-close-panel-port").inputs.create)).toContain("https://dokploy.example.fr/api/health");
+    expect(String(resource(plan, "dokploy-close-panel-port").inputs.create)).toContain("\nPANEL_HOST=dokploy.example.fr\n");
 });
 
 test("the firewall keeps server.port (the SSH port) open; destroy leaves Dokploy alone by default", () => {
-    expect(String(resource(plan, "dokploy-firewall").inputs.create)).toContain("-A DROPIT-INPUT -p tcp --dport 2222 -j ACCEPT");
+    const firewall = String(resource(plan, "dokploy-firewall").inputs.create);
+    expect(firewall).toContain("\nSSH_PORT=2222\nTCP_PORTS=80,443,2222'");
+    expect(firewall).toContain('$ipt -A DROPIT-INPUT -p tcp --dport "$port" -j ACCEPT');
     expect(resource(plan, "dokploy-dokploy").inputs.delete).toBeUndefined();
 });
 
@@ -78,9 +80,12 @@ test("the registry password reaches docker login on stdin, as a secret, never in
 test("the pinned release's installer runs once, with ADVERTISE_ADDR inline; a version change goes through update", () => {
     const install = resource(plan, "dokploy-dokploy");
     const create = String(install.inputs.create);
-    expect(create).toMatch(/https\\?:\/\/github\.com\/Dokploy\/dokploy\/releases\/download\/v0\.30\.2\/install\.sh/);
+    // Parameters are readable assignments (no `\:` noise), used only as quoted variables.
+    expect(create).toContain("\nINSTALLER_URL=https://github.com/Dokploy/dokploy/releases/download/v0.30.2/install.sh\n");
+    expect(create).not.toContain("\\:");
     expect(create).toContain("docker service inspect dokploy");
-    expect(create).toMatch(/sudo env ADVERTISE_ADDR=198\.51\.100\.7 DOKPLOY_VERSION=v0\.30\.2 sh/);
+    expect(create).toContain("\nADVERTISE_ADDR=198.51.100.7\n");
+    expect(create).toContain('sudo env ADVERTISE_ADDR="$ADVERTISE_ADDR" DOKPLOY_VERSION="$DOKPLOY_VERSION" sh "$installer"');
     expect(String(install.inputs.update)).toContain('sh "$installer" update');
     expect(install.inputs.delete).toBeUndefined();
 });

@@ -77,6 +77,11 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
     ["a key that is not a private key", { "dropit:sshPrivateKey": "ssh-ed25519 AAAA public" }, ["dropit:sshPrivateKey: must be a private key", "pulumi config set --secret dropit:sshPrivateKey < ~/.ssh/id_ed25519"]],
     ["an empty Brevo key", { "dropit:brevoApiKey": " " }, ["dropit:brevoApiKey: must not be empty"]],
     ["a registry user without password", { "dropit:registry": '{"username":"bot"}' }, ["dropit:registryPassword: registry credentials come in pairs"]],
+    ["a command in the registry user name", { "dropit:registry": '{"username":"bot$(touch /tmp/pwned)"}' }, ["dropit:registry.username: must be a registry user name such as dropitbot", "pulumi config set --path 'dropit:registry.username' dropitbot"]],
+    ["a URL as the registry server", { "dropit:registry": '{"server":"https://ghcr.io/x","username":"bot"}', "dropit:registryPassword": "t" }, ["dropit:registry.server: must be a registry host such as docker.io"]],
+    ["a quote in the ACME email", { "dropit:acmeEmail": "o'brien@dropit-app.fr" }, ["dropit:acmeEmail: must be an email address such as admin@dropit-app.fr"]],
+    ["a shell separator in the installer URL", { "dropit:dokploy": '{"installerUrl":"https://example.com/install.sh;reboot"}' }, ["dropit:dokploy.installerUrl: must be an http(s) URL", "pulumi config set --path 'dropit:dokploy.installerUrl' https://github.com/"]],
+    ["a second line in the backup schedule", { "dropit:postgres": '{"backups":{"schedule":"daily\\nExecStart=/bin/sh"}}' }, ["dropit:postgres.backups.schedule: must be a systemd OnCalendar expression"]],
     ["a zone that does not hold the domain", { "dropit:dns": '{"zone":"other.fr"}' }, ["dropit:dns.zone: other.fr does not contain dropit-app.fr"]],
 ];
 

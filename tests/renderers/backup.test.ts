@@ -1,30 +1,50 @@
 /**
- * The rendered backup and restore scripts, run by bash against a real PostgreSQL (Debian's 15;
- * production is 16 through `docker exec`; pg_dump custom format and pg_restore flags used here
- * are the same in both). Only the way pg_dump/pg_restore are reached differs from production:
- * the command is a parameter of the renderer.
+ * The installed backup and restore commands (host/files/dropit-pg-*.sh, static files reading
+ * /etc/dropit/pg-backup.env), run by bash against a real PostgreSQL (Debian's 15; production is
+ * 16 through `docker exec`; pg_dump custom format and pg_restore flags used here are the same
+ * in both). Only the way pg_dump/pg_restore are reached differs from production: a `docker`
+ * stand-in on PATH runs `docker exec <task> pg_dump|pg_restore ...` against the local server
+ * and records `docker service scale` calls of the API.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-    BackupScriptOptions,
-    pgRestoreFlags,
-    renderBackupScript,
-    renderBackupUnits,
-    renderRestoreScript,
-    RestoreScriptOptions,
-} from "../../renderers/backup";
+import { BackupParameters, pgRestoreFlags, renderBackupEnv, renderBackupSchedule } from "../../renderers/backup";
+import { HOST_DIR } from "../../renderers/shellParams";
 import { RunningPostgres, startPostgres } from "../support/postgresServer";
 
 const DB = "dropit_test";
+const BACKUP = path.join(HOST_DIR, "files", "dropit-pg-backup.sh");
+const RESTORE = path.join(HOST_DIR, "files", "dropit-pg-restore.sh");
 let pg: RunningPostgres;
 let work: string;
+let bin: string;
 
 beforeAll(async () => {
     pg = await startPostgres();
     work = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-backup-"));
+    bin = path.join(work, "bin");
+    fs.mkdirSync(bin);
+    // `docker exec [-i] <task> pg_dump|pg_restore ARGS` runs the tool against the local server;
+    // files in $work steer it: dump-format (e.g. plain), dump-fails, api-log (where scale calls go).
+    fs.writeFileSync(path.join(bin, "docker"), `#!/bin/bash
+case "$1" in
+  ps) echo pgtask ;;
+  exec)
+    shift; [ "$1" = -i ] && shift; shift
+    [ -e "${work}/dump-fails" ] && exit 1
+    tool=$1; shift
+    args=("$@")
+    if [ -e "${work}/dump-format" ]; then args=("\${args[@]/--format=custom/--format=$(cat "${work}/dump-format")}"); fi
+    exec "$tool" "\${args[@]}" -h 127.0.0.1 -p ${"$"}{PGPORT_UNDER_TEST} ;;
+  service)
+    case "$2" in
+      inspect) [ "$3" = --format ] && echo 2; exit 0 ;;
+      scale) echo "scale $4" >> "$(cat "${work}/api-log")" ;;
+    esac ;;
+esac
+`, { mode: 0o755 });
 }, 30000);
 
 afterAll(async () => {
@@ -32,48 +52,34 @@ afterAll(async () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-const connection = () => `-h 127.0.0.1 -p ${pg.port} -U postgres`;
-
-function writeScript(name: string, text: string): string {
-    const file = path.join(work, name);
-    fs.writeFileSync(file, text, { mode: 0o755 });
+function envFile(name: string, parameters: Partial<BackupParameters> = {}): string {
+    const file = path.join(work, `${name}.env`);
+    fs.writeFileSync(file, renderBackupEnv({ database: DB, user: "postgres", ...parameters }));
     return file;
 }
 
-function run(file: string, args: string[] = []) {
-    const result = spawnSync("bash", [file, ...args], {
+function run(script: string, env: string, args: string[] = []) {
+    const result = spawnSync("bash", [script, ...args], {
         encoding: "utf8",
         timeout: 20000,
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" },
+        env: { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, LANG: "C.UTF-8", DROPIT_PG_BACKUP_ENV: env, PGPORT_UNDER_TEST: String(pg.port) },
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function backupScript(backupDir: string, extra: Partial<BackupScriptOptions> = {}): string {
-    return writeScript(
-        `backup-${path.basename(backupDir)}.sh`,
-        renderBackupScript({
-            database: DB,
-            user: "postgres",
-            backupDir,
-            dumpCommand: `pg_dump --format=custom ${connection()} --dbname=${DB}`,
-            ...extra,
-        }),
-    );
+/** The backup command into `backupDir`, with `steer` files set for this run only. */
+function backup_(backupDir: string, extra: Partial<BackupParameters> = {}, steer: Record<string, string> = {}) {
+    for (const [name, content] of Object.entries(steer)) fs.writeFileSync(path.join(work, name), content);
+    try {
+        return run(BACKUP, envFile(`backup-${path.basename(backupDir)}`, { backupDir, ...extra }));
+    } finally {
+        for (const name of Object.keys(steer)) fs.rmSync(path.join(work, name), { force: true });
+    }
 }
 
-function restoreScript(apiLog: string, extra: Partial<RestoreScriptOptions> = {}): string {
-    return writeScript(
-        "restore.sh",
-        renderRestoreScript({
-            database: DB,
-            user: "postgres",
-            restoreCommand: `pg_restore ${pgRestoreFlags()} ${connection()} --dbname=${DB}`,
-            stopApiCommand: `echo stop >> ${apiLog}`,
-            startApiCommand: `echo start >> ${apiLog}`,
-            ...extra,
-        }),
-    );
+function restore(apiLog: string, args: string[], extra: Partial<BackupParameters> = {}) {
+    fs.writeFileSync(path.join(work, "api-log"), apiLog);
+    return run(RESTORE, envFile("restore", extra), args);
 }
 
 const dumpsIn = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".dump")).sort();
@@ -92,56 +98,49 @@ function seed(): string {
     return pg.psql(ROWS, DB);
 }
 
-describe("rendered scripts", () => {
-    it.each([
-        ["backup (production)", renderBackupScript({ database: "dropit", user: "dropit" })],
-        ["restore (production)", renderRestoreScript({ database: "dropit", user: "dropit" })],
-        ["backup (test)", renderBackupScript({ database: DB, user: "postgres", dumpCommand: "pg_dump --format=custom" })],
-    ])("%s passes bash -n", (_name, text) => {
-        const file = writeScript("syntax.sh", text);
+describe("installed files", () => {
+    it.each([["backup", BACKUP], ["restore", RESTORE]])("%s passes bash -n", (_name, file) => {
         const result = spawnSync("bash", ["-n", file], { encoding: "utf8" });
         expect(result.stderr).toBe("");
         expect(result.status).toBe(0);
     });
 
-    it("production scripts dump through docker exec into the running task, with no password anywhere", () => {
-        const backup = renderBackupScript({ database: "dropit", user: "dropit" });
-        expect(backup).toContain("docker exec \"$container\" pg_dump --format=custom --username=dropit --dbname=dropit");
-        expect(backup).toContain("BACKUP_DIR=/var/backups/dropit/postgres");
-        expect(backup).toMatch(/^set -euo pipefail$/m);
-        expect(backup).not.toMatch(/password|PGPASSWORD/i);
-        const restore = renderRestoreScript({ database: "dropit", user: "dropit" });
-        expect(restore).toContain("pg_restore --clean --if-exists --no-owner");
-        expect(restore).toContain("docker service scale --detach=false dropit-api=0");
-        expect(restore).not.toMatch(/PGPASSWORD/);
+    it("dump through docker exec into the running task, with no password anywhere; parameters come from the env file", () => {
+        const backupText = fs.readFileSync(BACKUP, "utf8");
+        expect(backupText).toContain('docker exec "$container" pg_dump --format=custom --username="$DB_USER" --dbname="$DATABASE"');
+        expect(backupText).toMatch(/^set -euo pipefail$/m);
+        expect(backupText).not.toMatch(/password|PGPASSWORD/i);
+        const restoreText = fs.readFileSync(RESTORE, "utf8");
+        expect(restoreText).toContain(`pg_restore ${pgRestoreFlags()}`);
+        expect(restoreText).toContain('docker service scale --detach=false "$API_SERVICE=0"');
+        expect(restoreText).not.toMatch(/PGPASSWORD/);
+        expect(renderBackupEnv({ database: "dropit", user: "dropit" })).toContain(
+            "\nDATABASE=dropit\nDB_USER=dropit\nPOSTGRES_SERVICE=dropit-postgres\nAPI_SERVICE=dropit-api\nBACKUP_DIR=/var/backups/dropit/postgres\nKEEP_COUNT=14\nKEEP_DAYS=30\n",
+        );
     });
 
     it.each([
-        [{ database: "dropit; rm -rf /", user: "dropit" }, /database/],
-        [{ database: "dropit", user: "$(id)" }, /user/],
-        [{ database: "dropit", user: "dropit", backupDir: "/var/lib/../../etc" }, /backupDir/],
-        [{ database: "dropit", user: "dropit", backupDir: "relative/dir" }, /backupDir/],
-        [{ database: "dropit", user: "dropit", keepCount: 0 }, /keepCount/],
-        [{ database: "dropit", user: "dropit", keepDays: 1.5 }, /keepDays/],
-    ])("refuses unsafe options %p", (opts, message) => {
-        expect(() => renderBackupScript(opts)).toThrow(message);
+        [{ keepCount: 0 }, /keepCount/],
+        [{ keepDays: 1.5 }, /keepDays/],
+    ])("refuses unusable retention %p", (opts, message) => {
+        expect(() => renderBackupEnv({ database: "dropit", user: "dropit", ...opts })).toThrow(message);
     });
 });
 
 describe("systemd units", () => {
-    it("run the backup script daily at 03:15 by default, and the schedule is configurable", () => {
-        const { service, timer } = renderBackupUnits();
-        expect(service).toContain("ExecStart=/usr/local/sbin/dropit-pg-backup");
-        expect(service).toContain("Type=oneshot");
-        expect(timer).toContain("OnCalendar=*-*-* 03:15:00");
-        expect(timer).toContain("Persistent=true");
-        expect(renderBackupUnits({ schedule: "*-*-* 04:00:00" }).timer).toContain("OnCalendar=*-*-* 04:00:00");
-        expect(() => renderBackupUnits({ schedule: "daily\nExecStart=/bin/evil" })).toThrow(/schedule/);
+    const files = (name: string) => fs.readFileSync(path.join(HOST_DIR, "files", name), "utf8");
+    it("run the backup command daily at 03:15 by default, and the schedule is a drop-in", () => {
+        expect(files("dropit-pg-backup.service")).toContain("ExecStart=/usr/local/sbin/dropit-pg-backup");
+        expect(files("dropit-pg-backup.service")).toContain("Type=oneshot");
+        expect(files("dropit-pg-backup.timer")).toContain("OnCalendar=*-*-* 03:15:00");
+        expect(files("dropit-pg-backup.timer")).toContain("Persistent=true");
+        expect(renderBackupSchedule("*-*-* 04:00:00")).toContain("[Timer]\nOnCalendar=\nOnCalendar=*-*-* 04:00:00\n");
+        expect(() => renderBackupSchedule("daily\nExecStart=/bin/evil")).toThrow(/schedule/);
     });
 
     it.each(["*-*-* 03:15:00", "daily", "Mon..Fri 02:30"])("systemd accepts the schedule %p", (schedule) => {
-        const timer = renderBackupUnits({ schedule }).timer;
-        const onCalendar = /^OnCalendar=(.*)$/m.exec(timer)?.[1] ?? "";
+        const dropIn = renderBackupSchedule(schedule);
+        const onCalendar = /^OnCalendar=(.+)$/m.exec(dropIn)?.[1] ?? "";
         const result = spawnSync("systemd-analyze", ["calendar", onCalendar], { encoding: "utf8", timeout: 5000 });
         expect(result.stderr).toBe("");
         expect(result.status).toBe(0);
@@ -158,7 +157,7 @@ describe("backup and restore against a real PostgreSQL", () => {
         const before = seed();
         expect(before.split("\n")).toHaveLength(500);
         const dir = path.join(work, "roundtrip");
-        const backup = run(backupScript(dir));
+        const backup = backup_(dir);
         expect(backup.stderr).toBe("");
         expect(backup.status).toBe(0);
         const [dump] = dumpsIn(dir);
@@ -168,7 +167,7 @@ describe("backup and restore against a real PostgreSQL", () => {
 
         const apiLog = path.join(work, "api.log");
         pg.psql("DROP TABLE athletes", DB);
-        const restored = run(restoreScript(apiLog), [path.join(dir, dump), "--yes"]);
+        const restored = restore(apiLog, [path.join(dir, dump), "--yes"]);
         expect(restored.stderr).toBe("");
         expect(restored.status).toBe(0);
         expect(pg.psql(ROWS, DB)).toBe(before);
@@ -177,18 +176,18 @@ describe("backup and restore against a real PostgreSQL", () => {
 
         pg.psql(`DROP DATABASE ${DB}`);
         pg.psql(`CREATE DATABASE ${DB}`);
-        const again = run(restoreScript(apiLog), [path.join(dir, dump), "--yes"]);
+        const again = restore(apiLog, [path.join(dir, dump), "--yes"]);
         expect(again.status).toBe(0);
         expect(pg.psql(ROWS, DB)).toBe(before);
-        expect(fs.readFileSync(apiLog, "utf8")).toBe("stop\nstart\nstop\nstart\n");
+        expect(fs.readFileSync(apiLog, "utf8")).toBe("scale dropit-api=0\nscale dropit-api=2\nscale dropit-api=0\nscale dropit-api=2\n");
     });
 
     it("restore refuses without --yes and refuses a file that is not a dump, before touching the API", () => {
         const apiLog = path.join(work, "api-refuse.log");
-        const script = restoreScript(apiLog);
-        const junk = writeScript("junk.dump", "not a dump");
-        expect(run(script, [junk]).status).not.toBe(0);
-        const notDump = run(script, [junk, "--yes"]);
+        const junk = path.join(work, "junk.dump");
+        fs.writeFileSync(junk, "not a dump");
+        expect(restore(apiLog, [junk]).status).not.toBe(0);
+        const notDump = restore(apiLog, [junk, "--yes"]);
         expect(notDump.status).not.toBe(0);
         expect(notDump.stderr).toContain("not a pg_dump custom-format file");
         expect(fs.existsSync(apiLog)).toBe(false);
@@ -197,19 +196,18 @@ describe("backup and restore against a real PostgreSQL", () => {
     it("a failing restore (database unreachable) exits non-zero, says so, leaves the data as it was and starts the API again", () => {
         const before = pg.psql(ROWS, DB);
         const dir = path.join(work, "failing-restore");
-        expect(run(backupScript(dir)).status).toBe(0);
+        expect(backup_(dir).status).toBe(0);
         const apiLog = path.join(work, "api-fail.log");
-        const script = restoreScript(apiLog, { restoreCommand: `pg_restore ${pgRestoreFlags()} ${connection()} --dbname=no_such_db` });
-        const result = run(script, [path.join(dir, dumpsIn(dir)[0]), "--yes"]);
+        const result = restore(apiLog, [path.join(dir, dumpsIn(dir)[0]), "--yes"], { database: "no_such_db" });
         expect(result.status).not.toBe(0);
         expect(result.stderr).toContain("restore failed");
-        expect(fs.readFileSync(apiLog, "utf8")).toBe("stop\nstart\n");
+        expect(fs.readFileSync(apiLog, "utf8")).toBe("scale dropit-api=0\nscale dropit-api=2\n");
         expect(pg.psql(ROWS, DB)).toBe(before);
     });
 
     it("fails loudly when pg_dump fails, leaving no dump and no partial file", () => {
         const dir = path.join(work, "failing");
-        const result = run(backupScript(dir, { dumpCommand: `pg_dump --format=custom ${connection()} --dbname=no_such_db` }));
+        const result = backup_(dir, { database: "no_such_db" });
         expect(result.status).not.toBe(0);
         expect(result.stderr).toContain('database "no_such_db" does not exist');
         expect(result.stderr).toContain("backup failed");
@@ -218,7 +216,7 @@ describe("backup and restore against a real PostgreSQL", () => {
 
     it("refuses output that is not a custom-format dump (e.g. a plain SQL dump)", () => {
         const dir = path.join(work, "plain");
-        const result = run(backupScript(dir, { dumpCommand: `pg_dump --format=plain ${connection()} --dbname=${DB}` }));
+        const result = backup_(dir, {}, { "dump-format": "plain" });
         expect(result.status).not.toBe(0);
         expect(result.stderr).toContain("not a pg_dump custom-format file");
         expect(visibleFiles(dir)).toEqual([]);
@@ -239,7 +237,7 @@ describe("backup and restore against a real PostgreSQL", () => {
         old(`${DB}-20200104T031500Z.dump`, 1);
         old(`.${DB}-20200105T031500Z.dump.partial`, 1); // a crashed run
         old("unrelated.txt", 100); // not ours: never touched
-        const result = run(backupScript(dir, { keepCount: 3, keepDays: 7 }));
+        const result = backup_(dir, { keepCount: 3, keepDays: 7 });
         expect(result.status).toBe(0);
         const kept = dumpsIn(dir);
         expect(kept).toHaveLength(3);
@@ -251,13 +249,13 @@ describe("backup and restore against a real PostgreSQL", () => {
 
     it("never deletes the newest dump, however old", () => {
         const dir = path.join(work, "newest");
-        const result = run(backupScript(dir, { dumpCommand: `pg_dump --format=custom ${connection()} --dbname=${DB}`, keepCount: 1, keepDays: 1 }));
+        const result = backup_(dir, { keepCount: 1, keepDays: 1 });
         expect(result.status).toBe(0);
         const [only] = dumpsIn(dir);
         const ancient = new Date(Date.now() - 400 * 86400_000);
         fs.utimesSync(path.join(dir, only), ancient, ancient);
         // A failed run must not apply retention either.
-        expect(run(backupScript(dir, { dumpCommand: "false", keepCount: 1, keepDays: 1 })).status).not.toBe(0);
+        expect(backup_(dir, { keepCount: 1, keepDays: 1 }, { "dump-fails": "" }).status).not.toBe(0);
         expect(dumpsIn(dir)).toEqual([only]);
     });
 });

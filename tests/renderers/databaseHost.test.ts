@@ -2,7 +2,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BACKUP_SCRIPT_PATH, renderBackupScript } from "../../renderers/backup";
+import { BACKUP_SCRIPT_PATH } from "../../renderers/backup";
+import { HOST_DIR } from "../../renderers/shellParams";
 import { renderInstallBackups, renderMajorVersionGuard, renderPreDeployBackup } from "../../renderers/databaseHost";
 
 let dir: string;
@@ -46,11 +47,13 @@ test("another major version is refused with the dump/restore path, before anythi
     expect(result.stderr).toContain(`sudo ${BACKUP_SCRIPT_PATH}`);
 });
 
-test("the installed backup script is exactly the rendered one, and every command is valid bash", () => {
+test("the installed commands are exactly the repository's files, their parameters in the env file, and every command is valid bash", () => {
     const settings = { database: "dropit", user: "dropit", schedule: "*-*-* 03:15:00", keepCount: 14, keepDays: 30, directory: "/var/backups/dropit/postgres" };
     const install = renderInstallBackups(settings);
-    const script = renderBackupScript({ database: "dropit", user: "dropit", backupDir: settings.directory, keepCount: 14, keepDays: 30 });
-    expect(install).toContain(`sudo tee ${BACKUP_SCRIPT_PATH} >/dev/null <<'DROPIT_FILE_END'\n${script.trimEnd()}\nDROPIT_FILE_END`);
+    const script = fs.readFileSync(path.join(HOST_DIR, "files", "dropit-pg-backup.sh"), "utf8");
+    expect(install).toContain(`\nBACKUP_SCRIPT='${script.trimEnd()}'\n`);
+    expect(install).toContain("\nDATABASE=dropit\nDB_USER=dropit\n");
+    expect(install).toContain(`install_if_changed ${BACKUP_SCRIPT_PATH} 0755`);
     expect(install).toContain("systemctl enable --now dropit-pg-backup.timer");
     for (const command of [install, renderPreDeployBackup(), renderMajorVersionGuard("v", 16, "pgdata")]) {
         const inner = command.split("\n").slice(1, -2).join("\n");

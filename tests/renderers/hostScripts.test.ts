@@ -7,7 +7,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderFirewallScript } from "../../renderers/firewall";
+import { renderFirewallEnv } from "../../renderers/firewall";
+import { HOST_DIR } from "../../renderers/shellParams";
 import {
     renderAcmeContact, renderAdminAccount, renderClosePanelPort, renderDockerAccess, renderDockerEngine, renderDokployInstall,
     renderDokployUninstall, renderDokployUpdate, renderDynamicConfigFile, renderFirewall, renderRegistryLogin, renderSystemUpdate,
@@ -252,12 +253,29 @@ test("the firewall is refused when this SSH session arrives on a port it would c
     expect(log()).not.toContain("iptables");
 });
 
-test("the firewall script keeps SSH, 80 and 443 from outside, in INPUT and DOCKER-USER, and is valid sh", () => {
-    const script = renderFirewallScript({ sshPort: 2222 });
-    expect(spawnSync("sh", ["-n", "-c", script]).status).toBe(0);
-    for (const port of [80, 443, 2222]) expect(script).toContain(`-A DROPIT-INPUT -p tcp --dport ${port} -j ACCEPT`);
-    expect(script).not.toContain("--dport 22 ");
-    expect(script).toContain("-A DROPIT-DOCKER -p tcp -m conntrack --ctorigdstport 443 -j RETURN");
-    expect(script).not.toContain("--ctorigdstport 2222");
-    expect(script).toContain("$ipt -C DOCKER-USER -j DROPIT-DOCKER 2>/dev/null || $ipt -I DOCKER-USER 1 -j DROPIT-DOCKER");
+test("the installed firewall script reads its ports from its env file and keeps SSH, 80 and 443 from outside, in INPUT and DOCKER-USER", () => {
+    const env = path.join(dir, "firewall.env");
+    fs.writeFileSync(env, renderFirewallEnv({ sshPort: 2222 }));
+    const write = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    write("ip", 'echo "default via 192.0.2.1 dev eth0 proto static"');
+    write("iptables", `echo "iptables $*" >> "${dir}/calls.log"; [ "$1" = -C ] && exit 1; exit 0`);
+    write("ip6tables", "exit 1"); // never this machine's own rules
+    const script = path.join(HOST_DIR, "files", "firewall.sh");
+    const result = spawnSync("sh", [script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, DROPIT_FIREWALL_ENV: env } });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toContain("applied on eth0 (tcp 80 443 2222, udp 443)");
+    const calls = log();
+    for (const port of [80, 443, 2222]) expect(calls).toContain(`iptables -A DROPIT-INPUT -p tcp --dport ${port} -j ACCEPT`);
+    expect(calls).not.toContain("--dport 22 ");
+    expect(calls).toContain("iptables -A DROPIT-DOCKER -p tcp -m conntrack --ctorigdstport 443 -j RETURN");
+    expect(calls).not.toContain("--ctorigdstport 2222");
+    expect(calls).toContain("iptables -I DOCKER-USER 1 -j DROPIT-DOCKER");
+    expect(calls.trim().split("\n").filter((line) => line.startsWith("iptables -A DROPIT-INPUT")).pop()).toBe("iptables -A DROPIT-INPUT -j DROP");
+    // An env file that would close SSH is refused before any rule changes.
+    fs.writeFileSync(env, "SSH_PORT=2222\nTCP_PORTS=80,443\n");
+    fs.writeFileSync(path.join(dir, "calls.log"), "");
+    const refused = spawnSync("sh", [script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, DROPIT_FIREWALL_ENV: env } });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("does not keep the SSH port 2222");
+    expect(log()).toBe("");
 });

@@ -4,7 +4,7 @@
 # credentials and records the user and the SHA-256 of the password (never the password) in
 # /var/log/dropit-standin-registry.log so the suite can check what `docker login` sent.
 LOG=/var/log/dropit-standin-registry.log
-read -r method target _ || exit 0
+read -r _ _ _ || exit 0  # the request line: any method and target get the same answer
 authorization=""
 while IFS= read -r header; do
     header=$(printf '%s' "$header" | tr -d '\r')
