@@ -20,6 +20,7 @@ import {
     renderDokployUninstall, renderDokployUpdate, renderDynamicConfigFile, renderFirewall, renderRegistryLogin, renderSystemUpdate,
 } from "../../renderers/hostScripts";
 import { HOST_DIR, shellAssignments } from "../../renderers/shellParams";
+import { HOST_KEY } from "../support/plan";
 
 /** Each would run `touch pwned` if it were spliced into shell code unquoted, double-quoted or single-quoted. */
 const HOSTILE = [
@@ -239,7 +240,7 @@ describe("the schema refuses hostile values for every key that reaches a script"
     const valid = (): Record<string, string> => ({
         "dropit:domain": "dropit-app.fr",
         "dropit:acmeEmail": "admin@dropit-app.fr",
-        "dropit:server": JSON.stringify({ host: "203.0.113.10" }),
+        "dropit:server": JSON.stringify({ host: "203.0.113.10", hostKey: HOST_KEY }),
         "dropit:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----",
         "dropit:app": JSON.stringify({ source: "../dropit" }),
         "dropit:registryPassword": "token",
@@ -258,8 +259,8 @@ describe("the schema refuses hostile values for every key that reaches a script"
     const KEYS: Record<string, (value: string) => Record<string, string>> = {
         "dropit:domain": (v) => ({ "dropit:domain": v }),
         "dropit:acmeEmail": (v) => ({ "dropit:acmeEmail": v }),
-        "dropit:server.host": (v) => ({ "dropit:server": JSON.stringify({ host: v }) }),
-        "dropit:server.user": (v) => ({ "dropit:server": JSON.stringify({ host: "203.0.113.10", user: v }) }),
+        "dropit:server.host": (v) => ({ "dropit:server": JSON.stringify({ host: v, hostKey: HOST_KEY }) }),
+        "dropit:server.user": (v) => ({ "dropit:server": JSON.stringify({ host: "203.0.113.10", user: v, hostKey: HOST_KEY }) }),
         "dropit:subdomains.dokploy": (v) => ({ "dropit:subdomains": JSON.stringify({ dokploy: v }) }),
         "dropit:dokploy.version": (v) => ({ "dropit:dokploy": JSON.stringify({ version: v }) }),
         "dropit:dokploy.dockerVersion": (v) => ({ "dropit:dokploy": JSON.stringify({ dockerVersion: v }) }),
