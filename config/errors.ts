@@ -42,11 +42,12 @@ const EXAMPLES: Record<string, string> = {
 /** Where an absent object should be started from. */
 const REQUIRED_LEAF: Record<string, string> = { server: "server.host", app: "app.source" };
 
+/** Without a value on the command line, `pulumi config set` prompts: a secret stays out of shell history. */
 const SECRET_SOURCES: Record<string, string> = {
     sshPrivateKey: "pulumi config set --secret dropit:sshPrivateKey < ~/.ssh/id_ed25519",
-    infomaniakToken: "pulumi config set --secret dropit:infomaniakToken <token with scopes dns:read dns:write>",
-    brevoApiKey: "pulumi config set --secret dropit:brevoApiKey <key>",
-    registryPassword: "pulumi config set --secret dropit:registryPassword <password or access token>",
+    infomaniakToken: "pulumi config set --secret dropit:infomaniakToken",
+    brevoApiKey: "pulumi config set --secret dropit:brevoApiKey",
+    registryPassword: "pulumi config set --secret dropit:registryPassword",
 };
 
 export function keyName(path: readonly PropertyKey[]): string {

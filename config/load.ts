@@ -69,13 +69,13 @@ function crossFieldProblems(config: DropitConfig, stack: string): string[] {
     if (config.dns.provider === "infomaniak" && !config.infomaniakToken) {
         problems.push(`${keyName(["infomaniakToken"])}: is required when dropit:dns.provider is infomaniak (the records are created through Infomaniak's API). ` +
             "Fix: create a token with the scopes dns:read and dns:write in the Infomaniak manager (API tokens), then " +
-            "`pulumi config set --secret dropit:infomaniakToken <token>`; or `pulumi config set --path 'dropit:dns.provider' manual`.");
+            "`pulumi config set --secret dropit:infomaniakToken` (it prompts for the token); or `pulumi config set --path 'dropit:dns.provider' manual`.");
     }
     if (Boolean(config.registry.username) !== Boolean(config.registryPassword)) {
         const missing = config.registry.username ? "registryPassword" : "registry.username";
         problems.push(`${keyName(missing.split("."))}: registry credentials come in pairs (registry.username and registryPassword). ` +
             "Fix: set both (`pulumi config set --path 'dropit:registry.username' <user>` and " +
-            "`pulumi config set --secret dropit:registryPassword <token>`) or remove both.");
+            "`pulumi config set --secret dropit:registryPassword`, which prompts) or remove both.");
     }
     if (config.server.ipv6 && config.server.host.includes(":")) {
         problems.push(`${keyName(["server", "ipv6"])}: server.host is already an IPv6 address (${config.server.host}) and gets the AAAA records; ` +

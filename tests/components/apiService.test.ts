@@ -43,9 +43,9 @@ test("only the secret values are secret: each one in what is registered, the res
         containerSpec: {
             image: resource(plan, "api-image").inputs.imageName,
             env: { API_PORT: "3000", DB_HOST: "dropit-postgres", BETTER_AUTH_URL: "https://api.example.fr", BREVO_FROM_EMAIL: "no-reply@example.fr" },
-            healthcheck: { startPeriod: "60s" },
+            healthcheck: { startPeriod: "1m" },
         },
-        networksAdvanceds: [{ name: "dokploy-network" }],
+        networksAdvanceds: [{ id: "dokploy-network-id" }],
     });
 
     // The plan's JSON redacts the secret leaves only.

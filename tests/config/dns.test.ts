@@ -47,7 +47,7 @@ test("server.ipv6 must be an IPv6 address", () => {
 });
 
 test("server.host may be IPv6 (AAAA records); server.ipv6 goes only beside an IPv4 host", () => {
-    const server = (value: object) => problems({ ...valid(), "dropit:server": JSON.stringify(value) });
+    const server = (value: object) => problems({ ...valid(), "dropit:server": JSON.stringify({ hostKey: HOST_KEY, ...value }) });
     expect(server({ host: "2001:db8::10" })).toEqual([]);
     expect(server({ host: "203.0.113.10", ipv6: "2001:db8::10" })).toEqual([]);
     const both = server({ host: "2001:db8::10", ipv6: "2001:db8::20" });
