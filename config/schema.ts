@@ -86,18 +86,19 @@ const secretText = (what: string) =>
 
 const server = z.strictObject({
     /** IPv4 (A records; add `ipv6` for AAAA records too) or IPv6 (AAAA records only). */
-    host: ipAddress,
+    host: ipAddress.describe("Public address of the VPS: IPv4 (A records; add server.ipv6 for AAAA records too) or IPv6 (AAAA records only)."),
     user: z
         .string({ error: "must be a user name" })
         .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Linux user name such as deploy" })
         .refine((user) => user !== "root", {
             error: "must be a non-root sudo user (the guide's requirement); create one with `adduser deploy && usermod -aG sudo deploy`",
         })
-        .default("deploy"),
-    port: integer(1, 65535, 22),
-    hostKey: sshHostKey,
+        .default("deploy")
+        .describe("SSH user with passwordless sudo that every remote command and the Docker provider connect as."),
+    port: integer(1, 65535, 22).describe("Port the SSH connections go to."),
+    hostKey: sshHostKey.describe("Pinned SSH host key of the VPS (`ssh-keyscan -t ed25519 <host>` without the host name), checked by every connection."),
     /** The public IPv6 address of an IPv4 host: AAAA records beside the A records. */
-    ipv6: z.ipv6({ error: "must be an IPv6 address such as 2001:db8::10" }).optional(),
+    ipv6: z.ipv6({ error: "must be an IPv6 address such as 2001:db8::10" }).optional().describe("Public IPv6 address of an IPv4 host: AAAA records beside the A records (not with an IPv6 server.host)."),
 });
 
 /** `true` adopts every name; a list adopts those names (relative to the zone, `@` for the apex). */
@@ -115,42 +116,46 @@ const resolverAddress = z
 
 const dns = z
     .strictObject({
-        provider: z.enum(["infomaniak", "manual"], { error: "must be `infomaniak` or `manual`" }).default("manual"),
-        ttl: integer(60, 86400, 300),
-        zone: domainName.optional(),
+        provider: z.enum(["infomaniak", "manual"], { error: "must be `infomaniak` or `manual`" }).default("manual").describe("manual: the records are printed, exported as dnsRecords and waited for; infomaniak: managed through Infomaniak's API (needs infomaniakToken)."),
+        ttl: integer(60, 86400, 300).describe("TTL in seconds of the records."),
+        zone: domainName.optional().describe("The Infomaniak zone that holds the domain, when it is a parent of the domain; default: the domain itself."),
         /** Existing records (same name and type, another value) this program may take over; never deleted. */
-        adoptExisting: adoptExisting.default(false),
+        adoptExisting: adoptExisting.default(false).describe("Existing records (same name and type, another value) this program may take over: true for every name, or a list of names relative to the zone (@ for the apex). Adopted records are never deleted."),
         /** A CAA record at the apex allowing only Let's Encrypt to issue certificates (infomaniak mode). */
-        caa: flag(false),
+        caa: flag(false).describe("Adds a CAA record at the apex that lets only Let's Encrypt issue certificates (infomaniak mode)."),
         /** How long `pulumi up` waits for DNS to answer before certificates are requested. */
-        propagationTimeoutSeconds: integer(10, 3600, 600),
-        propagationPollSeconds: integer(1, 300, 10),
+        propagationTimeoutSeconds: integer(10, 3600, 600).describe("How long `pulumi up` waits for the records to answer before any certificate is requested, in seconds."),
+        propagationPollSeconds: integer(1, 300, 10).describe("Seconds between two DNS checks during that wait."),
         /** Also require this public resolver (e.g. 1.1.1.1) to answer, besides the zone's name servers. */
-        publicResolver: resolverAddress.optional(),
+        publicResolver: resolverAddress.optional().describe("Also require this public resolver (e.g. 1.1.1.1) to answer, besides the zone's name servers."),
     })
-    .prefault({});
+    .prefault({})
+    .describe("The domain's DNS records and the wait for them before certificates.");
 
 const dokploy = z
     .strictObject({
         version: z
             .string({ error: "must be a release tag such as v0.30.2" })
             .regex(/^v\d+\.\d+\.\d+$/, { error: "must be a pinned release tag such as v0.30.2 (not `latest` or `canary`)" })
-            .default("v0.30.2"),
+            .default("v0.30.2")
+            .describe("Pinned Dokploy release, installed once; a change runs that release's `install.sh update`. Releases from v0.29.11 on ship the install.sh this program downloads."),
         /** The engine version the pinned release's installer would install (docker-ce). */
-        dockerVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a docker-ce version such as 28.5.0" }).default("28.5.0"),
+        dockerVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a docker-ce version such as 28.5.0" }).default("28.5.0").describe("docker-ce version installed (and held) when Docker is absent: the one the pinned release's installer would install."),
         /** Defaults to the release's own install.sh; override for a mirror or the test stand-in. */
         installerUrl: z
             .string({ error: "must be an http(s) URL" })
             .regex(/^https?:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?(\/[A-Za-z0-9._~%\/+-]*)?(\?[A-Za-z0-9._~%=&+-]*)?$/, {
                 error: "must be an http(s) URL such as https://example.com/install.sh (host, optional port, path and query of letters, digits and . _ ~ % / + - = &)",
             })
-            .optional(),
+            .optional()
+            .describe("URL of Dokploy's installer; default: the pinned release's own install.sh. Override for a mirror."),
         /** Owner account of the panel, created right after the install. Default: acmeEmail. */
-        adminEmail: emailAddress(() => "must be an email address such as admin@dropit-app.fr").optional(),
+        adminEmail: emailAddress(() => "must be an email address such as admin@dropit-app.fr").optional().describe("Email of the panel's owner account, created right after the install; default: acmeEmail."),
         /** `pulumi destroy` runs Dokploy's documented uninstall (its data is lost). Default false. */
-        uninstallOnDestroy: flag(false),
+        uninstallOnDestroy: flag(false).describe("`pulumi destroy` runs Dokploy's documented uninstall (its projects and data are lost)."),
     })
-    .prefault({});
+    .prefault({})
+    .describe("The Dokploy release and its installation on the VPS.");
 
 const firewall = z
     .strictObject({
@@ -160,9 +165,11 @@ const firewall = z
             .int({ error: "must be a TCP port such as 22" })
             .min(1, { error: "must be a TCP port such as 22" })
             .max(65535, { error: "must be a TCP port such as 22" })
-            .optional(),
+            .optional()
+            .describe("Port sshd listens on at the host, kept open by the firewall, when it differs from server.port (a port-forward in front); default: server.port."),
     })
-    .prefault({});
+    .prefault({})
+    .describe("The host firewall (ports 80 and 443 and the SSH port stay open).");
 
 const registry = z
     .strictObject({
@@ -172,24 +179,29 @@ const registry = z
             .regex(/^((?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/, {
                 error: "must be a registry host such as docker.io, ghcr.io or registry.example.com:5000 (no scheme, no path)",
             })
-            .default("docker.io"),
+            .default("docker.io")
+            .describe("Registry that root's Docker client logs in to before anything is pulled (host, optional port)."),
         /** Docker Hub, GHCR and GitLab names, robot accounts (Harbor `robot$project+ci`) and email-style logins. */
         username: z
             .string({ error: "must be the registry user name" })
             .regex(/^[A-Za-z0-9][A-Za-z0-9._@+$-]{0,254}$/, {
                 error: "must be a registry user name such as dropitbot (letters, digits and . _ @ + $ -)",
             })
-            .optional(),
+            .optional()
+            .describe("Registry user; set together with registryPassword (a login avoids Docker Hub's pull limit)."),
     })
-    .prefault({});
+    .prefault({})
+    .describe("The registry login used for pulls on the VPS.");
 
 const app = z.strictObject({
     source: z
         .string({ error: required("the path of a DropIt checkout") })
-        .min(1, { error: "must be the path of a DropIt checkout" }),
+        .min(1, { error: "must be the path of a DropIt checkout" })
+        .describe("Path of a DropIt checkout (the images' build context), relative to this project."),
     dockerfile: z
         .enum(["reference", "app"], { error: "must be `reference` (this repo's docker/api.Dockerfile) or `app` (apps/api/Dockerfile)" })
-        .default("reference"),
+        .default("reference")
+        .describe("Dockerfile of the API image: reference = this repo's docker/api.Dockerfile; app = the checkout's apps/api/Dockerfile."),
 });
 
 /** Server settings rendered as `-c name=value` flags; names are PostgreSQL GUC names. */
@@ -198,84 +210,93 @@ const postgresSettings = z
         z.string().regex(/^[a-z_]+$/, { error: "setting names are PostgreSQL parameter names such as max_connections" }),
         z.union([z.string().regex(/^[A-Za-z0-9_.]+$/, { error: "setting values are plain words or sizes such as 256MB" }), z.number()]),
     )
-    .default({ max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" });
+    .default({ max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" })
+    .describe("PostgreSQL server settings, passed as `-c name=value` flags; settings that run commands or move files (archive_command, data_directory, ...) are refused.");
 
 /** Nightly dumps on the VPS, outside the database volume (renderers/backup.ts, host/files/dropit-pg-backup.sh). */
 const backups = z
     .strictObject({
-        enabled: flag(true),
+        enabled: flag(true).describe("Installs the backup and restore commands and the daily timer, and dumps the database before every new API image."),
         schedule: z
             .string()
             .regex(/^[A-Za-z0-9*:,./~-]+( [A-Za-z0-9*:,./~-]+){0,3}$/, { error: "must be a systemd OnCalendar expression such as *-*-* 03:15:00 or Mon..Fri 02:30" })
-            .default("*-*-* 03:15:00"),
-        keepCount: integer(1, 1000, 14),
-        keepDays: integer(1, 3650, 30),
+            .default("*-*-* 03:15:00")
+            .describe("When the backup timer runs (systemd OnCalendar, server time)."),
+        keepCount: integer(1, 1000, 14).describe("Most dumps kept; the newest is never deleted."),
+        keepDays: integer(1, 3650, 30).describe("Dumps older than this many days are deleted; the newest is never deleted."),
         directory: z
             .string()
             .regex(/^\/(?!.*\.\.)[A-Za-z0-9_./-]+$/, { error: "must be an absolute path such as /var/backups/dropit/postgres" })
-            .default("/var/backups/dropit/postgres"),
+            .default("/var/backups/dropit/postgres")
+            .describe("Directory of the dumps on the VPS, outside the database volume."),
     })
-    .prefault({});
+    .prefault({})
+    .describe("Nightly dumps of the database on the VPS.");
 
 const postgres = z
     .strictObject({
-        version: integer(12, 99, 16),
-        database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase identifier such as dropit" }).default("dropit"),
-        user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase identifier such as dropit" }).default("dropit"),
+        version: integer(12, 99, 16).describe("PostgreSQL major version (image postgres:<version>-alpine); a change is refused while the volume holds another version's data."),
+        database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase identifier such as dropit" }).default("dropit").describe("Name of the application's database."),
+        user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase identifier such as dropit" }).default("dropit").describe("Role the API connects as (its password is generated: output postgresPassword)."),
         settings: postgresSettings,
-        extensions: z.array(z.string().regex(/^[a-z0-9_-]+$/)).default(["uuid-ossp", "pgcrypto"]),
+        extensions: z.array(z.string().regex(/^[a-z0-9_-]+$/)).default(["uuid-ossp", "pgcrypto"]).describe("Extensions created by the init script on the first start of an empty volume."),
         backups,
     })
-    .prefault({});
+    .prefault({})
+    .describe("The PostgreSQL service (dropit-postgres), never published outside the Swarm network.");
 
 const api = z
     .strictObject({
         healthPath: z
             .string({ error: "must be a path such as /api/health" })
             .regex(/^\/[A-Za-z0-9/_.-]*$/, { error: "must be an absolute URL path such as /api/health or /api" })
-            .default("/api/health"),
-        replicas: integer(1, 10, 1),
-        port: integer(1, 65535, 3000),
-        seedDemoData: flag(false),
-        brevoFromEmail: z.email({ error: "must be an email address" }).optional(),
-        brevoFromName: z.string().min(1).optional(),
+            .default("/api/health")
+            .describe("Path the API's healthcheck requests; a new task that never answers it with 2xx or 3xx is rolled back."),
+        replicas: integer(1, 10, 1).describe("Number of API tasks."),
+        port: integer(1, 65535, 3000).describe("Port the API listens on inside its container (API_PORT)."),
+        seedDemoData: flag(false).describe("Seeds demo accounts with a publicly known password (SEED_DB=true); refused on the stacks prod and production."),
+        brevoFromEmail: z.email({ error: "must be an email address" }).optional().describe("Sender address of the app's emails (BREVO_FROM_EMAIL)."),
+        brevoFromName: z.string().min(1).optional().describe("Sender name of the app's emails (BREVO_FROM_NAME)."),
     })
-    .prefault({});
+    .prefault({})
+    .describe("The NestJS API (dropit-api), built on the VPS, at <api>.<domain>.");
 
-const web = z.strictObject({ replicas: integer(1, 10, 1) }).prefault({});
+const web = z.strictObject({ replicas: integer(1, 10, 1).describe("Number of nginx tasks.") }).prefault({}).describe("The front end (dropit-web): nginx serving the Vite build at the domain.");
 
-const redis = z.strictObject({ enabled: flag(false) }).prefault({});
+const redis = z.strictObject({ enabled: flag(false).describe("Deploys dropit-redis (redis:7-alpine, generated password, append-only file, kept volume dropit-redis-data).") }).prefault({}).describe("Optional Redis service.");
 
 const typesense = z
     .strictObject({
-        enabled: flag(false),
-        version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a version such as 0.25.2" }).default("0.25.2"),
+        enabled: flag(false).describe("Deploys dropit-typesense with a generated API key and a kept volume dropit-typesense-data."),
+        version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a version such as 0.25.2" }).default("0.25.2").describe("Typesense image version (typesense/typesense:<version>)."),
     })
-    .prefault({});
+    .prefault({})
+    .describe("Optional Typesense search service.");
 
 const subdomains = z
-    .strictObject({ api: subdomain("api"), traefik: subdomain("traefik"), dokploy: subdomain("dokploy") })
-    .prefault({});
+    .strictObject({ api: subdomain("api").describe("Label of the API's host name, <api>.<domain>."), traefik: subdomain("traefik").describe("Label of the host name of Traefik's dashboard (behind basic auth, user admin)."), dokploy: subdomain("dokploy").describe("Label of the host name of Dokploy's panel.") })
+    .prefault({})
+    .describe("Host names under the domain (one DNS label each).");
 
 export const configSchema = z.strictObject({
-    domain: domainName,
-    acmeEmail: emailAddress(required("an email address such as admin@dropit-app.fr")),
+    domain: domainName.describe("Apex domain of the site (e.g. dropit-app.fr); the API, Traefik and Dokploy get names under it."),
+    acmeEmail: emailAddress(required("an email address such as admin@dropit-app.fr")).describe("Let's Encrypt contact, written into Traefik's static configuration; also the default owner of Dokploy's panel."),
     subdomains,
-    server: z.strictObject(server.shape, { error: required("an object with at least `host`") }),
+    server: z.strictObject(server.shape, { error: required("an object with at least `host`") }).describe("The VPS (Debian bookworm) and how SSH reaches it."),
     sshPrivateKey: secretText("an OpenSSH private key").refine((key) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key), {
         error: "must be a private key in PEM/OpenSSH form (it starts with -----BEGIN ... PRIVATE KEY-----)",
-    }),
+    }).describe("Private SSH key of server.user (`pulumi config set --secret dropit:sshPrivateKey < ~/.ssh/id_ed25519`)."),
     dns,
-    infomaniakToken: secretText("an Infomaniak API token").optional(),
+    infomaniakToken: secretText("an Infomaniak API token").optional().describe("Infomaniak API token with the scopes dns:read and dns:write; required when dns.provider is infomaniak."),
     dokploy,
     firewall,
     registry,
-    registryPassword: secretText("a registry password or access token").optional(),
-    app: z.strictObject(app.shape, { error: required("an object with at least `source`") }),
+    registryPassword: secretText("a registry password or access token").optional().describe("Registry password or access token; set together with registry.username."),
+    app: z.strictObject(app.shape, { error: required("an object with at least `source`") }).describe("The DropIt application the images are built from."),
     postgres,
     api,
     web,
-    brevoApiKey: secretText("a Brevo API key").optional(),
+    brevoApiKey: secretText("a Brevo API key").optional().describe("Brevo API key (BREVO_API_KEY); without it the app sends no email."),
     redis,
     typesense,
 });
