@@ -120,12 +120,12 @@ test("no message ever contains a secret's value", () => {
     expect(text).not.toContain("LEAKCANARY");
 });
 
-test("one pinned Dokploy release: the schema's default is what Pulumi.prod.yaml and the README state, and it ships its own install.sh", () => {
+test("one pinned Dokploy release: the schema's default is what Pulumi.prod.yaml and the configuration reference state, and it ships its own install.sh", () => {
     const root = path.resolve(__dirname, "..", "..");
     const version = parseConfig(valid(), "prod").dokploy.version;
     const stack = parse(fs.readFileSync(path.join(root, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, { version?: string }> };
     expect(stack.config["dropit:dokploy"].version).toBe(version);
-    expect(fs.readFileSync(path.join(root, "README.md"), "utf8")).toContain(`| \`dokploy.version\` | \`${version}\` |`);
+    expect(fs.readFileSync(path.join(root, "docs", "configuration.md"), "utf8")).toContain(`| \`dropit:dokploy.version\` | string | \`${version}\` |`);
     // The default installerUrl is <release>/install.sh; Dokploy attaches that asset to its
     // releases from v0.29.11 on (older tags have none, so the download would fail).
     const [major, minor, patch] = version.slice(1).split(".").map(Number);

@@ -14,6 +14,7 @@ describe("--help", () => {
         ["smoke", "scripts/smoke.ts", "usage: npm run smoke --"],
         ["bench:plan", "scripts/bench-plan.ts", "usage: npm run bench:plan --"],
         ["bench-frontend", "scripts/bench-frontend.ts", "usage: npx tsx scripts/bench-frontend.ts"],
+        ["docs:config", "scripts/config-reference.ts", "usage: npm run docs:config --"],
     ])("%s prints its usage on stdout and exits 0 without doing its work", (_name, script, usage) => {
         for (const flag of ["--help", "-h"]) {
             // stdin is closed: smoke would otherwise wait for outputs on it.
@@ -30,6 +31,7 @@ describe("--help", () => {
         expect(scripts.plan).toBe("node scripts/load-like-pulumi.js scripts/plan.ts");
         expect(scripts.smoke).toBe("tsx scripts/smoke.ts");
         expect(scripts["bench:plan"]).toBe("tsx scripts/bench-plan.ts");
+        expect(scripts["docs:config"]).toBe("tsx scripts/config-reference.ts");
     });
 });
 
