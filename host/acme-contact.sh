@@ -28,7 +28,7 @@ if cmp -s "$current" "$wanted"; then
   echo "dropit: Let's Encrypt contact already $ACME_EMAIL"
   exit 0
 fi
-sudo docker container inspect dokploy-traefik >/dev/null 2>&1 || { echo "dropit: Dokploy's dokploy-traefik container is missing (an install interrupted after its service started?): see README, The host" >&2; exit 1; }
+sudo docker container inspect dokploy-traefik >/dev/null 2>&1 || { echo "dropit: Dokploy's dokploy-traefik container is missing (an install interrupted after its service started?): see docs/host.md, 'The installer is a one-way door'" >&2; exit 1; }
 sudo cp "$wanted" "$TRAEFIK_CONFIG"
 sudo docker restart dokploy-traefik >/dev/null
 echo "dropit: Let's Encrypt contact set to $ACME_EMAIL; Traefik restarted"

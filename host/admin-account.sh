@@ -24,7 +24,7 @@ case "$status" in
   2??) echo "dropit: Dokploy owner account created (password: the dokployAdminPassword stack output)" ;;
   4??)
     if grep -qi 'already' "$response"; then
-      echo "dropit: Dokploy already has an owner; if dokployAdminPassword does not open the panel, someone else created it: reset it (README: The host, Uninstall)"
+      echo "dropit: Dokploy already has an owner; if dokployAdminPassword does not open the panel, someone else created it: reset it (docs/host.md, Uninstall)"
     else
       echo "dropit: creating the Dokploy owner failed (HTTP $status): $(head -c 300 "$response")" >&2
       exit 1

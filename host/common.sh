@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 # Prepended to every host step that needs root (renderers/shellParams.ts, hostStep).
 sudo -n true 2>/dev/null || {
-  echo "dropit: user $(id -un) needs passwordless sudo on this host (README: host prerequisites)" >&2
+  echo "dropit: user $(id -un) needs passwordless sudo on this host (docs/host.md, Prerequisites)" >&2
   exit 1
 }
 

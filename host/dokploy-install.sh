@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The release's installer when Dokploy is absent, and never on a live host (README, The host):
+# The release's installer when Dokploy is absent, and never on a live host (docs/host.md):
 # the installer starts with `docker swarm leave --force`, so it only ever runs on a swarm
 # without services. A run that stopped midway (marker written, no dokploy service) is resumed
 # after removing the installer's own leftovers, at most MAX_INSTALL_ATTEMPTS times.
@@ -14,13 +14,13 @@ if sudo docker service inspect dokploy >/dev/null 2>&1; then
 fi
 if sudo test -e "$completed"; then
   echo "dropit: Dokploy was installed on this host ($completed) but its dokploy service is gone." >&2
-  echo "dropit: the installer is not run on a live host (it runs 'docker swarm leave --force'); restore the service or uninstall Dokploy first (README: The host)." >&2
+  echo "dropit: the installer is not run on a live host (it runs 'docker swarm leave --force'); restore the service or uninstall Dokploy first (docs/host.md)." >&2
   exit 1
 fi
 attempts=0
 if sudo test -e "$started"; then attempts=$(sudo cat "$started" | wc -l); fi
 if [ "$attempts" -ge "$MAX_INSTALL_ATTEMPTS" ]; then
-  echo "dropit: the Dokploy installer was started $attempts times on this host without completing ($started); inspect the host (README: The host, interrupted install)." >&2
+  echo "dropit: the Dokploy installer was started $attempts times on this host without completing ($started); inspect the host (docs/host.md, "The installer is a one-way door")." >&2
   exit 1
 fi
 services=$(sudo docker service ls --format '{{.Name}}' 2>/dev/null || true)

@@ -16,7 +16,7 @@ current=$(sudo cat "$version_file")
 if [ "$current" != "$MAJOR" ]; then
   echo "dropit: dropit:postgres.version is $MAJOR but the data in volume $VOLUME was written by PostgreSQL $current." >&2
   echo "dropit: a major upgrade needs a dump and a restore: set dropit:postgres.version back to $current, run 'sudo /usr/local/sbin/dropit-pg-backup'," >&2
-  echo "dropit: then follow README 'Upgrading PostgreSQL' (new volume, restore with /usr/local/sbin/dropit-pg-restore)." >&2
+  echo "dropit: then follow docs/backups.md, 'Upgrading PostgreSQL' (new volume, restore with /usr/local/sbin/dropit-pg-restore)." >&2
   exit 1
 fi
 echo "dropit: data in $VOLUME is PostgreSQL $current, as configured"
