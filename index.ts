@@ -1,6 +1,7 @@
 /**
  * DropIt on one Debian VPS with Dokploy: reads the configuration, wires the components in the
- * order reality needs (architecture decision 8) and exports the outputs CI reads.
+ * order reality needs (DNS before certificates, Dokploy before the Docker provider, the database
+ * before the API, the API before the web build: docs/architecture.md) and exports the outputs CI reads.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ApiService } from "./components/apiService";

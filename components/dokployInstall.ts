@@ -2,8 +2,8 @@
  * Takes the VPS from bare Debian to a running, secured Dokploy (Swarm, dokploy-network, Traefik
  * with Let's Encrypt, an owner account, the panel and Traefik's dashboard on their domains over
  * HTTPS, port 3000 closed, a firewall) over SSH as the sudo user, then opens a Docker provider
- * to it. The installer is a one-way door (architecture decision 6): see renderers/hostScripts.ts.
- * What this changes on the host, step by step: README, The host.
+ * to it. The installer is a one-way door (it starts with `docker swarm leave --force`): see
+ * host/dokploy-install.sh. What this changes on the host, step by step: docs/host.md.
  */
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
@@ -108,7 +108,7 @@ export class DokployInstall extends pulumi.ComponentResource {
         };
         const install = step("dokploy", renderDokployInstall(installOptions), {
             update: renderDokployUpdate(installOptions),
-            // Removing the resource uninstalls Dokploy only on request (README: The host, Uninstall).
+            // Removing the resource uninstalls Dokploy only on request (docs/host.md, Uninstall).
             delete: args.uninstallOnDestroy ? renderDokployUninstall() : undefined,
         }, [firewall]);
         const acme = step("acme-contact", renderAcmeContact(args.acmeEmail), {}, [install]);

@@ -1,6 +1,6 @@
 /**
- * The API's environment: exactly the names the DropIt API reads (../shared/reference/dropit-app.md),
- * nothing from its outdated docs (DATABASE_HOST, BETTER_AUTH_TRUSTED_ORIGINS, API_URL).
+ * The API's environment: exactly the names the DropIt API reads (its source in
+ * https://github.com/Netsbump/dropit, apps/api), nothing from its outdated docs (DATABASE_HOST, BETTER_AUTH_TRUSTED_ORIGINS, API_URL).
  *
  * `Secret` is the type of the secret values (a Pulumi secret output in the program): they are
  * placed as they are, one variable each, so only they are secret and every other value and

@@ -3,7 +3,7 @@
  * in host/ (read at plan time), idempotent: it checks the state first and says what it did.
  * Configuration reaches a script only as data, in the preamble of assignments written by
  * renderers/shellParams.ts; secrets never appear here, they arrive on stdin. Facts about the
- * installer: README, The host.
+ * installer: docs/host.md.
  */
 import { allowedTcpPorts, assertKeepsSsh, FIREWALL_SCRIPT_PATH, FIREWALL_UNIT_NAME, renderFirewallEnv, renderFirewallScript, renderFirewallUnit, type FirewallOptions } from "./firewall";
 import { hostStep } from "./shellParams";

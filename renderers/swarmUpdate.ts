@@ -1,5 +1,5 @@
 /**
- * Health-gated rolling updates for Swarm services (architecture decision 4), as plain data
+ * Health-gated rolling updates for Swarm services (docs/architecture.md), as plain data
  * shaped like @pulumi/docker `ServiceArgs` fields. The components and the e2e rollout proof
  * (tests/e2e/rollout.test.ts, which turns them into `docker service create` flags with
  * `rolloutCliFlags`) use the same values, so what is proven is what is deployed.

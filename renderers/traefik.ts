@@ -1,6 +1,7 @@
 /**
  * Traefik labels for a Swarm service routed by Dokploy's Traefik (v3, swarm provider).
- * Facts: ../shared/reference/dokploy.md ("Routing a container or swarm service").
+ * Facts: Dokploy's documentation, "Routing a container or swarm service"; docs/architecture.md
+ * says why the services are routed through Swarm's VIP (lbswarm).
  */
 
 /** The network Dokploy's installer creates and its Traefik watches. */

@@ -1,5 +1,6 @@
 /**
- * A small client for Infomaniak's DNS API v2 (facts in ../shared/reference/infomaniak-dns.md).
+ * A small client for Infomaniak's DNS API v2 (https://developer.infomaniak.com, the DNS zone
+ * endpoints; tests/support/fakeInfomaniak.ts reproduces the behaviour it relies on).
  *
  * It is copied by value into the state by Pulumi's closure serialization (it runs inside the
  * dynamic provider), so it only uses Node built-ins and globals: no zod, no class holding a

@@ -1,5 +1,5 @@
 /**
- * A fake of Infomaniak's DNS API v2 on 127.0.0.1, written from ../shared/reference/infomaniak-dns.md:
+ * A fake of Infomaniak's DNS API v2 on 127.0.0.1, written from the API's documented behaviour:
  * same paths, `{result, data}` envelope, integer ids, apex read back as ".", quoted TXT,
  * paging fields beside `data`, 404 on `exists` for a non-zone, `dns_record_already_exists`,
  * `not_authorized`, and scripted faults (429 with Retry-After, 500, slow answers, malformed

@@ -1,8 +1,10 @@
 /**
  * A simulated VPS for the host e2e suite: a Debian bookworm container (debootstrap minbase from
  * this machine's Debian mirror) with sshd published on 127.0.0.1 only, a `deploy` user with
- * passwordless sudo and its own Docker engine (Debian's docker.io). See
- * ../shared/reference/test-hosts.md for why these capabilities and not --privileged.
+ * passwordless sudo and its own Docker engine (Debian's docker.io). The inner engine needs
+ * SYS_ADMIN (mounts, cgroups), NET_ADMIN (iptables: Docker's and the firewall step's) and
+ * unconfined seccomp/AppArmor; --privileged would add every device and capability of this
+ * machine, which nothing here needs.
  * The image is tagged by the content of its build scripts, so only the first run builds it.
  */
 import { spawn, spawnSync, SpawnSyncReturns, ChildProcess } from "node:child_process";

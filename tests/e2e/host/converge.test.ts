@@ -1,5 +1,5 @@
 /**
- * Issue 4's proof: a bare Debian bookworm "VPS" (debootstrap, sshd, sudo, its own Docker engine;
+ * The proof that the host steps work (docs/host.md, "How it is proven"): a bare Debian bookworm "VPS" (debootstrap, sshd, sudo, its own Docker engine;
  * tests/support/testHost.ts) converges to a secured Dokploy when the remote commands the program
  * registers are replayed over real SSH in dependency order (replay.ts), with the stand-in
  * installer (tests/support/standInInstaller/) served from the VPS's own 127.0.0.1.
