@@ -43,9 +43,8 @@ export interface ApiServiceArgs {
     database: DatabaseConnection;
     brevo?: { apiKey: pulumi.Output<string>; fromEmail?: string; fromName?: string };
     seedDemoData: boolean;
-    /** ID of dokploy-network (DokployInstall.networkId). */
+    /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
-    provider: docker.Provider;
     /** Resources that must exist before Traefik asks Let's Encrypt for api.<domain>. */
     certificateGate: pulumi.Resource[];
     /** Dump the database before every new image (the app syncs its schema when it starts). */
@@ -78,7 +77,8 @@ export class ApiService extends pulumi.ComponentResource {
 
     constructor(name: string, args: ApiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:ApiService", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
+        const child = { parent: this };
         const dockerfile = dockerfilePath(args.dockerfile, "api", args.appSource);
         const tag = contentTag({ context: args.appSource, dockerfile, paths: API_BUILD_INPUTS, extras: [fs.readFileSync(dockerfile, "utf8")] });
 

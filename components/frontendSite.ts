@@ -20,9 +20,8 @@ export interface FrontendSiteArgs {
     apiUrl: pulumi.Output<string>;
     replicas: number;
     appSource: string;
-    /** ID of dokploy-network (DokployInstall.networkId). */
+    /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
-    provider: docker.Provider;
     certificateGate: pulumi.Resource[];
 }
 
@@ -37,7 +36,8 @@ export class FrontendSite extends pulumi.ComponentResource {
 
     constructor(name: string, args: FrontendSiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:FrontendSite", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
+        const child = { parent: this };
         const dockerfile = dockerfilePath("reference", "web", args.appSource);
         const dockerfileText = fs.readFileSync(dockerfile, "utf8");
         const imageName = args.apiUrl.apply((apiUrl) =>

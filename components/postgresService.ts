@@ -20,9 +20,8 @@ export interface PostgresServiceArgs {
     /** Server parameters passed as `-c name=value`. */
     settings: Readonly<Record<string, string | number>>;
     extensions: readonly string[];
-    /** ID of dokploy-network (DokployInstall.networkId). */
+    /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
-    provider: docker.Provider;
     auth?: docker.types.input.ServiceAuth;
     /** SSH to the VPS, for what happens on the host: the version guard and the backups. */
     connection: command.types.input.remote.ConnectionArgs;
@@ -52,7 +51,8 @@ export class PostgresService extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:PostgresService", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
+        const child = { parent: this };
         this.database = args.database;
         this.user = args.user;
         this.image = `postgres:${args.version}-alpine`;

@@ -5,9 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsRecordSpec } from "../../renderers/dnsRecords";
-import { DnsRecord } from "../infomaniak/dnsRecord";
-import { DnsPropagation } from "./dnsPropagation";
-import type { ExpectedName } from "./propagation";
+import { DnsRecord } from "../../providers/infomaniak/dnsRecord";
+import { DnsPropagation } from "../../providers/dnsPropagation/dnsPropagation";
+import type { ExpectedName } from "../../providers/dnsPropagation/propagation";
 
 /** Allows only Let's Encrypt to issue certificates for the zone (RFC 8659 `issue` tag). */
 export const LETS_ENCRYPT_CAA = "0 issue \"letsencrypt.org\"";

@@ -1,6 +1,6 @@
 /** The three views of the desired DNS records in a plan, and the planned wait run for real. */
 import type { Plan } from "../../scripts/plan/harness";
-import { createPropagationProvider, type PropagationInputs } from "../../lib/dns/propagationProvider";
+import { createPropagationProvider, type PropagationInputs } from "../../providers/dnsPropagation/propagationProvider";
 import { resource, reveal } from "./plan";
 import { startFakeDnsServer, type NameBehaviour } from "./fakeDnsServer";
 

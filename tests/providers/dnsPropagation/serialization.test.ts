@@ -1,6 +1,6 @@
 /** The propagation provider, serialized as Pulumi stores it, still waits for DNS when loaded back. */
 import * as pulumi from "@pulumi/pulumi";
-import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION } from "../../../lib/dns/propagationProvider";
+import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION } from "../../../providers/dnsPropagation/propagationProvider";
 import { startFakeDnsServer } from "../../support/fakeDnsServer";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -16,8 +16,8 @@ pulumi.runtime.setMocks({
     call: () => ({}),
 }, "dropit-infra", "test", false, "organization");
 
-import { LETS_ENCRYPT_CAA, registerDnsResources, DnsResourcesArgs } from "../../../lib/dns/dnsZoneResources";
-import { plannedRecords } from "../../../renderers/dnsRecords";
+import { LETS_ENCRYPT_CAA, registerDnsResources, DnsResourcesArgs } from "../../lib/dns/dnsZoneResources";
+import { plannedRecords } from "../../renderers/dnsRecords";
 
 const SECRET_MARKER = "4dabf18193072939515e22adb298388d";
 const names = { domain: "example.fr", zone: "example.fr", subdomains: ["api"] };

@@ -1,5 +1,5 @@
 /**
- * Takes the VPS from bare Debian to a running, secured Dokploy (Swarm, dokploy-network, Traefik
+ * The host under Dokploy: takes the VPS from bare Debian to a running, secured Dokploy (Swarm, dokploy-network, Traefik
  * with Let's Encrypt, an owner account, the panel and Traefik's dashboard on their domains over
  * HTTPS, port 3000 closed, a firewall) over SSH as the sudo user, then opens a Docker provider
  * to it. The installer is a one-way door (architecture decision 6): see renderers/hostScripts.ts.
@@ -37,7 +37,7 @@ export interface RegistryCredentials {
     password: pulumi.Output<string>;
 }
 
-export interface DokployInstallArgs {
+export interface DokployHostArgs {
     server: ServerConnection;
     /** Pinned release tag, e.g. v0.29.2. */
     version: string;
@@ -59,11 +59,15 @@ export interface DokployInstallArgs {
     uninstallOnDestroy?: boolean;
 }
 
+export const DOKPLOY_HOST_TYPE = "dropit:index:DokployHost";
+/** The type token this component had as `DokployInstall`, kept as an alias. */
+export const PREVIOUS_DOKPLOY_HOST_TYPE = "dropit:index:DokployInstall";
+
 export function releaseInstallerUrl(version: string): string {
     return `https://github.com/Dokploy/dokploy/releases/download/${version}/install.sh`;
 }
 
-export class DokployInstall extends pulumi.ComponentResource {
+export class DokployHost extends pulumi.ComponentResource {
     /** Docker engine of the VPS, over SSH; usable once Dokploy and Docker access exist. */
     readonly dockerProvider: docker.Provider;
     /** The overlay network Dokploy's Traefik routes on. */
@@ -80,8 +84,10 @@ export class DokployInstall extends pulumi.ComponentResource {
     /** The SSH connection of every remote command on this host (other components reuse it). */
     readonly connection: command.types.input.remote.ConnectionArgs;
 
-    constructor(name: string, args: DokployInstallArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dropit:index:DokployInstall", name, {}, opts);
+    constructor(name: string, args: DokployHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Registered as DokployInstall until the component was renamed: the alias keeps existing
+        // stacks (this resource and, through it, every child) in place.
+        super(DOKPLOY_HOST_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: PREVIOUS_DOKPLOY_HOST_TYPE }] });
         const connection = remoteConnection(args.server);
         this.connection = connection;
         const step = (stepName: string, create: string, extra: Partial<command.remote.CommandArgs>, after: pulumi.Resource[]) =>

@@ -1,6 +1,6 @@
 /** The propagation wait against a DNS server on 127.0.0.1 that answers late, never, or wrong. */
-import { authoritativeServers, canonicalAddress, ExpectedName, waitForRecords } from "../../../lib/dns/propagation";
-import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION, PropagationInputs } from "../../../lib/dns/propagationProvider";
+import { authoritativeServers, canonicalAddress, ExpectedName, waitForRecords } from "../../../providers/dnsPropagation/propagation";
+import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION, PropagationInputs } from "../../../providers/dnsPropagation/propagationProvider";
 import { FakeDnsServer, startFakeDnsServer } from "../../support/fakeDnsServer";
 
 const SERVER = "203.0.113.10";
