@@ -19,7 +19,7 @@ it("the propagation provider survives closure serialization", async () => {
     try {
         const result = await loaded.create!({
             zone: "example.fr",
-            names: [{ fqdn: "api.example.fr", type: "A", address: "203.0.113.10" }],
+            names: [{ fqdn: "api.example.fr", type: "A", value: "203.0.113.10" }],
             nameservers: [dns.address],
             publicResolver: "",
             timeoutSeconds: 2,
