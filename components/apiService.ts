@@ -3,12 +3,12 @@
  * Swarm service with health-gated `start-first` updates and automatic rollback, routed by
  * Traefik at api.<domain>.
  */
-import * as path from "path";
 import * as fs from "fs";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
 import { contentTag } from "../lib/contentHash";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
 import { swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
@@ -53,21 +53,6 @@ export interface ApiServiceArgs {
 
 export const API_SERVICE = "dropit-api";
 
-/** What the API image is built from, relative to the checkout (a change here rebuilds). */
-export const API_BUILD_INPUTS = ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc", "apps/api", "packages"];
-
-export function dockerfilePath(kind: "reference" | "app", app: "api" | "web", appSource: string): string {
-    return kind === "reference" ? path.join(__dirname, "..", "docker", `${app}.Dockerfile`) : path.join(appSource, "apps", app, "Dockerfile");
-}
-
-/**
- * Paths go into state relative to the project directory (Pulumi's working directory), so the
- * same checkout planned from another machine or clone location shows no diff.
- */
-export function projectRelative(absolute: string): string {
-    return path.relative(process.cwd(), absolute) || ".";
-}
-
 export class ApiService extends pulumi.ComponentResource {
     /** https://api.<domain>, resolved once the service exists (the web build waits for it). */
     readonly url: pulumi.Output<string>;
@@ -80,13 +65,8 @@ export class ApiService extends pulumi.ComponentResource {
         // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
         const child = { parent: this };
         const dockerfile = dockerfilePath(args.dockerfile, "api", args.appSource);
-        const tag = contentTag({ context: args.appSource, dockerfile, paths: API_BUILD_INPUTS, extras: [fs.readFileSync(dockerfile, "utf8")] });
-
-        const image = new docker.Image(`${name}-image`, {
-            imageName: `${API_SERVICE}:${tag}`,
-            build: { context: projectRelative(args.appSource), dockerfile: projectRelative(dockerfile), builderVersion: "BuilderBuildKit", platform: "linux/amd64" },
-            skipPush: true,
-        }, child);
+        const tag = contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.api, extras: [fs.readFileSync(dockerfile, "utf8")] });
+        const image = appImage(`${name}-image`, { imageName: `${API_SERVICE}:${tag}`, appSource: args.appSource, dockerfile }, child);
         this.imageName = image.imageName;
 
         const authSecret = new random.RandomPassword(`${name}-auth-secret`, { length: 48, special: false }, { parent: this });

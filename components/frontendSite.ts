@@ -5,13 +5,13 @@
 import * as fs from "fs";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
 import { contentTag } from "../lib/contentHash";
 import { contentAddressedConfig, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { wgetProbe } from "../renderers/healthchecks";
 import { renderNginxConf } from "../renderers/nginx";
 import { rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
-import { dockerfilePath, projectRelative } from "./apiService";
 
 export interface FrontendSiteArgs {
     /** Public host name: the apex domain. */
@@ -26,7 +26,6 @@ export interface FrontendSiteArgs {
 }
 
 export const WEB_SERVICE = "dropit-web";
-export const WEB_BUILD_INPUTS = ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc", "apps/web", "packages"];
 const NGINX_PORT = 80;
 
 export class FrontendSite extends pulumi.ComponentResource {
@@ -41,19 +40,9 @@ export class FrontendSite extends pulumi.ComponentResource {
         const dockerfile = dockerfilePath("reference", "web", args.appSource);
         const dockerfileText = fs.readFileSync(dockerfile, "utf8");
         const imageName = args.apiUrl.apply((apiUrl) =>
-            `${WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: WEB_BUILD_INPUTS, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
+            `${WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.web, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
 
-        const image = new docker.Image(`${name}-image`, {
-            imageName,
-            build: {
-                context: projectRelative(args.appSource),
-                dockerfile: projectRelative(dockerfile),
-                args: { VITE_API_URL: args.apiUrl },
-                builderVersion: "BuilderBuildKit",
-                platform: "linux/amd64",
-            },
-            skipPush: true,
-        }, child);
+        const image = appImage(`${name}-image`, { imageName, appSource: args.appSource, dockerfile, buildArgs: { VITE_API_URL: args.apiUrl } }, child);
         this.imageName = image.imageName;
 
         const nginxConf = contentAddressedConfig(`${name}-nginx-conf`, "dropit-web-nginx", renderNginxConf(), child);
