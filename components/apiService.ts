@@ -21,27 +21,42 @@ import { renderTraefikLabels } from "../renderers/traefik";
 export interface DatabaseConnection {
     /** The database service: the API's tasks start only once it is healthy. */
     service: pulumi.Resource;
+    /** Its DNS name on dokploy-network (PostgresService.host). */
     host: string;
+    /** Its port on that network. */
     port: number;
+    /** The role the API logs in as. */
     user: string;
+    /** The database the API uses. */
     name: string;
-    password: pulumi.Output<string>;
+    /** The role's password, URL-safe (checked at apply time); passed on as a secret. */
+    password: pulumi.Input<string>;
 }
 
+/**
+ * Plain values shape what is rendered at plan time (scripts, labels, health checks, content tags);
+ * `pulumi.Input` where a value may be computed by another resource.
+ */
 export interface ApiServiceArgs {
     /** Public host name, e.g. api.dropit-app.fr. */
     host: string;
     /** Origin of the web app, e.g. https://dropit-app.fr (CORS, invitation links). */
     webOrigin: string;
+    /** The port the API listens on inside its containers (Traefik routes to it). */
     port: number;
+    /** The path the health check and the rollout probe ask, e.g. /api. */
     healthPath: string;
+    /** Number of tasks of the Swarm service. */
     replicas: number;
     /** Absolute path of the DropIt checkout (the build context). */
     appSource: string;
     /** `reference`: docker/api.Dockerfile of this repo; `app`: the checkout's apps/api/Dockerfile. */
     dockerfile: "reference" | "app";
+    /** The database the API connects to, and the service it waits for. */
     database: DatabaseConnection;
-    brevo?: { apiKey: pulumi.Output<string>; fromEmail?: string; fromName?: string };
+    /** Transactional email through Brevo; without it the API sends none. */
+    brevo?: { apiKey: pulumi.Input<string>; fromEmail?: string; fromName?: string };
+    /** Seed the demo data when the API starts (never on a production database). */
     seedDemoData: boolean;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
@@ -74,14 +89,14 @@ export class ApiService extends pulumi.ComponentResource {
 
         const apiOrigin = `https://${args.host}`;
         // One secret output per secret value: the names and every other value stay visible.
-        const secret = (value: pulumi.Output<string>) => pulumi.secret(value);
+        const secret = (value: pulumi.Input<string>) => pulumi.secret(value);
         const environment = renderApiEnvironment({
             port: args.port,
             webOrigin: args.webOrigin,
             apiOrigin,
             database: {
                 host: args.database.host, port: args.database.port, user: args.database.user, name: args.database.name,
-                password: secret(args.database.password.apply(assertUrlSafe)),
+                password: secret(pulumi.output(args.database.password).apply(assertUrlSafe)),
             },
             betterAuthSecret: secret(authSecret.result),
             brevo: args.brevo ? { apiKey: secret(args.brevo.apiKey), fromEmail: args.brevo.fromEmail, fromName: args.brevo.fromName } : undefined,

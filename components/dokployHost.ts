@@ -32,22 +32,34 @@ import { writeSshIdentity } from "../lib/sshIdentity";
 export type ServerConnection = ServerLogin;
 
 export interface RegistryCredentials {
+    /** The registry's host, e.g. docker.io. */
     server: string;
+    /** The account that logs in. */
     username: string;
-    password: pulumi.Output<string>;
+    /** Its password or access token; sent on stdin, kept secret. */
+    password: pulumi.Input<string>;
 }
 
+/**
+ * Plain values shape what is rendered at plan time (scripts, labels, health checks, content tags);
+ * `pulumi.Input` where a value may be computed by another resource.
+ */
 export interface DokployHostArgs {
+    /** The VPS and how to log in: address, SSH port, sudo user, private key, pinned host key. */
     server: ServerConnection;
     /** Pinned release tag, e.g. v0.29.2. */
     version: string;
+    /** The Docker Engine version installed before Dokploy's installer runs. */
     dockerVersion: string;
     /** Defaults to the release's own install.sh. */
     installerUrl?: string;
+    /** Let's Encrypt's contact address for the certificates Traefik requests. */
     acmeEmail: string;
+    /** A registry the host logs in to (private images); none by default. */
     registry?: RegistryCredentials;
     /** The panel's public host (`dokploy.<domain>`) and Traefik dashboard's (`traefik.<domain>`). */
     panelHost: string;
+    /** Traefik dashboard's public host (`traefik.<domain>`), behind basic auth. */
     dashboardHost: string;
     /** The Dokploy owner account's email; its password is generated (`adminPassword`). */
     adminEmail: string;
@@ -101,7 +113,7 @@ export class DokployHost extends pulumi.ComponentResource {
         const engine = step("docker-engine", renderDockerEngine(args.dockerVersion), {}, [update]);
         const login = args.registry
             ? step("registry-login", renderRegistryLogin(args.registry.server, args.registry.username), {
-                  stdin: args.registry.password,
+                  stdin: pulumi.secret(args.registry.password),
                   logging: "stdoutAndStderr",
               }, [engine])
             : undefined;
@@ -141,14 +153,14 @@ export class DokployHost extends pulumi.ComponentResource {
         const closePort = step("close-panel-port", renderClosePanelPort(args.panelHost), {}, [panelRoute, admin]);
 
         if (args.registry) {
-            this.registryAuth = { serverAddress: args.registry.server, username: args.registry.username, password: args.registry.password };
+            this.registryAuth = { serverAddress: args.registry.server, username: args.registry.username, password: pulumi.secret(args.registry.password) };
         }
         const target = { host: args.server.host, port: args.server.port, hostKey: args.server.hostKey };
         this.dockerProvider = new docker.Provider(`${name}-docker`, {
             host: `ssh://${args.server.user}@${args.server.host}:${args.server.port}`,
-            sshOpts: args.server.privateKey.apply((key) => writeSshIdentity(target, key)),
+            sshOpts: pulumi.secret(args.server.privateKey).apply((key) => writeSshIdentity(target, key)),
             registryAuth: args.registry
-                ? [{ address: args.registry.server, username: args.registry.username, password: args.registry.password }]
+                ? [{ address: args.registry.server, username: args.registry.username, password: pulumi.secret(args.registry.password) }]
                 : undefined,
             // The engine does not exist yet on a bare VPS when the first preview runs.
             disableDockerDaemonCheck: true,

@@ -13,15 +13,22 @@ import { renderNginxConf } from "../renderers/nginx";
 import { rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
 
+/**
+ * Plain values shape what is rendered at plan time (scripts, labels, health checks, content tags);
+ * `pulumi.Input` where a value may be computed by another resource.
+ */
 export interface FrontendSiteArgs {
     /** Public host name: the apex domain. */
     host: string;
     /** The API origin baked into the bundle (VITE_API_URL, without /api). */
-    apiUrl: pulumi.Output<string>;
+    apiUrl: pulumi.Input<string>;
+    /** Number of tasks of the Swarm service. */
     replicas: number;
+    /** Absolute path of the DropIt checkout (the build context). */
     appSource: string;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
+    /** Resources that must exist before Traefik asks Let's Encrypt for <domain> (DnsZone.readiness). */
     certificateGate: pulumi.Resource[];
 }
 
@@ -39,7 +46,7 @@ export class FrontendSite extends pulumi.ComponentResource {
         const child = { parent: this };
         const dockerfile = dockerfilePath("reference", "web", args.appSource);
         const dockerfileText = fs.readFileSync(dockerfile, "utf8");
-        const imageName = args.apiUrl.apply((apiUrl) =>
+        const imageName = pulumi.output(args.apiUrl).apply((apiUrl) =>
             `${WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.web, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
 
         const image = appImage(`${name}-image`, { imageName, appSource: args.appSource, dockerfile, buildArgs: { VITE_API_URL: args.apiUrl } }, child);

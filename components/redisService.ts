@@ -8,6 +8,7 @@ import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib
 export interface RedisServiceArgs {
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
+    /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
 }
 

@@ -6,9 +6,11 @@ import { swarmDuration } from "../renderers/duration";
 import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface TypesenseServiceArgs {
+    /** The image tag, typesense/typesense:<version>. */
     version: string;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
+    /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
 }
 
