@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApiService } from "./components/apiService";
 import { DnsZone } from "./components/dnsZone";
-import { DokployInstall } from "./components/dokployInstall";
+import { DokployHost } from "./components/dokployHost";
 import { FrontendSite } from "./components/frontendSite";
 import { PostgresService } from "./components/postgresService";
 import { RedisService } from "./components/redisService";
@@ -25,7 +25,7 @@ const hosts = {
 
 const dns = new DnsZone("dns", dnsZoneArgs(settings, secrets));
 
-const dokploy = new DokployInstall("dokploy", {
+const dokploy = new DokployHost("dokploy", {
     server: { ...settings.server, privateKey: secrets.sshPrivateKey },
     version: settings.dokploy.version,
     dockerVersion: settings.dokploy.dockerVersion,
@@ -41,11 +41,13 @@ const dokploy = new DokployInstall("dokploy", {
     firewallSshPort: settings.firewall.sshPort,
     uninstallOnDestroy: settings.dokploy.uninstallOnDestroy,
 });
-// Everything on the VPS goes through this provider, which exists only once Dokploy does.
-const onVps = { provider: dokploy.dockerProvider, networkId: dokploy.networkId, auth: dokploy.registryAuth };
+// Everything on the VPS goes through this provider, which exists only once Dokploy does: each
+// component hands it to its children through the resource options.
+const onVps: pulumi.ComponentResourceOptions = { providers: [dokploy.dockerProvider] };
+const network = { networkId: dokploy.networkId, auth: dokploy.registryAuth };
 
 const connection = dokploy.connection;
-const postgres = new PostgresService("postgres", { ...settings.postgres, ...onVps, connection, hostReady: [dokploy] });
+const postgres = new PostgresService("postgres", { ...settings.postgres, ...network, connection, hostReady: [dokploy] }, onVps);
 
 const webOrigin = `https://${domain}`;
 const api = new ApiService("api", {
@@ -62,24 +64,22 @@ const api = new ApiService("api", {
         : undefined,
     seedDemoData: settings.api.seedDemoData,
     preDeployBackup: postgres.backups ? { connection, installed: postgres.backups } : undefined,
-    provider: dokploy.dockerProvider,
     networkId: dokploy.networkId,
     certificateGate: dns.readiness,
-});
+}, onVps);
 
 const web = new FrontendSite("web", {
     host: domain,
     apiUrl: api.url,
     replicas: settings.web.replicas,
     appSource,
-    provider: dokploy.dockerProvider,
     networkId: dokploy.networkId,
     certificateGate: dns.readiness,
-});
+}, onVps);
 
-const redis = settings.redis.enabled ? new RedisService("redis", onVps) : undefined;
+const redis = settings.redis.enabled ? new RedisService("redis", network, onVps) : undefined;
 const typesense = settings.typesense.enabled
-    ? new TypesenseService("typesense", { ...onVps, version: settings.typesense.version })
+    ? new TypesenseService("typesense", { ...network, version: settings.typesense.version }, onVps)
     : undefined;
 
 export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([apiImage, webImage]) =>

@@ -3,12 +3,12 @@
  * Swarm service with health-gated `start-first` updates and automatic rollback, routed by
  * Traefik at api.<domain>.
  */
-import * as path from "path";
 import * as fs from "fs";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
 import { contentTag } from "../lib/contentHash";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
 import { swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
@@ -21,31 +21,45 @@ import { renderTraefikLabels } from "../renderers/traefik";
 export interface DatabaseConnection {
     /** The database service: the API's tasks start only once it is healthy. */
     service: pulumi.Resource;
+    /** Its DNS name on dokploy-network (PostgresService.host). */
     host: string;
+    /** Its port on that network. */
     port: number;
+    /** The role the API logs in as. */
     user: string;
+    /** The database the API uses. */
     name: string;
-    password: pulumi.Output<string>;
+    /** The role's password, URL-safe (checked at apply time); passed on as a secret. */
+    password: pulumi.Input<string>;
 }
 
+/**
+ * Plain values shape what is rendered at plan time (scripts, labels, health checks, content tags);
+ * `pulumi.Input` where a value may be computed by another resource.
+ */
 export interface ApiServiceArgs {
     /** Public host name, e.g. api.dropit-app.fr. */
     host: string;
     /** Origin of the web app, e.g. https://dropit-app.fr (CORS, invitation links). */
     webOrigin: string;
+    /** The port the API listens on inside its containers (Traefik routes to it). */
     port: number;
+    /** The path the health check and the rollout probe ask, e.g. /api. */
     healthPath: string;
+    /** Number of tasks of the Swarm service. */
     replicas: number;
     /** Absolute path of the DropIt checkout (the build context). */
     appSource: string;
     /** `reference`: docker/api.Dockerfile of this repo; `app`: the checkout's apps/api/Dockerfile. */
     dockerfile: "reference" | "app";
+    /** The database the API connects to, and the service it waits for. */
     database: DatabaseConnection;
-    brevo?: { apiKey: pulumi.Output<string>; fromEmail?: string; fromName?: string };
+    /** Transactional email through Brevo; without it the API sends none. */
+    brevo?: { apiKey: pulumi.Input<string>; fromEmail?: string; fromName?: string };
+    /** Seed the demo data when the API starts (never on a production database). */
     seedDemoData: boolean;
-    /** ID of dokploy-network (DokployInstall.networkId). */
+    /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
-    provider: docker.Provider;
     /** Resources that must exist before Traefik asks Let's Encrypt for api.<domain>. */
     certificateGate: pulumi.Resource[];
     /** Dump the database before every new image (the app syncs its schema when it starts). */
@@ -53,21 +67,6 @@ export interface ApiServiceArgs {
 }
 
 export const API_SERVICE = "dropit-api";
-
-/** What the API image is built from, relative to the checkout (a change here rebuilds). */
-export const API_BUILD_INPUTS = ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc", "apps/api", "packages"];
-
-export function dockerfilePath(kind: "reference" | "app", app: "api" | "web", appSource: string): string {
-    return kind === "reference" ? path.join(__dirname, "..", "docker", `${app}.Dockerfile`) : path.join(appSource, "apps", app, "Dockerfile");
-}
-
-/**
- * Paths go into state relative to the project directory (Pulumi's working directory), so the
- * same checkout planned from another machine or clone location shows no diff.
- */
-export function projectRelative(absolute: string): string {
-    return path.relative(process.cwd(), absolute) || ".";
-}
 
 export class ApiService extends pulumi.ComponentResource {
     /** https://api.<domain>, resolved once the service exists (the web build waits for it). */
@@ -78,15 +77,11 @@ export class ApiService extends pulumi.ComponentResource {
 
     constructor(name: string, args: ApiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:ApiService", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
+        const child = { parent: this };
         const dockerfile = dockerfilePath(args.dockerfile, "api", args.appSource);
-        const tag = contentTag({ context: args.appSource, dockerfile, paths: API_BUILD_INPUTS, extras: [fs.readFileSync(dockerfile, "utf8")] });
-
-        const image = new docker.Image(`${name}-image`, {
-            imageName: `${API_SERVICE}:${tag}`,
-            build: { context: projectRelative(args.appSource), dockerfile: projectRelative(dockerfile), builderVersion: "BuilderBuildKit", platform: "linux/amd64" },
-            skipPush: true,
-        }, child);
+        const tag = contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.api, extras: [fs.readFileSync(dockerfile, "utf8")] });
+        const image = appImage(`${name}-image`, { imageName: `${API_SERVICE}:${tag}`, appSource: args.appSource, dockerfile }, child);
         this.imageName = image.imageName;
 
         const authSecret = new random.RandomPassword(`${name}-auth-secret`, { length: 48, special: false }, { parent: this });
@@ -94,14 +89,14 @@ export class ApiService extends pulumi.ComponentResource {
 
         const apiOrigin = `https://${args.host}`;
         // One secret output per secret value: the names and every other value stay visible.
-        const secret = (value: pulumi.Output<string>) => pulumi.secret(value);
+        const secret = (value: pulumi.Input<string>) => pulumi.secret(value);
         const environment = renderApiEnvironment({
             port: args.port,
             webOrigin: args.webOrigin,
             apiOrigin,
             database: {
                 host: args.database.host, port: args.database.port, user: args.database.user, name: args.database.name,
-                password: secret(args.database.password.apply(assertUrlSafe)),
+                password: secret(pulumi.output(args.database.password).apply(assertUrlSafe)),
             },
             betterAuthSecret: secret(authSecret.result),
             brevo: args.brevo ? { apiKey: secret(args.brevo.apiKey), fromEmail: args.brevo.fromEmail, fromName: args.brevo.fromName } : undefined,

@@ -5,29 +5,34 @@
 import * as fs from "fs";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
 import { contentTag } from "../lib/contentHash";
 import { contentAddressedConfig, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { wgetProbe } from "../renderers/healthchecks";
 import { renderNginxConf } from "../renderers/nginx";
 import { rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
-import { dockerfilePath, projectRelative } from "./apiService";
 
+/**
+ * Plain values shape what is rendered at plan time (scripts, labels, health checks, content tags);
+ * `pulumi.Input` where a value may be computed by another resource.
+ */
 export interface FrontendSiteArgs {
     /** Public host name: the apex domain. */
     host: string;
     /** The API origin baked into the bundle (VITE_API_URL, without /api). */
-    apiUrl: pulumi.Output<string>;
+    apiUrl: pulumi.Input<string>;
+    /** Number of tasks of the Swarm service. */
     replicas: number;
+    /** Absolute path of the DropIt checkout (the build context). */
     appSource: string;
-    /** ID of dokploy-network (DokployInstall.networkId). */
+    /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
-    provider: docker.Provider;
+    /** Resources that must exist before Traefik asks Let's Encrypt for <domain> (DnsZone.readiness). */
     certificateGate: pulumi.Resource[];
 }
 
 export const WEB_SERVICE = "dropit-web";
-export const WEB_BUILD_INPUTS = ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc", "apps/web", "packages"];
 const NGINX_PORT = 80;
 
 export class FrontendSite extends pulumi.ComponentResource {
@@ -37,23 +42,14 @@ export class FrontendSite extends pulumi.ComponentResource {
 
     constructor(name: string, args: FrontendSiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:FrontendSite", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
+        const child = { parent: this };
         const dockerfile = dockerfilePath("reference", "web", args.appSource);
         const dockerfileText = fs.readFileSync(dockerfile, "utf8");
-        const imageName = args.apiUrl.apply((apiUrl) =>
-            `${WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: WEB_BUILD_INPUTS, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
+        const imageName = pulumi.output(args.apiUrl).apply((apiUrl) =>
+            `${WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.web, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
 
-        const image = new docker.Image(`${name}-image`, {
-            imageName,
-            build: {
-                context: projectRelative(args.appSource),
-                dockerfile: projectRelative(dockerfile),
-                args: { VITE_API_URL: args.apiUrl },
-                builderVersion: "BuilderBuildKit",
-                platform: "linux/amd64",
-            },
-            skipPush: true,
-        }, child);
+        const image = appImage(`${name}-image`, { imageName, appSource: args.appSource, dockerfile, buildArgs: { VITE_API_URL: args.apiUrl } }, child);
         this.imageName = image.imageName;
 
         const nginxConf = contentAddressedConfig(`${name}-nginx-conf`, "dropit-web-nginx", renderNginxConf(), child);

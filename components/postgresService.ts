@@ -12,22 +12,30 @@ import { renderInitSql, renderServerArgs } from "../renderers/postgres";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
 import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
+/**
+ * Plain values shape what is rendered at plan time (scripts, labels, health checks, content tags);
+ * `pulumi.Input` where a value may be computed by another resource.
+ */
 export interface PostgresServiceArgs {
     /** Major version; the image is postgres:<version>-alpine. */
     version: number;
+    /** The database created on first start (POSTGRES_DB). */
     database: string;
+    /** The role created on first start (POSTGRES_USER); its password is generated. */
     user: string;
     /** Server parameters passed as `-c name=value`. */
     settings: Readonly<Record<string, string | number>>;
+    /** Extensions created on first start (`CREATE EXTENSION IF NOT EXISTS`). */
     extensions: readonly string[];
-    /** ID of dokploy-network (DokployInstall.networkId). */
+    /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
-    provider: docker.Provider;
+    /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
     /** SSH to the VPS, for what happens on the host: the version guard and the backups. */
     connection: command.types.input.remote.ConnectionArgs;
     /** What must exist on the host first (Docker, Dokploy). */
     hostReady: pulumi.Resource[];
+    /** Nightly dumps on the host (schedule, retention, directory); `enabled: false` installs none. */
     backups: Omit<BackupSettings, "database" | "user"> & { enabled: boolean };
 }
 
@@ -52,7 +60,8 @@ export class PostgresService extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:PostgresService", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
+        const child = { parent: this };
         this.database = args.database;
         this.user = args.user;
         this.image = `postgres:${args.version}-alpine`;

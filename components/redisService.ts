@@ -6,9 +6,9 @@ import { swarmDuration } from "../renderers/duration";
 import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface RedisServiceArgs {
-    /** ID of dokploy-network (DokployInstall.networkId). */
+    /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
-    provider: docker.Provider;
+    /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
 }
 
@@ -34,7 +34,8 @@ export class RedisService extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:RedisService", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
+        const child = { parent: this };
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
         this.password = password.result;
         this.url = pulumi.secret(pulumi.interpolate`redis://:${password.result}@${REDIS_SERVICE}:${this.port}`);

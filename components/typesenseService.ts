@@ -6,10 +6,11 @@ import { swarmDuration } from "../renderers/duration";
 import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface TypesenseServiceArgs {
+    /** The image tag, typesense/typesense:<version>. */
     version: string;
-    /** ID of dokploy-network (DokployInstall.networkId). */
+    /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
-    provider: docker.Provider;
+    /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
 }
 
@@ -22,7 +23,8 @@ export class TypesenseService extends pulumi.ComponentResource {
 
     constructor(name: string, args: TypesenseServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:TypesenseService", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
+        const child = { parent: this };
         const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 32, special: false }, { parent: this });
         this.apiKey = apiKey.result;
         const volume = new docker.Volume(`${name}-data`, { name: "dropit-typesense-data" }, { ...child, retainOnDelete: true });

@@ -11,7 +11,7 @@ export function dnsZoneArgs(settings: StackConfig["settings"], secrets: StackCon
         address: server.host,
         ipv6: server.ipv6,
         ttl: dns.ttl,
-        provider: dns.provider,
+        mode: dns.provider,
         token: secrets.infomaniakToken,
         adoptExisting: dns.adoptExisting,
         caa: dns.caa,

@@ -1,12 +1,16 @@
 /** The SSH connection every remote command uses: the sudo user, the key, the pinned host key. */
 import type * as command from "@pulumi/command";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 export interface ServerLogin {
+    /** The server's address (IPv4 or IPv6). */
     host: string;
+    /** The SSH port. */
     port: number;
+    /** The sudo user every command runs as. */
     user: string;
-    privateKey: pulumi.Output<string>;
+    /** Its private key (OpenSSH format); kept secret. */
+    privateKey: pulumi.Input<string>;
     /** `algorithm base64`, required: without it the remote commands accept any host key. */
     hostKey: string;
 }
@@ -16,7 +20,7 @@ export function remoteConnection(server: ServerLogin): command.types.input.remot
         host: server.host,
         port: server.port,
         user: server.user,
-        privateKey: server.privateKey,
+        privateKey: pulumi.secret(server.privateKey),
         hostKey: server.hostKey,
         // Bounded: 10 dials of at most 15 s each before the command fails.
         dialErrorLimit: 10,

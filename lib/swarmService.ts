@@ -18,7 +18,7 @@ export interface SwarmServiceSpec {
     name: string;
     image: Input<string>;
     /**
-     * ID of the network (DokployInstall.networkId). Swarm stores the ID and the provider reads
+     * ID of the network (DokployHost.networkId). Swarm stores the ID and the provider reads
      * back only the ID; a network given by name differs from it in a ForceNew field, so the
      * service would be replaced on every later `pulumi up`.
      */

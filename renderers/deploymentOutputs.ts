@@ -1,5 +1,5 @@
 /** The `deployment` stack output: the versioned contract CI reads (never a secret in it). */
-import type { DnsRecordSpec } from "./dnsRecords";
+import type { AddressRecordSpec } from "./dnsRecords";
 
 export interface DeploymentOutputInputs {
     domain: string;
@@ -7,7 +7,7 @@ export interface DeploymentOutputInputs {
     healthPath: string;
     serverHost: string;
     dnsProvider: string;
-    records: readonly DnsRecordSpec[];
+    records: readonly AddressRecordSpec[];
     images: { api: string; web: string };
     services: Record<string, string>;
 }

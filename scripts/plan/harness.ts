@@ -33,7 +33,12 @@ export interface PlannedResource {
     deleteBeforeReplace: boolean;
     ignoreChanges: string[];
     provider: string | undefined;
+    /** The `aliases` option as registered: each a former URN, or the parts of it that changed. */
+    aliases: PlannedAlias[];
 }
+
+/** One alias as the SDK sends it: a whole URN, or a spec of the parts that differ. */
+export type PlannedAlias = { urn: string } | { name?: string; type?: string; stack?: string; project?: string; parentUrn?: string; noParent?: boolean };
 
 export interface Plan {
     stack: string;
@@ -127,6 +132,7 @@ interface CapturedRequest {
     deleteBeforeReplace: boolean;
     ignoreChanges: string[];
     provider: string;
+    aliases: PlannedAlias[];
 }
 
 export class PlanError extends Error {
@@ -183,6 +189,7 @@ export async function runPlan(options: {
         deleteBeforeReplace: request.deleteBeforeReplace,
         ignoreChanges: request.ignoreChanges,
         provider: request.provider || undefined,
+        aliases: request.aliases,
     }));
     return { stack: options.stack, resources, outputs, notes };
 }
@@ -195,8 +202,19 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
         getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
         getDependenciesList(): string[]; getProtect(): boolean; getRetainondelete(): boolean; getProvider(): string;
         getDeletebeforereplace(): boolean; getIgnorechangesList(): string[];
+        getAliasurnsList(): string[]; getAliasesList(): AliasMessage[];
         getObject(): unknown;
     }
+    interface AliasMessage {
+        getUrn(): string;
+        getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+    }
+    const aliasOf = (alias: AliasMessage): PlannedAlias => {
+        const spec = alias.getSpec();
+        if (!spec) return { urn: alias.getUrn() };
+        const parts = { name: spec.getName(), type: spec.getType(), stack: spec.getStack(), project: spec.getProject(), parentUrn: spec.getParenturn() };
+        return { ...Object.fromEntries(Object.entries(parts).filter(([, value]) => value !== "")), ...(spec.getNoparent() ? { noParent: true } : {}) };
+    };
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: Request, cb: Callback): void };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
@@ -208,6 +226,7 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
                     dependencies: req.getDependenciesList(), protect: req.getProtect(),
                     retainOnDelete: req.getRetainondelete(), provider: req.getProvider(),
                     deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(),
+                    aliases: [...req.getAliasurnsList().map((urn) => ({ urn })), ...req.getAliasesList().map(aliasOf)],
                 });
                 inputsByUrn.set(urn, deserializeKeepingSecretLeaves(req.getObject()));
             }

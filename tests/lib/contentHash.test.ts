@@ -2,8 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import dockerignore from "@balena/dockerignore";
-import { API_BUILD_INPUTS, dockerfilePath } from "../../components/apiService";
-import { WEB_BUILD_INPUTS } from "../../components/frontendSite";
+import { APP_BUILD_INPUTS, dockerfilePath } from "../../lib/appImage";
 import { contentTag } from "../../lib/contentHash";
 
 let context: string;
@@ -58,8 +57,8 @@ describe("with a Dockerfile of its own and ignore files", () => {
 describe("this repo's Dockerfiles against a DropIt-shaped checkout", () => {
     const FIXTURE = path.join(__dirname, "..", "fixtures", "dropit-app");
     const builds = [
-        ["api", API_BUILD_INPUTS],
-        ["web", WEB_BUILD_INPUTS],
+        ["api", APP_BUILD_INPUTS.api],
+        ["web", APP_BUILD_INPUTS.web],
     ] as const;
 
     beforeEach(() => {

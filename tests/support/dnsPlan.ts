@@ -1,6 +1,6 @@
 /** The three views of the desired DNS records in a plan, and the planned wait run for real. */
 import type { Plan } from "../../scripts/plan/harness";
-import { createPropagationProvider, type PropagationInputs } from "../../lib/dns/propagationProvider";
+import { createPropagationProvider, type PropagationInputs } from "../../providers/dnsPropagation/propagationProvider";
 import { resource, reveal } from "./plan";
 import { startFakeDnsServer, type NameBehaviour } from "./fakeDnsServer";
 
@@ -15,7 +15,7 @@ export interface DnsViews {
 }
 
 export function dnsViews(plan: Plan): DnsViews {
-    const wait = reveal(resource(plan, "dns-propagation").inputs) as { zone: string; names: Array<{ fqdn: string; type: string; address: string }> };
+    const wait = reveal(resource(plan, "dns-propagation").inputs) as { zone: string; names: Array<{ fqdn: string; type: string; value: string }> };
     const managed = plan.resources
         .filter((candidate) => candidate.type === "pulumi-nodejs:dynamic/infomaniak:DnsRecord")
         .map((candidate) => reveal(candidate.inputs) as { source: string; type: string; target: string; zone: string })
@@ -23,7 +23,7 @@ export function dnsViews(plan: Plan): DnsViews {
         .map((record) => `${record.type} ${record.source === "@" ? record.zone : `${record.source}.${record.zone}`} ${record.target}`);
     return {
         managed,
-        waitedFor: wait.names.map((name) => `${name.type} ${name.fqdn} ${name.address}`),
+        waitedFor: wait.names.map((name) => `${name.type} ${name.fqdn} ${name.value}`),
         output: (plan.outputs.dnsRecords as Array<{ type: string; fqdn: string; value: string }>).map((record) => `${record.type} ${record.fqdn} ${record.value}`),
     };
 }

@@ -9,7 +9,7 @@ import { isSecretValue, runPlan, type PlannedResource } from "../../../scripts/p
 
 export interface PlannedCommand {
     name: string;
-    /** Name of the component that registered it (e.g. `dokploy` for DokployInstall). */
+    /** Name of the component that registered it (e.g. `dokploy` for DokployHost). */
     component?: string;
     create: string;
     update?: string;

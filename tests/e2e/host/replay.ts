@@ -16,7 +16,7 @@ const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
 
 /**
  * Runs planCommands.ts in its own process on a stack file written from `config`, keeping the
- * commands of one component (DokployInstall is registered as `dokploy`).
+ * commands of one component (DokployHost is registered as `dokploy`).
  */
 export function planForReplay(config: Record<string, unknown>, component = "dokploy", stack = "e2e"): ReplayPlan {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-e2e-stack-"));

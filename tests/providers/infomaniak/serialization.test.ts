@@ -4,8 +4,8 @@
  * against the fake API, so a capture that cannot be serialized (or breaks once copied) fails here.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { RetryLimits } from "../../../lib/infomaniak/client";
-import { createDnsRecordProvider, RECORD_PROVIDER_VERSION } from "../../../lib/infomaniak/recordProvider";
+import type { RetryLimits } from "../../../providers/infomaniak/client";
+import { createDnsRecordProvider, RECORD_PROVIDER_VERSION } from "../../../providers/infomaniak/recordProvider";
 import { FAKE_TOKEN, FAKE_ZONE, startFakeInfomaniak } from "../../support/fakeInfomaniak";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

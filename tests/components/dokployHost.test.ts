@@ -107,3 +107,18 @@ test("the Docker provider goes over SSH with the pinned key file and the registr
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(fs.readFileSync(knownHosts, "utf8")).toBe(`[198.51.100.7]:2222 ${HOST_KEY}\n`);
 });
+
+test("renamed from DokployInstall: registered as DokployHost with the old type as an alias, child names unchanged", () => {
+    const host = resource(plan, "dokploy");
+    expect(host.type).toBe("dropit:index:DokployHost");
+    expect(host.aliases).toContainEqual(expect.objectContaining({ type: "dropit:index:DokployInstall" }));
+    // The children keep their names; the engine derives their former URNs from the parent's alias.
+    expect(resource(plan, "dokploy-firewall").parent).toBe(host.urn);
+});
+
+test("the Docker provider reaches the services' children through the components' options, not their arguments", () => {
+    const provider = resource(plan, "dokploy-docker");
+    const onVps = plan.resources.filter((candidate) => candidate.custom && candidate.type.startsWith("docker:") && candidate.name !== "dokploy-docker");
+    expect(onVps.map((candidate) => candidate.name)).toEqual(expect.arrayContaining(["api-image", "web-service", "postgres-data", "redis-service", "typesense-data"]));
+    for (const candidate of onVps) expect(`${candidate.name} ${candidate.provider}`).toBe(`${candidate.name} ${provider.urn}::${provider.name}-id`);
+});

@@ -11,6 +11,7 @@ import {
     ApiRecord,
     ApiSettings,
     assertZoneExists,
+    ZoneRecord,
     createRecord,
     DEFAULT_LIMITS,
     deleteRecord,
@@ -23,7 +24,7 @@ import {
     RetryLimits,
     updateRecord,
 } from "./client";
-import { APEX, DesiredRecord, fqdnOf, normaliseSource, normaliseTarget, placeRecord, sameName, sameTarget } from "./records";
+import { APEX, fqdnOf, normaliseSource, normaliseTarget, placeRecord, sameName, sameTarget } from "./records";
 
 /** Bump when the provider's behaviour changes, so existing resources see a diff. */
 export const RECORD_PROVIDER_VERSION = "1";
@@ -32,13 +33,11 @@ export const RECORD_TYPES = ["A", "AAAA", "CAA"] as const;
 export const TTL_MIN = 60;
 export const TTL_MAX = 86400;
 
-/** Inputs as the provider receives them (secret markers already stripped by the engine). */
-export interface DnsRecordInputs {
-    zone: string;
-    source: string;
-    type: string;
-    target: string;
-    ttl: number;
+/**
+ * Inputs as the provider receives them (secret markers already stripped by the engine): the
+ * record in the API's words, and how to reach the API. These are also the stored state.
+ */
+export interface DnsRecordInputs extends ZoneRecord {
     token: string;
     apiUrl: string;
     /** Take over an existing record of this name and type whatever its value. */
@@ -61,7 +60,7 @@ const CREATE_ATTEMPTS = 3;
 
 export function createDnsRecordProvider(limits: RetryLimits = DEFAULT_LIMITS): pulumi.dynamic.ResourceProvider {
     const settingsOf = (props: Pick<DnsRecordInputs, "apiUrl" | "token">): ApiSettings => ({ apiUrl: props.apiUrl, token: props.token, limits });
-    const desiredOf = (props: DnsRecordInputs): DesiredRecord => ({
+    const desiredOf = (props: DnsRecordInputs): ZoneRecord => ({
         zone: props.zone,
         source: props.source,
         type: props.type,
@@ -192,7 +191,7 @@ function inputProblems(news: DnsRecordInputs): pulumi.dynamic.CheckFailure[] {
  * Adopts the record that already carries this name, or creates it. A POST that ends without
  * an answer may have been applied: the zone is listed again before any new attempt.
  */
-async function placeOrCreate(settings: ApiSettings, desired: DesiredRecord, adopt: boolean, limits: RetryLimits): Promise<{ record: ApiRecord; adopted: boolean }> {
+async function placeOrCreate(settings: ApiSettings, desired: ZoneRecord, adopt: boolean, limits: RetryLimits): Promise<{ record: ApiRecord; adopted: boolean }> {
     const placement = placeRecord(await listRecords(settings, desired.zone), desired, adopt);
     if (placement.action === "conflict") throw infomaniakError(placement.message);
     const fields = { source: wireSource(desired), type: desired.type, target: desired.target, ttl: desired.ttl };

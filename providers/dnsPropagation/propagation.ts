@@ -8,13 +8,10 @@
  * only Node built-ins) and in tests against a DNS server on 127.0.0.1.
  */
 import { promises as dnsPromises } from "dns";
+import type { AddressRecordSpec } from "../../renderers/dnsRecords";
 
-export interface ExpectedName {
-    fqdn: string;
-    type: "A" | "AAAA";
-    /** The only address the name may resolve to. */
-    address: string;
-}
+/** What the wait needs of a record: its name, type and the only address it may resolve to. */
+export type ExpectedName = Pick<AddressRecordSpec, "fqdn" | "type" | "value">;
 
 export interface WaitOptions {
     names: readonly ExpectedName[];
@@ -80,10 +77,10 @@ async function observe(name: ExpectedName, server: string, queryTimeoutMs: numbe
     resolver.setServers([server]);
     try {
         const answers = name.type === "A" ? await resolver.resolve4(name.fqdn) : await resolver.resolve6(name.fqdn);
-        const expected = canonicalAddress(name.address);
+        const expected = canonicalAddress(name.value);
         const found = answers.map(canonicalAddress);
         if (found.length === 1 && found[0] === expected) return { ok: true };
-        return { ok: false, detail: `answers ${found.join(", ")} (expected only ${name.address})` };
+        return { ok: false, detail: `answers ${found.join(", ")} (expected only ${name.value})` };
     } catch (error) {
         const code = (error as { code?: string } | null)?.code ?? "error";
         return { ok: false, detail: `no answer yet (${code})` };

@@ -1,6 +1,6 @@
 /** The propagation provider, serialized as Pulumi stores it, still waits for DNS when loaded back. */
 import * as pulumi from "@pulumi/pulumi";
-import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION } from "../../../lib/dns/propagationProvider";
+import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION } from "../../../providers/dnsPropagation/propagationProvider";
 import { startFakeDnsServer } from "../../support/fakeDnsServer";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -19,7 +19,7 @@ it("the propagation provider survives closure serialization", async () => {
     try {
         const result = await loaded.create!({
             zone: "example.fr",
-            names: [{ fqdn: "api.example.fr", type: "A", address: "203.0.113.10" }],
+            names: [{ fqdn: "api.example.fr", type: "A", value: "203.0.113.10" }],
             nameservers: [dns.address],
             publicResolver: "",
             timeoutSeconds: 2,

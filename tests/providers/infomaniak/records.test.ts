@@ -1,5 +1,5 @@
-import type { ApiRecord } from "../../../lib/infomaniak/client";
-import { fqdnOf, normaliseSource, normaliseTarget, placeRecord } from "../../../lib/infomaniak/records";
+import type { ApiRecord } from "../../../providers/infomaniak/client";
+import { fqdnOf, normaliseSource, normaliseTarget, placeRecord } from "../../../providers/infomaniak/records";
 
 const zone = "example.fr";
 const desired = { zone, source: "api", type: "A", target: "203.0.113.10", ttl: 300 };

@@ -10,13 +10,25 @@ import { domainToASCII } from "url";
 
 export const DEFAULT_API_URL = "https://api.infomaniak.com";
 
-/** What the v2 API returns for a record (fields we rely on). */
-export interface ApiRecord {
-    id: number;
+/**
+ * A record in the v2 API's words (the wire format, kept apart from the program's DnsRecordSpec):
+ * `source` is the name relative to the zone, `target` the value.
+ */
+export interface RecordFields {
     source: string;
     type: string;
     target: string;
     ttl: number;
+}
+
+/** A record of a zone, before it has an id (what the program wants there). */
+export interface ZoneRecord extends RecordFields {
+    zone: string;
+}
+
+/** What the v2 API returns for a record (fields we rely on). */
+export interface ApiRecord extends RecordFields {
+    id: number;
 }
 
 /** Limits of the retry loop. Production defaults; tests shrink them. */
@@ -339,13 +351,6 @@ export async function getRecord(settings: ApiSettings, zone: string, id: number)
         if (isInfomaniakError(error) && error.status === 404) return undefined;
         throw error;
     }
-}
-
-export interface RecordFields {
-    source: string;
-    type: string;
-    target: string;
-    ttl: number;
 }
 
 export async function createRecord(settings: ApiSettings, zone: string, fields: RecordFields): Promise<ApiRecord> {

@@ -1,5 +1,5 @@
 /**
- * Takes the VPS from bare Debian to a running, secured Dokploy (Swarm, dokploy-network, Traefik
+ * The host under Dokploy: takes the VPS from bare Debian to a running, secured Dokploy (Swarm, dokploy-network, Traefik
  * with Let's Encrypt, an owner account, the panel and Traefik's dashboard on their domains over
  * HTTPS, port 3000 closed, a firewall) over SSH as the sudo user, then opens a Docker provider
  * to it. The installer is a one-way door (it starts with `docker swarm leave --force`): see
@@ -32,22 +32,34 @@ import { writeSshIdentity } from "../lib/sshIdentity";
 export type ServerConnection = ServerLogin;
 
 export interface RegistryCredentials {
+    /** The registry's host, e.g. docker.io. */
     server: string;
+    /** The account that logs in. */
     username: string;
-    password: pulumi.Output<string>;
+    /** Its password or access token; sent on stdin, kept secret. */
+    password: pulumi.Input<string>;
 }
 
-export interface DokployInstallArgs {
+/**
+ * Plain values shape what is rendered at plan time (scripts, labels, health checks, content tags);
+ * `pulumi.Input` where a value may be computed by another resource.
+ */
+export interface DokployHostArgs {
+    /** The VPS and how to log in: address, SSH port, sudo user, private key, pinned host key. */
     server: ServerConnection;
     /** Pinned release tag, e.g. v0.29.2. */
     version: string;
+    /** The Docker Engine version installed before Dokploy's installer runs. */
     dockerVersion: string;
     /** Defaults to the release's own install.sh. */
     installerUrl?: string;
+    /** Let's Encrypt's contact address for the certificates Traefik requests. */
     acmeEmail: string;
+    /** A registry the host logs in to (private images); none by default. */
     registry?: RegistryCredentials;
     /** The panel's public host (`dokploy.<domain>`) and Traefik dashboard's (`traefik.<domain>`). */
     panelHost: string;
+    /** Traefik dashboard's public host (`traefik.<domain>`), behind basic auth. */
     dashboardHost: string;
     /** The Dokploy owner account's email; its password is generated (`adminPassword`). */
     adminEmail: string;
@@ -59,11 +71,15 @@ export interface DokployInstallArgs {
     uninstallOnDestroy?: boolean;
 }
 
+export const DOKPLOY_HOST_TYPE = "dropit:index:DokployHost";
+/** The type token this component had as `DokployInstall`, kept as an alias. */
+export const PREVIOUS_DOKPLOY_HOST_TYPE = "dropit:index:DokployInstall";
+
 export function releaseInstallerUrl(version: string): string {
     return `https://github.com/Dokploy/dokploy/releases/download/${version}/install.sh`;
 }
 
-export class DokployInstall extends pulumi.ComponentResource {
+export class DokployHost extends pulumi.ComponentResource {
     /** Docker engine of the VPS, over SSH; usable once Dokploy and Docker access exist. */
     readonly dockerProvider: docker.Provider;
     /** The overlay network Dokploy's Traefik routes on. */
@@ -80,8 +96,10 @@ export class DokployInstall extends pulumi.ComponentResource {
     /** The SSH connection of every remote command on this host (other components reuse it). */
     readonly connection: command.types.input.remote.ConnectionArgs;
 
-    constructor(name: string, args: DokployInstallArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dropit:index:DokployInstall", name, {}, opts);
+    constructor(name: string, args: DokployHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Registered as DokployInstall until the component was renamed: the alias keeps existing
+        // stacks (this resource and, through it, every child) in place.
+        super(DOKPLOY_HOST_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: PREVIOUS_DOKPLOY_HOST_TYPE }] });
         const connection = remoteConnection(args.server);
         this.connection = connection;
         const step = (stepName: string, create: string, extra: Partial<command.remote.CommandArgs>, after: pulumi.Resource[]) =>
@@ -95,7 +113,7 @@ export class DokployInstall extends pulumi.ComponentResource {
         const engine = step("docker-engine", renderDockerEngine(args.dockerVersion), {}, [update]);
         const login = args.registry
             ? step("registry-login", renderRegistryLogin(args.registry.server, args.registry.username), {
-                  stdin: args.registry.password,
+                  stdin: pulumi.secret(args.registry.password),
                   logging: "stdoutAndStderr",
               }, [engine])
             : undefined;
@@ -135,14 +153,14 @@ export class DokployInstall extends pulumi.ComponentResource {
         const closePort = step("close-panel-port", renderClosePanelPort(args.panelHost), {}, [panelRoute, admin]);
 
         if (args.registry) {
-            this.registryAuth = { serverAddress: args.registry.server, username: args.registry.username, password: args.registry.password };
+            this.registryAuth = { serverAddress: args.registry.server, username: args.registry.username, password: pulumi.secret(args.registry.password) };
         }
         const target = { host: args.server.host, port: args.server.port, hostKey: args.server.hostKey };
         this.dockerProvider = new docker.Provider(`${name}-docker`, {
             host: `ssh://${args.server.user}@${args.server.host}:${args.server.port}`,
-            sshOpts: args.server.privateKey.apply((key) => writeSshIdentity(target, key)),
+            sshOpts: pulumi.secret(args.server.privateKey).apply((key) => writeSshIdentity(target, key)),
             registryAuth: args.registry
-                ? [{ address: args.registry.server, username: args.registry.username, password: args.registry.password }]
+                ? [{ address: args.registry.server, username: args.registry.username, password: pulumi.secret(args.registry.password) }]
                 : undefined,
             // The engine does not exist yet on a bare VPS when the first preview runs.
             disableDockerDaemonCheck: true,

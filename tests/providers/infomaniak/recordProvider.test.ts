@@ -3,8 +3,8 @@
  * scenario: foreign records (NS, MX, SPF, DKIM, an A and a CNAME of someone else) are exactly
  * as they started and no (name, type, value) exists twice.
  */
-import type { RetryLimits } from "../../../lib/infomaniak/client";
-import { createDnsRecordProvider, DnsRecordInputs, DnsRecordOutputs, RECORD_PROVIDER_VERSION } from "../../../lib/infomaniak/recordProvider";
+import type { RetryLimits } from "../../../providers/infomaniak/client";
+import { createDnsRecordProvider, DnsRecordInputs, DnsRecordOutputs, RECORD_PROVIDER_VERSION } from "../../../providers/infomaniak/recordProvider";
 import { FAKE_TOKEN, FAKE_ZONE, FakeInfomaniak, READ_ONLY_TOKEN, startFakeInfomaniak } from "../../support/fakeInfomaniak";
 
 const LIMITS: RetryLimits = { requestTimeoutMs: 300, maxAttempts: 4, totalBudgetMs: 4_000, baseBackoffMs: 20, maxBackoffMs: 1_500 };

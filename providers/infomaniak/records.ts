@@ -2,19 +2,10 @@
  * Which existing record a desired record corresponds to, and what to do about it. Pure: no
  * HTTP, so the rules (apex spellings, adoption, conflicts) are tested on their own.
  */
-import type { ApiRecord } from "./client";
+import type { ApiRecord, ZoneRecord } from "./client";
 
 /** The spelling sent for the apex on create; the API reads it back as "." too. */
 export const APEX = ".";
-
-export interface DesiredRecord {
-    zone: string;
-    /** Relative to the zone; "", "@" and "." all mean the apex. */
-    source: string;
-    type: string;
-    target: string;
-    ttl: number;
-}
 
 /**
  * One spelling per name: apex as ".", lower case, no trailing dot, relative to the zone even
@@ -53,11 +44,11 @@ export function fqdnOf(source: string, zone: string): string {
     return relative === APEX ? zone : `${relative}.${zone}`;
 }
 
-export function sameName(record: ApiRecord, desired: DesiredRecord): boolean {
+export function sameName(record: ApiRecord, desired: ZoneRecord): boolean {
     return normaliseSource(record.source, desired.zone) === normaliseSource(desired.source, desired.zone);
 }
 
-export function sameTarget(record: ApiRecord, desired: DesiredRecord): boolean {
+export function sameTarget(record: ApiRecord, desired: ZoneRecord): boolean {
     return normaliseTarget(desired.type, record.target) === normaliseTarget(desired.type, desired.target);
 }
 
@@ -71,7 +62,7 @@ export type Placement =
  * Decides from the zone's records. Matching is by (normalised name, type), so a retried
  * create never duplicates; a CNAME on the name blocks an address record.
  */
-export function placeRecord(existing: readonly ApiRecord[], desired: DesiredRecord, adopt: boolean): Placement {
+export function placeRecord(existing: readonly ApiRecord[], desired: ZoneRecord, adopt: boolean): Placement {
     const fqdn = fqdnOf(desired.source, desired.zone);
     const onName = existing.filter((record) => sameName(record, desired));
     const sameType = onName.filter((record) => record.type === desired.type);
@@ -99,7 +90,7 @@ export function placeRecord(existing: readonly ApiRecord[], desired: DesiredReco
     return { action: "conflict", message: conflictMessage(record, desired) };
 }
 
-export function conflictMessage(record: ApiRecord, desired: DesiredRecord): string {
+export function conflictMessage(record: ApiRecord, desired: ZoneRecord): string {
     const relative = normaliseSource(desired.source, desired.zone);
     const configName = relative === APEX ? "@" : relative;
     return `Infomaniak DNS: the ${desired.type} record ${fqdnOf(desired.source, desired.zone)} already exists with the value ${record.target} ` +

@@ -1,11 +1,11 @@
 /** The propagation wait against a DNS server on 127.0.0.1 that answers late, never, or wrong. */
-import { authoritativeServers, canonicalAddress, ExpectedName, waitForRecords } from "../../../lib/dns/propagation";
-import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION, PropagationInputs } from "../../../lib/dns/propagationProvider";
+import { authoritativeServers, canonicalAddress, ExpectedName, waitForRecords } from "../../../providers/dnsPropagation/propagation";
+import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION, PropagationInputs } from "../../../providers/dnsPropagation/propagationProvider";
 import { FakeDnsServer, startFakeDnsServer } from "../../support/fakeDnsServer";
 
 const SERVER = "203.0.113.10";
-const api: ExpectedName = { fqdn: "api.example.fr", type: "A", address: SERVER };
-const apex: ExpectedName = { fqdn: "example.fr", type: "A", address: SERVER };
+const api: ExpectedName = { fqdn: "api.example.fr", type: "A", value: SERVER };
+const apex: ExpectedName = { fqdn: "example.fr", type: "A", value: SERVER };
 
 let servers: FakeDnsServer[] = [];
 async function dnsServer(...args: Parameters<typeof startFakeDnsServer>): Promise<FakeDnsServer> {
@@ -73,7 +73,7 @@ describe("waitForRecords", () => {
 
     it("compares IPv6 addresses whatever their spelling", async () => {
         const dns = await dnsServer({ "api.example.fr": { kind: "answer", address: "2001:db8::10" } });
-        await waiting([{ fqdn: "api.example.fr", type: "AAAA", address: "2001:0db8:0000::0010" }], [dns.address], []);
+        await waiting([{ fqdn: "api.example.fr", type: "AAAA", value: "2001:0db8:0000::0010" }], [dns.address], []);
         expect(canonicalAddress("2001:0DB8::0010")).toBe("2001:db8::10");
     });
 });
@@ -123,7 +123,7 @@ describe("propagation provider", () => {
         const provider = createPropagationProvider(() => undefined);
         const olds = { ...inputs({}), checkedServers: [] };
         expect(await provider.diff!("id", olds, inputs({ timeoutSeconds: 30 }))).toMatchObject({ changes: false });
-        expect(await provider.diff!("id", olds, inputs({ names: [{ ...api, address: "203.0.113.20" }] }))).toMatchObject({ changes: true, replaces: [] });
+        expect(await provider.diff!("id", olds, inputs({ names: [{ ...api, value: "203.0.113.20" }] }))).toMatchObject({ changes: true, replaces: [] });
         expect((await provider.check!(olds, inputs({ timeoutSeconds: 0 }))).failures).toHaveLength(1);
     });
 });
