@@ -1,15 +1,19 @@
 /**
- * .github/workflows/deploy.yml: valid for GitHub (schema and expression checks by
- * @action-validator/core, offline WASM), and shaped as promised: preview on pull requests, up
- * then the smoke check on main, scheduled drift check; secrets only through env.
+ * .github/workflows/deploy.yml and its local composite action .github/actions/setup: valid for
+ * GitHub (schema and expression checks by @action-validator/core, offline WASM), and shaped as
+ * promised: every job set up by the local action, preview on pull requests, up then the smoke
+ * check on main, scheduled drift check; secrets only through env; only documented secrets.
  */
-import { validateWorkflow } from "@action-validator/core";
+import { validateAction, validateWorkflow } from "@action-validator/core";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
 const ROOT = path.join(__dirname, "../..");
 const SOURCE = fs.readFileSync(path.join(ROOT, ".github/workflows/deploy.yml"), "utf8");
+const SETUP = "./.github/actions/setup";
+const ACTION_SOURCE = fs.readFileSync(path.join(ROOT, SETUP, "action.yml"), "utf8");
+const DOCS = fs.readFileSync(path.join(ROOT, "docs/ci.md"), "utf8");
 
 interface Step {
     name?: string;
@@ -29,9 +33,61 @@ interface Workflow {
     env: Record<string, string>;
     jobs: Record<string, Job>;
 }
+interface Action {
+    inputs: Record<string, { description: string; required?: boolean; default?: string }>;
+    runs: { using: string; steps: Step[] };
+}
 
 const workflow = parse(SOURCE) as Workflow;
-const pulumiStep = (job: Job) => job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
+const action = parse(ACTION_SOURCE) as Action;
+const pulumiStep = (job: Job) => job.steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command !== undefined);
+const setupStep = (job: Job) => job.steps.find((s) => s.uses === SETUP);
+/** A deep copy to break in the control cases. */
+const copy = <T>(value: T): T => structuredClone(value);
+
+// Each check returns its findings: [] on the real files, something on a broken copy.
+
+/** Jobs that do not start with the checkout of this repository followed by the local action. */
+function jobsNotSetUp(wf: Workflow): string[] {
+    return Object.entries(wf.jobs)
+        .filter(([, job]) => !(job.steps[0]?.uses === "actions/checkout@v4" && job.steps[0].with === undefined && job.steps[1]?.uses === SETUP))
+        .map(([name]) => name);
+}
+
+/** Inputs passed to the local action that it does not declare, and required ones left out. */
+function inputMismatches(wf: Workflow, act: Action): string[] {
+    const found: string[] = [];
+    for (const [name, job] of Object.entries(wf.jobs)) {
+        for (const step of job.steps.filter((s) => s.uses === SETUP)) {
+            const passed = Object.keys(step.with ?? {});
+            found.push(...passed.filter((input) => !(input in act.inputs)).map((input) => `${name}: unknown input ${input}`));
+            found.push(...Object.entries(act.inputs)
+                .filter(([input, spec]) => spec.required === true && !passed.includes(input))
+                .map(([input]) => `${name}: missing required input ${input}`));
+        }
+    }
+    return found;
+}
+
+/** `run:` scripts that interpolate a secret (workflow) or any expression at all (action). */
+function interpolatingRuns(wf: Workflow, act: Action): string[] {
+    const workflowRuns = Object.values(wf.jobs).flatMap((job) => job.steps).map((s) => s.run ?? "");
+    const actionRuns = act.runs.steps.map((s) => s.run ?? "");
+    return [
+        ...workflowRuns.filter((run) => /\$\{\{[^}]*secrets\./.test(run) || /ssh-add\s+\S*KEY/.test(run)),
+        ...actionRuns.filter((run) => run.includes("${{")),
+    ];
+}
+
+/** Secret names referenced by a text, GITHUB_TOKEN aside (GitHub provides it; nobody sets it). */
+function secretNames(text: string): string[] {
+    return [...new Set([...text.matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1]))].filter((n) => n !== "GITHUB_TOKEN").sort();
+}
+/** Backticked upper-case names in the paragraph of docs/ci.md that starts with "Repository secrets:". */
+function documentedSecrets(docs: string): string[] {
+    const paragraph = docs.slice(docs.indexOf("Repository secrets:")).split("\n\n")[0];
+    return [...new Set([...paragraph.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]))].sort();
+}
 
 describe("deploy workflow", () => {
     it("passes action-validator", () => {
@@ -83,12 +139,83 @@ describe("deploy workflow", () => {
     });
 
     it("passes secrets to scripts only through env, never inside a run: script or on argv", () => {
-        for (const job of Object.values(workflow.jobs)) {
-            for (const step of job.steps) {
-                expect(step.run ?? "").not.toContain("secrets.");
-                expect(step.run ?? "").not.toMatch(/ssh-add\s+\S*KEY/); // the key goes to ssh-add on stdin
-            }
-        }
+        expect(interpolatingRuns(workflow, action)).toEqual([]);
         expect(workflow.env.PULUMI_CONFIG_PASSPHRASE).toBe("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+        // The action is not handed any secret (a composite action cannot read `secrets` itself).
+        expect(ACTION_SOURCE).not.toMatch(/secrets\./);
+    });
+
+    it("control: a secret or an input interpolated in a run: script is caught", () => {
+        const wf = copy(workflow);
+        wf.jobs.deploy.steps.push({ run: 'echo "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}"' });
+        expect(interpolatingRuns(wf, action)).toHaveLength(1);
+        const act = copy(action);
+        act.runs.steps.push({ run: "ln -s ${{ inputs.dropit-app }} x" });
+        expect(interpolatingRuns(workflow, act)).toHaveLength(1);
+    });
+
+    it("passes action-validator: the composite set-up action", () => {
+        expect(action.runs.using).toBe("composite");
+        expect(validateAction(ACTION_SOURCE).errors).toEqual([]);
+    });
+
+    it("control: action-validator rejects a broken copy of the action", () => {
+        const broken = ACTION_SOURCE.replace("using: composite", "using: compose");
+        expect(broken).not.toBe(ACTION_SOURCE);
+        expect(validateAction(broken).errors.length).toBeGreaterThan(0);
+    });
+
+    it("sets every job up with a checkout of this repository, then the local action", () => {
+        expect(Object.keys(workflow.jobs).sort()).toEqual(["deploy", "drift", "preview", "test"]);
+        expect(jobsNotSetUp(workflow)).toEqual([]);
+        // The set-up is no longer spelled out in the jobs.
+        const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
+        expect(steps.filter((s) => s.uses?.startsWith("actions/setup-node@") || s.run?.includes("npm ci"))).toEqual([]);
+        expect(steps.filter((s) => s.uses === "actions/checkout@v4" && s.with !== undefined)).toEqual([]);
+    });
+
+    it("control: a job without the local action is caught", () => {
+        const wf = copy(workflow);
+        wf.jobs.drift.steps.splice(1, 1);
+        expect(jobsNotSetUp(wf)).toEqual(["drift"]);
+    });
+
+    it("passes the local action only inputs it declares, and every required one", () => {
+        expect(inputMismatches(workflow, action)).toEqual([]);
+        expect(Object.keys(action.inputs).sort()).toEqual(["dropit-app", "node-version", "pulumi-version"]);
+    });
+
+    it("control: an undeclared or a missing required input is caught", () => {
+        const wf = copy(workflow);
+        setupStep(wf.jobs.test)!.with = { "node-versoin": "20" };
+        expect(inputMismatches(wf, action)).toEqual(["test: unknown input node-versoin", "test: missing required input node-version"]);
+    });
+
+    it("gives the Pulumi jobs the DropIt app and the pinned CLI, the test job neither", () => {
+        for (const name of ["preview", "deploy", "drift"]) {
+            expect(setupStep(workflow.jobs[name])?.with).toEqual({
+                "node-version": "${{ env.NODE_VERSION }}",
+                "dropit-app": true,
+                "pulumi-version": "${{ env.PULUMI_VERSION }}",
+            });
+            // One pin: the command steps use the CLI the action installed.
+            expect(pulumiStep(workflow.jobs[name])?.with?.["pulumi-version"]).toBeUndefined();
+        }
+        expect(setupStep(workflow.jobs.test)?.with).toEqual({ "node-version": "${{ env.NODE_VERSION }}" });
+        const install = action.runs.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
+        expect(install?.with).toEqual({ "pulumi-version": "${{ inputs.pulumi-version }}" }); // no command: install only
+        const link = action.runs.steps.find((s) => s.run?.includes("ln -sfn"));
+        expect(link?.run).toContain('"$GITHUB_WORKSPACE/dropit-app" "$GITHUB_WORKSPACE/../dropit"');
+    });
+
+    it("uses exactly the secrets docs/ci.md documents", () => {
+        expect(documentedSecrets(DOCS)).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]);
+        expect(secretNames(SOURCE)).toEqual(documentedSecrets(DOCS));
+    });
+
+    it("control: an undocumented secret in the workflow is caught", () => {
+        const withExtra = SOURCE.replace("env:\n", "env:\n  SSH_PRIVATE_KEY: ${{ secrets.SSH_PRIVATE_KEY }}\n");
+        expect(withExtra).not.toBe(SOURCE);
+        expect(secretNames(withExtra)).not.toEqual(documentedSecrets(DOCS));
     });
 });
