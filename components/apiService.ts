@@ -9,6 +9,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { API_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
 import { swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
@@ -51,8 +52,6 @@ export interface ApiServiceArgs {
     /** Dump the database before every new image (the app syncs its schema when it starts). */
     preDeployBackup?: { connection: command.types.input.remote.ConnectionArgs; installed: pulumi.Resource };
 }
-
-export const API_SERVICE = "dropit-api";
 
 /** What the API image is built from, relative to the checkout (a change here rebuilds). */
 export const API_BUILD_INPUTS = ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc", "apps/api", "packages"];

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { WEB_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
 import { contentAddressedConfig, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { wgetProbe } from "../renderers/healthchecks";
@@ -26,7 +27,6 @@ export interface FrontendSiteArgs {
     certificateGate: pulumi.Resource[];
 }
 
-export const WEB_SERVICE = "dropit-web";
 export const WEB_BUILD_INPUTS = ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", ".npmrc", "apps/web", "packages"];
 const NGINX_PORT = 80;
 

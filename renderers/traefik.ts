@@ -2,9 +2,8 @@
  * Traefik labels for a Swarm service routed by Dokploy's Traefik (v3, swarm provider).
  * Facts: ../shared/reference/dokploy.md ("Routing a container or swarm service").
  */
+import { DOKPLOY_NETWORK } from "../config/names";
 
-/** The network Dokploy's installer creates and its Traefik watches. */
-export const DOKPLOY_NETWORK = "dokploy-network";
 /** The only ACME resolver Dokploy's static config defines. */
 export const CERT_RESOLVER = "letsencrypt";
 /** Defined by Dokploy in dynamic/middlewares.yml. */

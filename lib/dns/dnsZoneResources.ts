@@ -28,8 +28,9 @@ export interface DnsResourcesArgs {
     apiUrl?: string;
     /** DNS servers to check (`ip` or `ip:port`); by default the zone's NS, looked up at apply time. */
     nameservers?: string[];
-    propagationTimeoutSeconds?: number;
-    propagationPollSeconds?: number;
+    /** dropit:dns.propagationTimeoutSeconds and propagationPollSeconds (defaults: config/schema.ts). */
+    propagationTimeoutSeconds: number;
+    propagationPollSeconds: number;
     publicResolver?: string;
     /** Printed when the wait starts (manual mode: the records to create). */
     instructions?: string;
@@ -44,8 +45,8 @@ export function registerDnsResources(parent: pulumi.Resource, args: DnsResources
         names: expected,
         nameservers: args.nameservers,
         publicResolver: args.publicResolver,
-        timeoutSeconds: args.propagationTimeoutSeconds ?? 600,
-        pollSeconds: args.propagationPollSeconds ?? 10,
+        timeoutSeconds: args.propagationTimeoutSeconds,
+        pollSeconds: args.propagationPollSeconds,
         instructions: args.instructions,
     }, { parent, dependsOn: records });
     return [propagation];

@@ -19,6 +19,7 @@ pulumi.runtime.setMocks({
 import { LETS_ENCRYPT_CAA, registerDnsResources, DnsResourcesArgs } from "../../../lib/dns/dnsZoneResources";
 import { plannedRecords } from "../../../renderers/dnsRecords";
 
+const WAIT = { propagationTimeoutSeconds: 600, propagationPollSeconds: 10 };
 const SECRET_MARKER = "4dabf18193072939515e22adb298388d";
 const names = { domain: "example.fr", zone: "example.fr", subdomains: ["api"] };
 const records = plannedRecords(names, { host: "198.51.100.7" }, 300);
@@ -26,7 +27,7 @@ const records = plannedRecords(names, { host: "198.51.100.7" }, 300);
 async function register(args: Partial<DnsResourcesArgs>): Promise<Registered[]> {
     registered.length = 0;
     const parent = new pulumi.ComponentResource("test:index:Parent", `parent-${Math.random()}`);
-    const readiness = registerDnsResources(parent, { zone: "example.fr", records, ttl: 300, provider: "manual", ...args });
+    const readiness = registerDnsResources(parent, { ...WAIT, zone: "example.fr", records, ttl: 300, provider: "manual", ...args });
     await Promise.all(readiness.map((resource) => new Promise((resolve) => (resource as pulumi.CustomResource).id.apply(resolve))));
     await new Promise((resolve) => setTimeout(resolve, 50));
     return registered.filter((resource) => resource.type.startsWith("pulumi-nodejs:dynamic"));
@@ -81,5 +82,5 @@ test("an IPv6 host: AAAA records only, and the wait asks for exactly those", asy
 
 test("infomaniak mode without a token is refused", () => {
     const parent = new pulumi.ComponentResource("test:index:Parent", "no-token");
-    expect(() => registerDnsResources(parent, { zone: "example.fr", records, ttl: 300, provider: "infomaniak" })).toThrow("dropit:infomaniakToken");
+    expect(() => registerDnsResources(parent, { ...WAIT, zone: "example.fr", records, ttl: 300, provider: "infomaniak" })).toThrow("dropit:infomaniakToken");
 });
