@@ -16,7 +16,14 @@ module.exports = tseslint.config(
         rules: {
             "@pulumi/no-output-in-template-literal": "error",
             "@pulumi/no-output-instance-in-template-literal": "error",
+            // tsc's noUnusedLocals/Parameters convention: a leading `_` marks a deliberate leftover.
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_", ignoreRestSiblings: true }],
         },
+    },
+    {
+        // Jest's asymmetric matchers (expect.any, expect.stringMatching) are typed `any` by @types/jest.
+        files: ["tests/**/*.ts"],
+        rules: { "@typescript-eslint/no-unsafe-assignment": "off" },
     },
     {
         files: ["**/*.js"],

@@ -60,6 +60,6 @@ export const PG_REFUSED_SETTINGS: ReadonlySet<string> = new Set([
 ]);
 
 /** True when `value` is a whole number within `bounds`. */
-export function withinBounds(value: unknown, bounds: Bounds): value is number {
+export function withinBounds(value: unknown, bounds: Bounds): boolean {
     return typeof value === "number" && Number.isInteger(value) && value >= bounds.min && value <= bounds.max;
 }

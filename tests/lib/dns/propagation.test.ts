@@ -1,6 +1,6 @@
 /** The propagation wait against a DNS server on 127.0.0.1 that answers late, never, or wrong. */
 import { authoritativeServers, canonicalAddress, ExpectedName, waitForRecords } from "../../../lib/dns/propagation";
-import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION, PropagationInputs } from "../../../lib/dns/propagationProvider";
+import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION, PropagationInputs, PropagationOutputs } from "../../../lib/dns/propagationProvider";
 import { FakeDnsServer, startFakeDnsServer } from "../../support/fakeDnsServer";
 
 const SERVER = "203.0.113.10";
@@ -113,9 +113,9 @@ describe("propagation provider", () => {
         const lines: string[] = [];
         const provider = createPropagationProvider((line) => lines.push(line));
         const instructions = "Create these records in Infomaniak's panel:\n  A    api        203.0.113.10  TTL 300";
-        const result = await provider.create!(inputs({ nameservers: [authoritative.address], publicResolver: resolver.address, instructions }));
+        const result = await provider.create(inputs({ nameservers: [authoritative.address], publicResolver: resolver.address, instructions }));
         expect(lines[0]).toBe(instructions);
-        expect(result.outs.checkedServers).toEqual([authoritative.address, resolver.address]);
+        expect((result.outs as PropagationOutputs).checkedServers).toEqual([authoritative.address, resolver.address]);
         expect(resolver.queries).toContain("api.example.fr");
     });
 
