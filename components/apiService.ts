@@ -9,6 +9,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
+import { API_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
 import { swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
@@ -66,7 +67,6 @@ export interface ApiServiceArgs {
     preDeployBackup?: { connection: command.types.input.remote.ConnectionArgs; installed: pulumi.Resource };
 }
 
-export const API_SERVICE = "dropit-api";
 
 export class ApiService extends pulumi.ComponentResource {
     /** https://api.<domain>, resolved once the service exists (the web build waits for it). */

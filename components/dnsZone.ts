@@ -39,10 +39,10 @@ export interface DnsZoneArgs {
     apiUrl?: pulumi.Input<string>;
     /** DNS servers to check (`ip` or `ip:port`); by default the zone's NS, looked up at apply time. */
     nameservers?: pulumi.Input<string[]>;
-    /** Longest wait for the names to resolve, in seconds (default 600). */
-    propagationTimeoutSeconds?: pulumi.Input<number>;
-    /** Pause between two rounds of the wait, in seconds (default 10). */
-    propagationPollSeconds?: pulumi.Input<number>;
+    /** Longest wait for the names to resolve, in seconds (dropit:dns.propagationTimeoutSeconds). */
+    propagationTimeoutSeconds: pulumi.Input<number>;
+    /** Pause between two rounds of the wait, in seconds (dropit:dns.propagationPollSeconds). */
+    propagationPollSeconds: pulumi.Input<number>;
     /** Also require this resolver (`ip` or `ip:port`, e.g. 1.1.1.1) to answer correctly. */
     publicResolver?: pulumi.Input<string>;
 }
@@ -70,8 +70,8 @@ export class DnsZone extends pulumi.ComponentResource {
             names: this.records.map(({ fqdn, type, value }) => ({ fqdn, type, value })),
             nameservers: args.nameservers,
             publicResolver: args.publicResolver,
-            timeoutSeconds: args.propagationTimeoutSeconds ?? 600,
-            pollSeconds: args.propagationPollSeconds ?? 10,
+            timeoutSeconds: args.propagationTimeoutSeconds,
+            pollSeconds: args.propagationPollSeconds,
             // Manual mode: the wait prints what to create in the panel, then polls until it resolves.
             instructions: args.mode === "manual" ? manualInstructions(this.records, this.zone) : undefined,
         }, { parent: this, dependsOn: managed });

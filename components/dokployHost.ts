@@ -25,7 +25,7 @@ import {
     renderRegistryLogin,
     renderSystemUpdate,
 } from "../renderers/hostScripts";
-import { DOKPLOY_NETWORK } from "../renderers/traefik";
+import { DOKPLOY_NETWORK } from "../config/names";
 import { NO_PREVIOUS_OUTPUT_IN_ENV, remoteConnection, ServerLogin } from "../lib/sshConnection";
 import { writeSshIdentity } from "../lib/sshIdentity";
 

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
+import { WEB_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
 import { contentAddressedConfig, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { wgetProbe } from "../renderers/healthchecks";
@@ -32,7 +33,6 @@ export interface FrontendSiteArgs {
     certificateGate: pulumi.Resource[];
 }
 
-export const WEB_SERVICE = "dropit-web";
 const NGINX_PORT = 80;
 
 export class FrontendSite extends pulumi.ComponentResource {

@@ -9,6 +9,7 @@ import * as random from "@pulumi/random";
 import { BackupSettings, renderInstallBackups, renderMajorVersionGuard } from "../renderers/databaseHost";
 import { swarmDuration } from "../renderers/duration";
 import { renderInitSql, renderServerArgs } from "../renderers/postgres";
+import { POSTGRES_SERVICE, POSTGRES_VOLUME } from "../config/names";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
 import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
@@ -39,8 +40,6 @@ export interface PostgresServiceArgs {
     backups: Omit<BackupSettings, "database" | "user"> & { enabled: boolean };
 }
 
-export const POSTGRES_SERVICE = "dropit-postgres";
-export const POSTGRES_VOLUME = "dropit-postgres-data";
 const DATA_DIR = "/var/lib/postgresql/data";
 /** PGDATA inside the volume (a subdirectory: initdb wants an empty directory, not a mount point). */
 const PGDATA_SUBDIR = "pgdata";

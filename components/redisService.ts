@@ -2,6 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { REDIS_SERVICE, REDIS_VOLUME } from "../config/names";
 import { swarmDuration } from "../renderers/duration";
 import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
@@ -11,8 +12,6 @@ export interface RedisServiceArgs {
     /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
 }
-
-export const REDIS_SERVICE = "dropit-redis";
 
 /**
  * The password reaches redis-server through a config file written by a shell builtin, so it
@@ -39,7 +38,7 @@ export class RedisService extends pulumi.ComponentResource {
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
         this.password = password.result;
         this.url = pulumi.secret(pulumi.interpolate`redis://:${password.result}@${REDIS_SERVICE}:${this.port}`);
-        const volume = new docker.Volume(`${name}-data`, { name: "dropit-redis-data" }, { ...child, retainOnDelete: true });
+        const volume = new docker.Volume(`${name}-data`, { name: REDIS_VOLUME }, { ...child, retainOnDelete: true });
         new docker.Service(`${name}-service`, swarmServiceArgs({
             name: REDIS_SERVICE,
             image: "redis:7-alpine",

@@ -2,6 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { TYPESENSE_SERVICE, TYPESENSE_VOLUME } from "../config/names";
 import { swarmDuration } from "../renderers/duration";
 import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
@@ -14,8 +15,6 @@ export interface TypesenseServiceArgs {
     auth?: docker.types.input.ServiceAuth;
 }
 
-export const TYPESENSE_SERVICE = "dropit-typesense";
-
 export class TypesenseService extends pulumi.ComponentResource {
     readonly host = TYPESENSE_SERVICE;
     readonly port = 8108;
@@ -27,7 +26,7 @@ export class TypesenseService extends pulumi.ComponentResource {
         const child = { parent: this };
         const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 32, special: false }, { parent: this });
         this.apiKey = apiKey.result;
-        const volume = new docker.Volume(`${name}-data`, { name: "dropit-typesense-data" }, { ...child, retainOnDelete: true });
+        const volume = new docker.Volume(`${name}-data`, { name: TYPESENSE_VOLUME }, { ...child, retainOnDelete: true });
         new docker.Service(`${name}-service`, swarmServiceArgs({
             name: TYPESENSE_SERVICE,
             image: `typesense/typesense:${args.version}`,

@@ -115,7 +115,7 @@ function objectShape(node: z.ZodType): Record<string, z.ZodType> | undefined {
     let current: z.ZodType = node;
     // Unwrap defaults and optionals down to the object, if there is one.
     for (let depth = 0; depth < 5; depth++) {
-        if (current instanceof z.ZodObject) return current.shape as Record<string, z.ZodType>;
+        if (current instanceof z.ZodObject) return current.shape;
         if (current instanceof z.ZodPrefault || current instanceof z.ZodDefault || current instanceof z.ZodOptional) {
             current = current.unwrap() as z.ZodType;
         } else {

@@ -6,6 +6,21 @@
  * "how to fix" part is added by `describeIssues` (config/errors.ts) from the key's path.
  */
 import { z } from "zod";
+import {
+    ABSOLUTE_PATH,
+    BACKUP_KEEP_COUNT,
+    BACKUP_KEEP_DAYS,
+    Bounds,
+    DNS_TTL_SECONDS,
+    PG_EXTENSION_NAME,
+    PG_IDENTIFIER,
+    PG_REFUSED_SETTINGS,
+    PG_SETTING_NAME,
+    PG_SETTING_VALUE,
+    PROPAGATION_POLL_SECONDS,
+    PROPAGATION_TIMEOUT_SECONDS,
+    SYSTEMD_CALENDAR,
+} from "./rules";
 
 /** Keys whose values are credentials: always read as secrets, never echoed in messages. */
 export const SECRET_KEYS = ["sshPrivateKey", "infomaniakToken", "brevoApiKey", "registryPassword"] as const;
@@ -25,6 +40,8 @@ const integer = (min: number, max: number, fallback: number) =>
         .min(min, { error: `must be at least ${min}` })
         .max(max, { error: `must be at most ${max}` })
         .default(fallback);
+/** A whole number within bounds shared with the code that consumes it (config/rules.ts). */
+const bounded = (bounds: Bounds, fallback: number) => integer(bounds.min, bounds.max, fallback);
 
 const required = (what: string) => (issue: { input: unknown }) =>
     issue.input === undefined ? "is required" : `must be ${what}`;
@@ -117,15 +134,15 @@ const resolverAddress = z
 const dns = z
     .strictObject({
         provider: z.enum(["infomaniak", "manual"], { error: "must be `infomaniak` or `manual`" }).default("manual").describe("manual: the records are printed, exported as dnsRecords and waited for; infomaniak: managed through Infomaniak's API (needs infomaniakToken)."),
-        ttl: integer(60, 86400, 300).describe("TTL in seconds of the records."),
+        ttl: bounded(DNS_TTL_SECONDS, 300).describe("TTL in seconds of the records."),
         zone: domainName.optional().describe("The Infomaniak zone that holds the domain, when it is a parent of the domain; default: the domain itself."),
         /** Existing records (same name and type, another value) this program may take over; never deleted. */
         adoptExisting: adoptExisting.default(false).describe("Existing records (same name and type, another value) this program may take over: true for every name, or a list of names relative to the zone (@ for the apex). Adopted records are never deleted."),
         /** A CAA record at the apex allowing only Let's Encrypt to issue certificates (infomaniak mode). */
         caa: flag(false).describe("Adds a CAA record at the apex that lets only Let's Encrypt issue certificates (infomaniak mode)."),
         /** How long `pulumi up` waits for DNS to answer before certificates are requested. */
-        propagationTimeoutSeconds: integer(10, 3600, 600).describe("How long `pulumi up` waits for the records to answer before any certificate is requested, in seconds."),
-        propagationPollSeconds: integer(1, 300, 10).describe("Seconds between two DNS checks during that wait."),
+        propagationTimeoutSeconds: bounded(PROPAGATION_TIMEOUT_SECONDS, 600).describe("How long `pulumi up` waits for the records to answer before any certificate is requested, in seconds."),
+        propagationPollSeconds: bounded(PROPAGATION_POLL_SECONDS, 10).describe("Seconds between two DNS checks during that wait."),
         /** Also require this public resolver (e.g. 1.1.1.1) to answer, besides the zone's name servers. */
         publicResolver: resolverAddress.optional().describe("Also require this public resolver (e.g. 1.1.1.1) to answer, besides the zone's name servers."),
     })
@@ -144,7 +161,7 @@ const dokploy = z
         /** Defaults to the release's own install.sh; override for a mirror or the test stand-in. */
         installerUrl: z
             .string({ error: "must be an http(s) URL" })
-            .regex(/^https?:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?(\/[A-Za-z0-9._~%\/+-]*)?(\?[A-Za-z0-9._~%=&+-]*)?$/, {
+            .regex(/^https?:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?(\/[A-Za-z0-9._~%/+-]*)?(\?[A-Za-z0-9._~%=&+-]*)?$/, {
                 error: "must be an http(s) URL such as https://example.com/install.sh (host, optional port, path and query of letters, digits and . _ ~ % / + - = &)",
             })
             .optional()
@@ -207,8 +224,12 @@ const app = z.strictObject({
 /** Server settings rendered as `-c name=value` flags; names are PostgreSQL GUC names. */
 const postgresSettings = z
     .record(
-        z.string().regex(/^[a-z_]+$/, { error: "setting names are PostgreSQL parameter names such as max_connections" }),
-        z.union([z.string().regex(/^[A-Za-z0-9_.]+$/, { error: "setting values are plain words or sizes such as 256MB" }), z.number()]),
+        z.string().regex(PG_SETTING_NAME, { error: "setting names are PostgreSQL parameter names such as max_connections" })
+            .refine((name) => !PG_REFUSED_SETTINGS.has(name), { error: "is not a tuning setting and is refused (it runs commands or moves files)" }),
+        z.union([
+            z.string().regex(PG_SETTING_VALUE, { error: "setting values are plain words or sizes such as 256MB (at most 64 characters)" }),
+            z.number().nonnegative({ error: "setting values that are numbers must not be negative" }),
+        ]),
     )
     .default({ max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" })
     .describe("PostgreSQL server settings, passed as `-c name=value` flags; settings that run commands or move files (archive_command, data_directory, ...) are refused.");
@@ -219,14 +240,14 @@ const backups = z
         enabled: flag(true).describe("Installs the backup and restore commands and the daily timer, and dumps the database before every new API image."),
         schedule: z
             .string()
-            .regex(/^[A-Za-z0-9*:,./~-]+( [A-Za-z0-9*:,./~-]+){0,3}$/, { error: "must be a systemd OnCalendar expression such as *-*-* 03:15:00 or Mon..Fri 02:30" })
+            .regex(SYSTEMD_CALENDAR, { error: "must be a systemd OnCalendar expression such as *-*-* 03:15:00 or Mon..Fri 02:30" })
             .default("*-*-* 03:15:00")
             .describe("When the backup timer runs (systemd OnCalendar, server time)."),
-        keepCount: integer(1, 1000, 14).describe("Most dumps kept; the newest is never deleted."),
-        keepDays: integer(1, 3650, 30).describe("Dumps older than this many days are deleted; the newest is never deleted."),
+        keepCount: bounded(BACKUP_KEEP_COUNT, 14).describe("Most dumps kept; the newest is never deleted."),
+        keepDays: bounded(BACKUP_KEEP_DAYS, 30).describe("Dumps older than this many days are deleted; the newest is never deleted."),
         directory: z
             .string()
-            .regex(/^\/(?!.*\.\.)[A-Za-z0-9_./-]+$/, { error: "must be an absolute path such as /var/backups/dropit/postgres" })
+            .regex(ABSOLUTE_PATH, { error: "must be an absolute path such as /var/backups/dropit/postgres" })
             .default("/var/backups/dropit/postgres")
             .describe("Directory of the dumps on the VPS, outside the database volume."),
     })
@@ -236,10 +257,10 @@ const backups = z
 const postgres = z
     .strictObject({
         version: integer(12, 99, 16).describe("PostgreSQL major version (image postgres:<version>-alpine); a change is refused while the volume holds another version's data."),
-        database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase identifier such as dropit" }).default("dropit").describe("Name of the application's database."),
-        user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase identifier such as dropit" }).default("dropit").describe("Role the API connects as (its password is generated: output postgresPassword)."),
+        database: z.string().regex(PG_IDENTIFIER, { error: "must be a lowercase identifier such as dropit" }).default("dropit").describe("Name of the application's database."),
+        user: z.string().regex(PG_IDENTIFIER, { error: "must be a lowercase identifier such as dropit" }).default("dropit").describe("Role the API connects as (its password is generated: output postgresPassword)."),
         settings: postgresSettings,
-        extensions: z.array(z.string().regex(/^[a-z0-9_-]+$/)).default(["uuid-ossp", "pgcrypto"]).describe("Extensions created by the init script on the first start of an empty volume."),
+        extensions: z.array(z.string().regex(PG_EXTENSION_NAME, { error: "must be an extension name such as uuid-ossp" })).default(["uuid-ossp", "pgcrypto"]).describe("Extensions created by the init script on the first start of an empty volume."),
         backups,
     })
     .prefault({})

@@ -5,13 +5,13 @@
  * /etc/dropit/pg-backup.env, written here with the one quoting function, and the timer's
  * schedule in a drop-in. Why this shape: see the scripts' headers.
  */
+import { API_SERVICE, POSTGRES_SERVICE } from "../config/names";
+import { BACKUP_KEEP_COUNT, BACKUP_KEEP_DAYS, Bounds, SYSTEMD_CALENDAR, withinBounds } from "../config/rules";
 import { hostFile, shellAssignments } from "./shellParams";
 
 export const BACKUP_SCRIPT_PATH = "/usr/local/sbin/dropit-pg-backup";
 export const RESTORE_SCRIPT_PATH = "/usr/local/sbin/dropit-pg-restore";
 export const BACKUP_ENV_PATH = "/etc/dropit/pg-backup.env";
-export const DEFAULT_BACKUP_DIR = "/var/backups/dropit/postgres";
-export const DEFAULT_SCHEDULE = "*-*-* 03:15:00";
 export const BACKUP_UNIT = "dropit-pg-backup";
 
 const PG_RESTORE_FLAGS = "--clean --if-exists --no-owner --single-transaction --exit-on-error";
@@ -21,29 +21,24 @@ export function pgRestoreFlags(): string {
     return PG_RESTORE_FLAGS;
 }
 
-/**
- * systemd calendar expressions: `daily`, `*-*-* 03:15:00`, `Mon..Fri 02:00`, `*:0/15`. A unit
- * file is not shell, but a newline would add directives: the drop-in renders only this shape.
- */
-export const CALENDAR = /^[A-Za-z0-9*:,./~-]+( [A-Za-z0-9*:,./~-]+){0,3}$/;
-
+/** Values as the schema resolved them (dropit:postgres.backups); no defaults here. */
 export interface BackupParameters {
     database: string;
     user: string;
-    /** Outside the database volume. Default /var/backups/dropit/postgres. */
-    backupDir?: string;
-    /** Dumps kept at most. Default 14. */
-    keepCount?: number;
-    /** Dumps older than this are deleted (the newest is always kept). Default 30. */
-    keepDays?: number;
-    /** Swarm service running PostgreSQL. Default `dropit-postgres`. */
+    /** Outside the database volume. */
+    backupDir: string;
+    /** Dumps kept at most. */
+    keepCount: number;
+    /** Dumps older than this are deleted (the newest is always kept). */
+    keepDays: number;
+    /** Swarm service running PostgreSQL. Default config/names.ts POSTGRES_SERVICE. */
     serviceName?: string;
-    /** Swarm service of the API, stopped during a restore. Default `dropit-api`. */
+    /** Swarm service of the API, stopped during a restore. Default config/names.ts API_SERVICE. */
     apiServiceName?: string;
 }
 
-function wholeNumber(name: string, value: number, min: number): number {
-    if (!Number.isInteger(value) || value < min) throw new Error(`backup: ${name} must be a whole number >= ${min}, got ${value}`);
+function wholeNumber(name: string, value: number, bounds: Bounds): number {
+    if (!withinBounds(value, bounds)) throw new Error(`backup: ${name} must be a whole number from ${bounds.min} to ${bounds.max}, got ${value}`);
     return value;
 }
 
@@ -52,11 +47,11 @@ export function renderBackupEnv(parameters: BackupParameters): string {
     return `# Written by dropit-infra: the parameters of ${BACKUP_SCRIPT_PATH} and ${RESTORE_SCRIPT_PATH}.\n${shellAssignments({
         DATABASE: parameters.database,
         DB_USER: parameters.user,
-        POSTGRES_SERVICE: parameters.serviceName ?? "dropit-postgres",
-        API_SERVICE: parameters.apiServiceName ?? "dropit-api",
-        BACKUP_DIR: parameters.backupDir ?? DEFAULT_BACKUP_DIR,
-        KEEP_COUNT: wholeNumber("keepCount", parameters.keepCount ?? 14, 1),
-        KEEP_DAYS: wholeNumber("keepDays", parameters.keepDays ?? 30, 1),
+        POSTGRES_SERVICE: parameters.serviceName ?? POSTGRES_SERVICE,
+        API_SERVICE: parameters.apiServiceName ?? API_SERVICE,
+        BACKUP_DIR: parameters.backupDir,
+        KEEP_COUNT: wholeNumber("keepCount", parameters.keepCount, BACKUP_KEEP_COUNT),
+        KEEP_DAYS: wholeNumber("keepDays", parameters.keepDays, BACKUP_KEEP_DAYS),
     })}\n`;
 }
 
@@ -71,8 +66,8 @@ export function backupFiles(): { backup: string; restore: string; service: strin
 }
 
 /** The timer's drop-in: `OnCalendar=` resets the default, then the configured schedule. */
-export function renderBackupSchedule(schedule: string = DEFAULT_SCHEDULE): string {
-    if (!CALENDAR.test(schedule)) {
+export function renderBackupSchedule(schedule: string): string {
+    if (!SYSTEMD_CALENDAR.test(schedule)) {
         throw new Error(`backup: schedule ${JSON.stringify(schedule)} must be a systemd OnCalendar expression such as *-*-* 03:15:00`);
     }
     return `# Written by dropit-infra (dropit:postgres.backups.schedule).\n[Timer]\nOnCalendar=\nOnCalendar=${schedule}\n`;

@@ -3,9 +3,8 @@
  * Facts: Dokploy's documentation, "Routing a container or swarm service"; docs/architecture.md
  * says why the services are routed through Swarm's VIP (lbswarm).
  */
+import { DOKPLOY_NETWORK } from "../config/names";
 
-/** The network Dokploy's installer creates and its Traefik watches. */
-export const DOKPLOY_NETWORK = "dokploy-network";
 /** The only ACME resolver Dokploy's static config defines. */
 export const CERT_RESOLVER = "letsencrypt";
 /** Defined by Dokploy in dynamic/middlewares.yml. */

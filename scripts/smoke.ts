@@ -207,7 +207,7 @@ export async function runSmoke(deployment: Deployment, options: Partial<SmokeOpt
             check("cert", host, async () => {
                 const cert = await peerCertificate(host, opts);
                 const daysLeft = Math.floor((new Date(cert.valid_to).getTime() - Date.now()) / DAY_MS);
-                return [daysLeft >= opts.minCertDays, `${daysLeft} days left (minimum ${opts.minCertDays}), ${cert.issuer?.CN ?? "?"}`];
+                return [daysLeft >= opts.minCertDays, `${daysLeft} days left (minimum ${opts.minCertDays}), ${[cert.issuer?.CN ?? "?"].flat().join(", ")}`];
             }),
         ),
     ];
@@ -229,7 +229,7 @@ export function parseOutputs(text: string): Deployment {
     } catch {
         throw new Error("stack outputs are not JSON (use `pulumi stack output --json`)");
     }
-    const candidate = typeof json === "object" && json !== null && "deployment" in json ? (json as { deployment: unknown }).deployment : json;
+    const candidate = typeof json === "object" && json !== null && "deployment" in json ? json.deployment : json;
     const parsed = deploymentSchema.safeParse(candidate);
     if (!parsed.success) {
         const issues = parsed.error.issues.map((issue) => `deployment.${issue.path.join(".")}: ${issue.message}`);

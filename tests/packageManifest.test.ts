@@ -1,5 +1,6 @@
 /** package.json tells the truth: what the program needs at run time, and which Node runs it all. */
 import * as fs from "node:fs";
+import { builtinModules } from "node:module";
 import * as path from "node:path";
 // semver comes with npm's own dependency tree (through @pulumi/pulumi); the test only reads ranges.
 import * as semver from "semver";
@@ -39,7 +40,7 @@ function importedPackages(file: string): string[] {
 }
 
 test("runtime dependencies are exactly the packages the program imports; test-only ones are devDependencies", () => {
-    const builtins = new Set(require("node:module").builtinModules as string[]);
+    const builtins = new Set(builtinModules);
     const imported = new Set(programFiles().flatMap(importedPackages).filter((name) => !builtins.has(name)));
     // dns2 serves the fake DNS server of the tests only.
     expect(manifest.dependencies.dns2).toBeUndefined();

@@ -13,10 +13,10 @@ export interface DnsPropagationArgs {
     nameservers?: pulumi.Input<string[]>;
     /** Also require this resolver (e.g. 1.1.1.1) to answer correctly. */
     publicResolver?: pulumi.Input<string>;
-    /** Default 600 (10 minutes). */
-    timeoutSeconds?: pulumi.Input<number>;
-    /** Default 10. */
-    pollSeconds?: pulumi.Input<number>;
+    /** How long create and update wait at most (dropit:dns.propagationTimeoutSeconds). */
+    timeoutSeconds: pulumi.Input<number>;
+    /** Pause between two rounds of questions (dropit:dns.propagationPollSeconds). */
+    pollSeconds: pulumi.Input<number>;
     /** Printed when the wait starts (manual mode: the records to create). */
     instructions?: pulumi.Input<string>;
 }
@@ -32,8 +32,8 @@ export class DnsPropagation extends pulumi.dynamic.Resource {
             names: args.names,
             nameservers: args.nameservers ?? [],
             publicResolver: args.publicResolver ?? "",
-            timeoutSeconds: args.timeoutSeconds ?? 600,
-            pollSeconds: args.pollSeconds ?? 10,
+            timeoutSeconds: args.timeoutSeconds,
+            pollSeconds: args.pollSeconds,
             instructions: args.instructions ?? "",
             providerVersion: PROPAGATION_PROVIDER_VERSION,
             checkedServers: undefined,

@@ -8,6 +8,7 @@
  * along (the whole stack configuration, secrets included) depends on how the program was loaded.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { Bounds, PROPAGATION_POLL_SECONDS, PROPAGATION_TIMEOUT_SECONDS, withinBounds } from "../../config/rules";
 import { authoritativeServers, ExpectedName, waitForRecords } from "./propagation";
 
 export const PROPAGATION_PROVIDER_VERSION = "1";
@@ -60,16 +61,19 @@ export function createPropagationProvider(log?: ProgressLog): pulumi.dynamic.Res
     };
 
     return {
-        async check(_olds: PropagationInputs, news: PropagationInputs): Promise<pulumi.dynamic.CheckResult> {
+        check(_olds: PropagationInputs, news: PropagationInputs): Promise<pulumi.dynamic.CheckResult> {
             const failures: pulumi.dynamic.CheckFailure[] = [];
-            if (!(news.timeoutSeconds > 0 && news.timeoutSeconds <= 3600)) failures.push({ property: "timeoutSeconds", reason: "must be between 1 and 3600 seconds" });
-            if (!(news.pollSeconds > 0 && news.pollSeconds <= 300)) failures.push({ property: "pollSeconds", reason: "must be between 0 and 300 seconds" });
-            return { inputs: news, failures };
+            const bounded = (property: "timeoutSeconds" | "pollSeconds", bounds: Bounds) => {
+                if (!withinBounds(news[property], bounds)) failures.push({ property, reason: `must be a whole number of seconds from ${bounds.min} to ${bounds.max}` });
+            };
+            bounded("timeoutSeconds", PROPAGATION_TIMEOUT_SECONDS);
+            bounded("pollSeconds", PROPAGATION_POLL_SECONDS);
+            return Promise.resolve({ inputs: news, failures });
         },
 
-        async diff(_id: string, olds: PropagationOutputs, news: PropagationInputs): Promise<pulumi.dynamic.DiffResult> {
+        diff(_id: string, olds: PropagationOutputs, news: PropagationInputs): Promise<pulumi.dynamic.DiffResult> {
             const changed = RECHECK_ON.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
-            return { changes: changed.length > 0, replaces: [] };
+            return Promise.resolve({ changes: changed.length > 0, replaces: [] });
         },
 
         async create(inputs: PropagationInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -80,8 +84,8 @@ export function createPropagationProvider(log?: ProgressLog): pulumi.dynamic.Res
             return { outs: await wait(news) };
         },
 
-        async read(id: string, props: PropagationOutputs): Promise<pulumi.dynamic.ReadResult> {
-            return { id, props };
+        read(id: string, props: PropagationOutputs): Promise<pulumi.dynamic.ReadResult> {
+            return Promise.resolve({ id, props });
         },
 
         async delete(): Promise<void> {

@@ -241,7 +241,7 @@ interface ApiErrorBody {
 function errorOf(value: unknown): ApiErrorBody | undefined {
     if (typeof value !== "object" || value === null) return undefined;
     const error = (value as { error?: unknown }).error;
-    return typeof error === "object" && error !== null ? (error as ApiErrorBody) : undefined;
+    return typeof error === "object" && error !== null ? error : undefined;
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {

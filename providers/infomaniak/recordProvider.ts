@@ -24,14 +24,13 @@ import {
     RetryLimits,
     updateRecord,
 } from "./client";
+import { DNS_TTL_SECONDS, withinBounds } from "../../config/rules";
 import { APEX, fqdnOf, normaliseSource, normaliseTarget, placeRecord, sameName, sameTarget } from "./records";
 
 /** Bump when the provider's behaviour changes, so existing resources see a diff. */
 export const RECORD_PROVIDER_VERSION = "1";
 
 export const RECORD_TYPES = ["A", "AAAA", "CAA"] as const;
-export const TTL_MIN = 60;
-export const TTL_MAX = 86400;
 
 /**
  * Inputs as the provider receives them (secret markers already stripped by the engine): the
@@ -93,12 +92,12 @@ export function createDnsRecordProvider(limits: RetryLimits = DEFAULT_LIMITS): p
             return { inputs: news, failures };
         },
 
-        async diff(_id: string, olds: DnsRecordOutputs, news: DnsRecordInputs): Promise<pulumi.dynamic.DiffResult> {
+        diff(_id: string, olds: DnsRecordOutputs, news: DnsRecordInputs): Promise<pulumi.dynamic.DiffResult> {
             const replaces = IDENTITY.filter((key) => identityValue(olds, key) !== identityValue(news, key));
             // `read` stores the API's spelling of the target: compare it normalised, or a refresh
             // would leave a perpetual update behind.
             const updates = IN_PLACE.filter((key) => (key === "target" ? !sameTargetValue(olds, news) : olds[key] !== news[key]));
-            return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
+            return Promise.resolve({ changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false });
         },
 
         async create(inputs: DnsRecordInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -178,8 +177,8 @@ function inputProblems(news: DnsRecordInputs): pulumi.dynamic.CheckFailure[] {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (typeof news.zone !== "string" || news.zone.trim() === "") failures.push({ property: "zone", reason: "must be the zone name, such as dropit-app.fr" });
     if (!(RECORD_TYPES as readonly string[]).includes(news.type)) failures.push({ property: "type", reason: `must be one of ${RECORD_TYPES.join(", ")}` });
-    if (typeof news.ttl === "number" && (!Number.isInteger(news.ttl) || news.ttl < TTL_MIN || news.ttl > TTL_MAX)) {
-        failures.push({ property: "ttl", reason: `must be a whole number of seconds between ${TTL_MIN} and ${TTL_MAX}` });
+    if (typeof news.ttl === "number" && !withinBounds(news.ttl, DNS_TTL_SECONDS)) {
+        failures.push({ property: "ttl", reason: `must be a whole number of seconds between ${DNS_TTL_SECONDS.min} and ${DNS_TTL_SECONDS.max}` });
     }
     if (typeof news.token === "string" && news.token.trim() === "") {
         failures.push({ property: "token", reason: "must be an Infomaniak API token with scopes dns:read and dns:write (dropit:infomaniakToken)" });

@@ -27,7 +27,8 @@ export function normaliseTarget(type: string, target: string): string {
     const trimmed = target.trim();
     if (type === "AAAA") return canonicalIpv6(trimmed);
     if (type === "A") return trimmed.toLowerCase();
-    return trimmed.replace(/\s+/g, " ").replace(/"/g, "").toLowerCase();
+    // Quotes first: removing one may leave spaces to collapse or trim.
+    return trimmed.replace(/"/g, "").replace(/\s+/g, " ").trim().toLowerCase();
 }
 
 /** The WHATWG URL parser writes IPv6 hosts in RFC 5952 form; anything else only lower-cased. */

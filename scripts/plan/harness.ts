@@ -2,6 +2,12 @@
  * Runs the real program (index.ts) under Pulumi's mock runtime against a stack file and records
  * every registration: type, name, parent, inputs (each secret kept marked where it is), dependencies, options.
  * `npm run plan` and the tests share it. One evaluation per process (the SDK keeps global state).
+ *
+ * It leans on SDK internals, none of them public API, which an upgrade of @pulumi/pulumi may
+ * change or remove: the mock monitor's `registerResource` (pulumi.runtime.getMonitor()),
+ * `deserializeProperty` of `@pulumi/pulumi/runtime/rpc` and `waitForRPCs` of
+ * `@pulumi/pulumi/runtime/settings`. `sdkInternals()` looks them all up and fails with one
+ * clear message when one is gone; tests/scripts/harnessSdk.test.ts runs it on every test run.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -19,6 +25,57 @@ export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 export const FIXTURE_APP = path.join(PROJECT_DIR, "tests", "fixtures", "dropit-app");
 /** Stand-in for a secret the stack file cannot hold in clear (set with `pulumi config set --secret`). */
 export const PLACEHOLDER_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nplan-placeholder\n-----END OPENSSH PRIVATE KEY-----";
+
+/** What the harness needs from the SDK beyond its public API. */
+export interface SdkInternals {
+    deserializeProperty: (value: unknown) => unknown;
+    waitForRPCs: () => Promise<void>;
+}
+
+type ModuleLoader = (id: string) => unknown;
+
+/**
+ * Looks up the SDK internals the harness relies on; throws an error naming every missing one and
+ * the SDK version. `load` is `require` (tests pass a stand-in to show the message).
+ */
+export function sdkInternals(load: ModuleLoader = require): SdkInternals {
+    const missing: string[] = [];
+    const find = (id: string, name: string): unknown => {
+        let module: unknown;
+        try {
+            module = load(id);
+        } catch {
+            missing.push(`module ${id}`);
+            return undefined;
+        }
+        const value = (module as Record<string, unknown> | undefined)?.[name];
+        if (typeof value !== "function") missing.push(`${id}: ${name}()`);
+        return value;
+    };
+    const deserializeProperty = find("@pulumi/pulumi/runtime/rpc", "deserializeProperty");
+    const waitForRPCs = find("@pulumi/pulumi/runtime/settings", "waitForRPCs");
+    const getMonitor = find("@pulumi/pulumi/runtime/settings", "getMonitor");
+    if (typeof getMonitor === "function") {
+        // Only a mock runtime has a monitor here; outside one, nothing to check yet.
+        const monitor = (getMonitor as () => unknown)();
+        if (monitor !== undefined && typeof (monitor as Record<string, unknown>).registerResource !== "function") {
+            missing.push("pulumi.runtime.getMonitor().registerResource()");
+        }
+    }
+    if (missing.length > 0) {
+        throw new Error(`scripts/plan/harness.ts relies on SDK internals that @pulumi/pulumi ${sdkVersion(load)} no longer provides: ` +
+            `${missing.join(", ")}. Adapt the harness to the new SDK (see the top of scripts/plan/harness.ts) or pin the previous @pulumi/pulumi.`);
+    }
+    return { deserializeProperty: deserializeProperty as SdkInternals["deserializeProperty"], waitForRPCs: waitForRPCs as SdkInternals["waitForRPCs"] };
+}
+
+function sdkVersion(load: ModuleLoader): string {
+    try {
+        return String((load("@pulumi/pulumi/package.json") as { version?: unknown }).version);
+    } catch {
+        return "(version unknown)";
+    }
+}
 
 export interface PlannedResource {
     urn: string;
@@ -156,21 +213,26 @@ export async function runPlan(options: {
     const inputsByUrn = new Map<string, Record<string, unknown>>();
     await pulumi.runtime.setMocks({
         newResource: (args) => {
-            const state = mockState(args.type, args.name, args.inputs);
+            const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>);
             return { id: args.custom ? `${args.name}-id` : undefined, state };
         },
         // The real getNetwork answers with the network's ID, which services must reference.
-        call: (args) => args.token === "docker:index/getNetwork:getNetwork"
-            ? { ...args.inputs, id: `${String(args.inputs.name)}-id` }
-            : args.inputs,
+        call: (args) => {
+            const inputs = args.inputs as Record<string, unknown>;
+            return args.token === "docker:index/getNetwork:getNetwork" ? { ...inputs, id: `${String(inputs.name)}-id` } : inputs;
+        },
     }, PROJECT, options.stack, false, "organization");
 
+    // Fails here, with one message, when an SDK upgrade removed what the harness relies on.
+    sdkInternals();
     const requests = captureRegistrations(inputsByUrn);
     let program: Record<string, unknown>;
     try {
+        // Loaded as `pulumi up` loads it: a CommonJS require of the program's entry point.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         program = require(path.join(options.projectDir ?? PROJECT_DIR, "index.ts")) as Record<string, unknown>;
     } catch (error) {
-        if (pulumi.RunError.isInstance(error as Error)) throw new PlanError((error as Error).message, true);
+        if (pulumi.RunError.isInstance(error)) throw new PlanError(error.message, true);
         throw error;
     }
     const outputs = await resolveOutputs(program);
@@ -242,7 +304,7 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
  * (one secret value wrapping the whole `taskSpec`), which is not what the engine stores.
  */
 function deserializeKeepingSecretLeaves(struct: unknown): Record<string, unknown> {
-    const { deserializeProperty } = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperty(value: unknown): unknown };
+    const { deserializeProperty } = sdkInternals();
     const walk = (value: unknown): unknown => {
         if (Array.isArray(value)) return value.map(walk);
         if (typeof value !== "object" || value === null) return deserializeProperty(value);
@@ -270,8 +332,7 @@ async function resolveOutputs(program: Record<string, unknown>): Promise<Record<
 }
 
 async function waitForRegistrations(): Promise<void> {
-    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-    await settings.waitForRPCs();
+    await sdkInternals().waitForRPCs();
 }
 
 export function isSecretValue(value: unknown): value is { value: unknown } {

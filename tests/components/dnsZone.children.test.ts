@@ -8,10 +8,11 @@ interface Registered {
 }
 const registered: Registered[] = [];
 
-pulumi.runtime.setMocks({
+void pulumi.runtime.setMocks({
     newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
+        const inputs = args.inputs as Record<string, unknown>;
+        registered.push({ type: args.type, name: args.name, inputs });
+        return { id: `${args.name}-id`, state: inputs };
     },
     call: () => ({}),
 }, "dropit-infra", "test", false, "organization");
@@ -19,8 +20,9 @@ pulumi.runtime.setMocks({
 import { DnsZone, DnsZoneArgs } from "../../components/dnsZone";
 import { LETS_ENCRYPT_CAA } from "../../renderers/dnsRecords";
 
+const WAIT = { propagationTimeoutSeconds: 600, propagationPollSeconds: 10 };
 const SECRET_MARKER = "4dabf18193072939515e22adb298388d";
-const zoneArgs: DnsZoneArgs = { domain: "example.fr", subdomains: ["api"], address: "198.51.100.7", ttl: 300, mode: "manual" };
+const zoneArgs: DnsZoneArgs = { domain: "example.fr", subdomains: ["api"], address: "198.51.100.7", ttl: 300, mode: "manual", ...WAIT };
 
 async function register(args: Partial<DnsZoneArgs>, name = "dns"): Promise<Registered[]> {
     registered.length = 0;
@@ -58,7 +60,7 @@ test("infomaniak mode registers one A record per name, the token kept secret, th
 
 test("CAA and AAAA records are added only when asked", async () => {
     const resources = await register({ mode: "infomaniak", token: "t", caa: true, ipv6: "2001:db8::10" });
-    const records = resources.filter((resource) => resource.type.endsWith("DnsRecord")).map((resource) => `${resource.inputs.type} ${resource.inputs.source} ${resource.inputs.target}`);
+    const records = resources.filter((resource) => resource.type.endsWith("DnsRecord")).map((resource) => [resource.inputs.type, resource.inputs.source, resource.inputs.target].map(String).join(" "));
     expect(records).toEqual(["A @ 198.51.100.7", "A api 198.51.100.7", "AAAA @ 2001:db8::10", "AAAA api 2001:db8::10", `CAA @ ${LETS_ENCRYPT_CAA}`]);
     const wait = resources.find((resource) => resource.type.endsWith("Propagation"))!;
     expect(wait.inputs.names).toContainEqual({ fqdn: "api.example.fr", type: "AAAA", value: "2001:db8::10" });

@@ -50,7 +50,7 @@ function aRecords(): Map<string, { id: number; target: string; ttl: number }> {
 }
 
 async function exportedState(): Promise<{ resources: { type: string; urn: string; inputs?: Record<string, unknown> }[] }> {
-    return JSON.parse((await cli.ok(["stack", "export", "--stack", STACK])).stdout).deployment;
+    return (JSON.parse((await cli.ok(["stack", "export", "--stack", STACK])).stdout) as { deployment: Awaited<ReturnType<typeof exportedState>> }).deployment;
 }
 
 /** The steps a `preview --json` plans, without the unchanged ones. */

@@ -219,7 +219,7 @@ describe("the installed backup commands read hostile parameters from their env f
     };
     test.each(HOSTILE)("%j as database, user and backup directory", (value) => {
         const env = path.join(dir, "pg-backup.env");
-        fs.writeFileSync(env, renderBackupEnv({ database: value, user: value, backupDir: inSandbox("backups", value), serviceName: value, apiServiceName: value }));
+        fs.writeFileSync(env, renderBackupEnv({ database: value, user: value, backupDir: inSandbox("backups", value), keepCount: 14, keepDays: 30, serviceName: value, apiServiceName: value }));
         const backup = run(`bash ${path.join(HOST_DIR, "files", "dropit-pg-backup.sh")}`, "", { DROPIT_PG_BACKUP_ENV: env });
         expect(backup.calls).toContain(`docker ps --quiet --filter label=com.docker.swarm.service.name=${value} --filter status=running`);
         expect(backup.calls).toContain(`docker exec task pg_dump --format=custom --username=${value} --dbname=${value} `);

@@ -10,11 +10,15 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { configSchema } from "../../config/schema";
 import { BackupParameters, pgRestoreFlags, renderBackupEnv, renderBackupSchedule } from "../../renderers/backup";
 import { HOST_DIR } from "../../renderers/shellParams";
 import { RunningPostgres, startPostgres } from "../support/postgresServer";
 
 const DB = "dropit_test";
+/** The schema's defaults, the only ones (the renderer takes values). */
+const DEFAULTS = configSchema.shape.postgres.parse(undefined);
+const RETENTION = { backupDir: DEFAULTS.backups.directory, keepCount: DEFAULTS.backups.keepCount, keepDays: DEFAULTS.backups.keepDays };
 const BACKUP = path.join(HOST_DIR, "files", "dropit-pg-backup.sh");
 const RESTORE = path.join(HOST_DIR, "files", "dropit-pg-restore.sh");
 let pg: RunningPostgres;
@@ -54,7 +58,7 @@ afterAll(async () => {
 
 function envFile(name: string, parameters: Partial<BackupParameters> = {}): string {
     const file = path.join(work, `${name}.env`);
-    fs.writeFileSync(file, renderBackupEnv({ database: DB, user: "postgres", ...parameters }));
+    fs.writeFileSync(file, renderBackupEnv({ database: DB, user: "postgres", ...RETENTION, ...parameters }));
     return file;
 }
 
@@ -114,7 +118,7 @@ describe("installed files", () => {
         expect(restoreText).toContain(`pg_restore ${pgRestoreFlags()}`);
         expect(restoreText).toContain('docker service scale --detach=false "$API_SERVICE=0"');
         expect(restoreText).not.toMatch(/PGPASSWORD/);
-        expect(renderBackupEnv({ database: "dropit", user: "dropit" })).toContain(
+        expect(renderBackupEnv({ database: "dropit", user: "dropit", ...RETENTION })).toContain(
             "\nDATABASE=dropit\nDB_USER=dropit\nPOSTGRES_SERVICE=dropit-postgres\nAPI_SERVICE=dropit-api\nBACKUP_DIR=/var/backups/dropit/postgres\nKEEP_COUNT=14\nKEEP_DAYS=30\n",
         );
     });
@@ -122,8 +126,9 @@ describe("installed files", () => {
     it.each([
         [{ keepCount: 0 }, /keepCount/],
         [{ keepDays: 1.5 }, /keepDays/],
+        [{ keepCount: 1001 }, /keepCount/],
     ])("refuses unusable retention %p", (opts, message) => {
-        expect(() => renderBackupEnv({ database: "dropit", user: "dropit", ...opts })).toThrow(message);
+        expect(() => renderBackupEnv({ database: "dropit", user: "dropit", ...RETENTION, ...opts })).toThrow(message);
     });
 });
 

@@ -84,6 +84,6 @@ test("`--json` reaches a slow reader through a pipe whole, byte for byte what a 
     expect(toFile.length).toBeGreaterThan(2 * 65536);
     expect(piped.stdout.length).toBe(toFile.length);
     expect(piped.stdout.equals(toFile)).toBe(true);
-    expect(() => JSON.parse(piped.stdout.toString("utf8"))).not.toThrow();
+    expect((): unknown => JSON.parse(piped.stdout.toString("utf8"))).not.toThrow();
     fs.rmSync(dir, { recursive: true, force: true });
 }, 90_000);

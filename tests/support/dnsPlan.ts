@@ -38,7 +38,7 @@ export async function runPlannedWait(plan: Plan, answers: Record<string, NameBeh
     try {
         const planned = reveal(resource(plan, "dns-propagation").inputs) as PropagationInputs;
         const provider = createPropagationProvider(() => undefined);
-        const error = await provider.create!({ ...planned, nameservers: [dns.address], publicResolver: "", timeoutSeconds: 1, pollSeconds: 0.2 })
+        const error = await provider.create({ ...planned, nameservers: [dns.address], publicResolver: "", timeoutSeconds: 1, pollSeconds: 0.2 })
             .then(() => undefined, (caught: unknown) => (caught as Error).message);
         return { questions: [...new Set(dns.questions)].sort(), error };
     } finally {

@@ -51,13 +51,13 @@ export async function startFakeDnsServer(names: Record<string, NameBehaviour> = 
             questions.push(`${Object.entries(Packet.TYPE).find(([, value]) => value === type)?.[0] ?? String(type)} ${name}`);
             if (behaviour?.kind === "ns") {
                 for (const host of behaviour.hosts) response.answers.push({ name: question.name, type: Packet.TYPE.NS, class: Packet.CLASS.IN, ttl: 60, ns: host } as never);
-                send(response);
+                void send(response);
                 return;
             }
             const wanted = behaviour?.kind === "answer" && Date.now() - started >= (behaviour.afterMs ?? 0);
             if (!wanted) {
                 (response.header as { rcode?: number }).rcode = NXDOMAIN;
-                send(response);
+                void send(response);
                 return;
             }
             for (const address of typeof behaviour.address === "string" ? [behaviour.address] : behaviour.address) {
@@ -66,7 +66,7 @@ export async function startFakeDnsServer(names: Record<string, NameBehaviour> = 
                     response.answers.push({ name: question.name, type: isV6 ? Packet.TYPE.AAAA : Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address } as never);
                 }
             }
-            send(response);
+            void send(response);
         },
     });
     await server.listen({ udp: { port: 0, address: "127.0.0.1" } });

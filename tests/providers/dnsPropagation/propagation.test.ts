@@ -1,6 +1,6 @@
 /** The propagation wait against a DNS server on 127.0.0.1 that answers late, never, or wrong. */
 import { authoritativeServers, canonicalAddress, ExpectedName, waitForRecords } from "../../../providers/dnsPropagation/propagation";
-import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION, PropagationInputs } from "../../../providers/dnsPropagation/propagationProvider";
+import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION, PropagationInputs, PropagationOutputs } from "../../../providers/dnsPropagation/propagationProvider";
 import { FakeDnsServer, startFakeDnsServer } from "../../support/fakeDnsServer";
 
 const SERVER = "203.0.113.10";
@@ -113,9 +113,9 @@ describe("propagation provider", () => {
         const lines: string[] = [];
         const provider = createPropagationProvider((line) => lines.push(line));
         const instructions = "Create these records in Infomaniak's panel:\n  A    api        203.0.113.10  TTL 300";
-        const result = await provider.create!(inputs({ nameservers: [authoritative.address], publicResolver: resolver.address, instructions }));
+        const result = await provider.create(inputs({ nameservers: [authoritative.address], publicResolver: resolver.address, instructions }));
         expect(lines[0]).toBe(instructions);
-        expect(result.outs.checkedServers).toEqual([authoritative.address, resolver.address]);
+        expect((result.outs as PropagationOutputs).checkedServers).toEqual([authoritative.address, resolver.address]);
         expect(resolver.queries).toContain("api.example.fr");
     });
 
@@ -124,6 +124,10 @@ describe("propagation provider", () => {
         const olds = { ...inputs({}), checkedServers: [] };
         expect(await provider.diff!("id", olds, inputs({ timeoutSeconds: 30 }))).toMatchObject({ changes: false });
         expect(await provider.diff!("id", olds, inputs({ names: [{ ...api, value: "203.0.113.20" }] }))).toMatchObject({ changes: true, replaces: [] });
-        expect((await provider.check!(olds, inputs({ timeoutSeconds: 0 }))).failures).toHaveLength(1);
+        // The schema's bounds (config/rules.ts): the tests above wait less, through create directly.
+        const checked = async (fields: Partial<PropagationInputs>) => (await provider.check!(olds, inputs({ timeoutSeconds: 600, pollSeconds: 10, ...fields }))).failures;
+        expect(await checked({})).toEqual([]);
+        expect(await checked({ timeoutSeconds: 0 })).toEqual([{ property: "timeoutSeconds", reason: "must be a whole number of seconds from 10 to 3600" }]);
+        expect(await checked({ pollSeconds: 301 })).toEqual([{ property: "pollSeconds", reason: "must be a whole number of seconds from 1 to 300" }]);
     });
 });

@@ -17,7 +17,7 @@ it("the propagation provider survives closure serialization", async () => {
     const loaded = requireFromString(serialized.text).handler();
     const dns = await startFakeDnsServer({ "api.example.fr": { kind: "answer", address: "203.0.113.10" } });
     try {
-        const result = await loaded.create!({
+        const result = await loaded.create({
             zone: "example.fr",
             names: [{ fqdn: "api.example.fr", type: "A", value: "203.0.113.10" }],
             nameservers: [dns.address],
@@ -27,7 +27,7 @@ it("the propagation provider survives closure serialization", async () => {
             instructions: "",
             providerVersion: PROPAGATION_PROVIDER_VERSION,
         });
-        expect(result.outs.checkedServers).toEqual([dns.address]);
+        expect((result.outs as { checkedServers: string[] }).checkedServers).toEqual([dns.address]);
     } finally {
         await dns.close();
     }

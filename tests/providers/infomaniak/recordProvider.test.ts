@@ -9,7 +9,7 @@ import { FAKE_TOKEN, FAKE_ZONE, FakeInfomaniak, READ_ONLY_TOKEN, startFakeInfoma
 
 const LIMITS: RetryLimits = { requestTimeoutMs: 300, maxAttempts: 4, totalBudgetMs: 4_000, baseBackoffMs: 20, maxBackoffMs: 1_500 };
 const provider = createDnsRecordProvider(LIMITS);
-const create = provider.create!.bind(provider);
+const create = provider.create.bind(provider);
 const update = provider.update!.bind(provider);
 const remove = provider.delete!.bind(provider);
 const read = provider.read!.bind(provider);
