@@ -31,9 +31,10 @@ const dokploy = new DokployHost("dokploy", {
     dockerVersion: settings.dokploy.dockerVersion,
     installerUrl: settings.dokploy.installerUrl,
     acmeEmail: settings.acmeEmail,
-    registry: settings.registry.username && secrets.registryPassword
-        ? { server: settings.registry.server, username: settings.registry.username, password: secrets.registryPassword }
-        : undefined,
+    registry:
+        settings.registry.username && secrets.registryPassword
+            ? { server: settings.registry.server, username: settings.registry.username, password: secrets.registryPassword }
+            : undefined,
     panelHost: hosts.dokploy,
     dashboardHost: hosts.traefik,
     adminEmail: settings.dokploy.adminEmail ?? settings.acmeEmail,
@@ -50,32 +51,47 @@ const connection = dokploy.connection;
 const postgres = new PostgresService("postgres", { ...settings.postgres, ...network, connection, hostReady: [dokploy] }, onVps);
 
 const webOrigin = `https://${domain}`;
-const api = new ApiService("api", {
-    host: hosts.api,
-    webOrigin,
-    port: settings.api.port,
-    healthPath: settings.api.healthPath,
-    replicas: settings.api.replicas,
-    appSource,
-    dockerfile: settings.app.dockerfile,
-    database: { service: postgres.service, host: postgres.host, port: postgres.port, user: postgres.user, name: postgres.database, password: postgres.password },
-    brevo: secrets.brevoApiKey
-        ? { apiKey: secrets.brevoApiKey, fromEmail: settings.api.brevoFromEmail, fromName: settings.api.brevoFromName }
-        : undefined,
-    seedDemoData: settings.api.seedDemoData,
-    preDeployBackup: postgres.backups ? { connection, installed: postgres.backups } : undefined,
-    networkId: dokploy.networkId,
-    certificateGate: dns.readiness,
-}, onVps);
+const api = new ApiService(
+    "api",
+    {
+        host: hosts.api,
+        webOrigin,
+        port: settings.api.port,
+        healthPath: settings.api.healthPath,
+        replicas: settings.api.replicas,
+        appSource,
+        dockerfile: settings.app.dockerfile,
+        database: {
+            service: postgres.service,
+            host: postgres.host,
+            port: postgres.port,
+            user: postgres.user,
+            name: postgres.database,
+            password: postgres.password,
+        },
+        brevo: secrets.brevoApiKey
+            ? { apiKey: secrets.brevoApiKey, fromEmail: settings.api.brevoFromEmail, fromName: settings.api.brevoFromName }
+            : undefined,
+        seedDemoData: settings.api.seedDemoData,
+        preDeployBackup: postgres.backups ? { connection, installed: postgres.backups } : undefined,
+        networkId: dokploy.networkId,
+        certificateGate: dns.readiness,
+    },
+    onVps,
+);
 
-const web = new FrontendSite("web", {
-    host: domain,
-    apiUrl: api.url,
-    replicas: settings.web.replicas,
-    appSource,
-    networkId: dokploy.networkId,
-    certificateGate: dns.readiness,
-}, onVps);
+const web = new FrontendSite(
+    "web",
+    {
+        host: domain,
+        apiUrl: api.url,
+        replicas: settings.web.replicas,
+        appSource,
+        networkId: dokploy.networkId,
+        certificateGate: dns.readiness,
+    },
+    onVps,
+);
 
 const redis = settings.redis.enabled ? new RedisService("redis", network, onVps) : undefined;
 const typesense = settings.typesense.enabled
@@ -96,7 +112,8 @@ export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([api
             ...(redis ? { redis: `${redis.host}:${redis.port}` } : {}),
             ...(typesense ? { typesense: `${typesense.host}:${typesense.port}` } : {}),
         },
-    }));
+    }),
+);
 
 /** The records to create by hand in manual mode (also inside `deployment.dns`). */
 export const dnsRecords = dns.records;

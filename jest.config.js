@@ -2,15 +2,20 @@
  *  `e2e` (a simulated VPS in Docker) and `engine` (the real Pulumi CLI); both bounded, run by
  *  `npm run test:all`. */
 const base = {
-  preset: "ts-jest",
-  testEnvironment: "node",
-  // Type errors are `npm run lint`'s job; tests only transpile (isolatedModules in tsconfig).
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+    preset: "ts-jest",
+    testEnvironment: "node",
+    // Type errors are `npm run lint`'s job; tests only transpile (isolatedModules in tsconfig).
+    transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
 };
 module.exports = {
-  projects: [
-    { ...base, displayName: "unit", testMatch: ["<rootDir>/tests/**/*.test.ts"], testPathIgnorePatterns: ["/tests/e2e/", "/tests/engine/"] },
-    { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
-    { ...base, displayName: "engine", testMatch: ["<rootDir>/tests/engine/**/*.test.ts"] },
-  ],
+    projects: [
+        {
+            ...base,
+            displayName: "unit",
+            testMatch: ["<rootDir>/tests/**/*.test.ts"],
+            testPathIgnorePatterns: ["/tests/e2e/", "/tests/engine/"],
+        },
+        { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
+        { ...base, displayName: "engine", testMatch: ["<rootDir>/tests/engine/**/*.test.ts"] },
+    ],
 };

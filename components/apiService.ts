@@ -67,7 +67,6 @@ export interface ApiServiceArgs {
     preDeployBackup?: { connection: command.types.input.remote.ConnectionArgs; installed: pulumi.Resource };
 }
 
-
 export class ApiService extends pulumi.ComponentResource {
     /** https://api.<domain>, resolved once the service exists (the web build waits for it). */
     readonly url: pulumi.Output<string>;
@@ -80,7 +79,12 @@ export class ApiService extends pulumi.ComponentResource {
         // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
         const child = { parent: this };
         const dockerfile = dockerfilePath(args.dockerfile, "api", args.appSource);
-        const tag = contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.api, extras: [fs.readFileSync(dockerfile, "utf8")] });
+        const tag = contentTag({
+            context: args.appSource,
+            dockerfile,
+            paths: APP_BUILD_INPUTS.api,
+            extras: [fs.readFileSync(dockerfile, "utf8")],
+        });
         const image = appImage(`${name}-image`, { imageName: `${API_SERVICE}:${tag}`, appSource: args.appSource, dockerfile }, child);
         this.imageName = image.imageName;
 
@@ -95,36 +99,49 @@ export class ApiService extends pulumi.ComponentResource {
             webOrigin: args.webOrigin,
             apiOrigin,
             database: {
-                host: args.database.host, port: args.database.port, user: args.database.user, name: args.database.name,
+                host: args.database.host,
+                port: args.database.port,
+                user: args.database.user,
+                name: args.database.name,
                 password: secret(pulumi.output(args.database.password).apply(assertUrlSafe)),
             },
             betterAuthSecret: secret(authSecret.result),
-            brevo: args.brevo ? { apiKey: secret(args.brevo.apiKey), fromEmail: args.brevo.fromEmail, fromName: args.brevo.fromName } : undefined,
+            brevo: args.brevo
+                ? { apiKey: secret(args.brevo.apiKey), fromEmail: args.brevo.fromEmail, fromName: args.brevo.fromName }
+                : undefined,
             seedDemoData: args.seedDemoData,
         });
 
         // A new tag replaces this command, which runs the dump before the service update below.
         const backup = args.preDeployBackup
-            ? new command.remote.Command(`${name}-pre-deploy-backup`, {
-                  connection: args.preDeployBackup.connection,
-                  ...NO_PREVIOUS_OUTPUT_IN_ENV,
-                  create: renderPreDeployBackup(),
-                  triggers: [image.imageName],
-              }, { parent: this, dependsOn: [args.preDeployBackup.installed, args.database.service] })
+            ? new command.remote.Command(
+                  `${name}-pre-deploy-backup`,
+                  {
+                      connection: args.preDeployBackup.connection,
+                      ...NO_PREVIOUS_OUTPUT_IN_ENV,
+                      create: renderPreDeployBackup(),
+                      triggers: [image.imageName],
+                  },
+                  { parent: this, dependsOn: [args.preDeployBackup.installed, args.database.service] },
+              )
             : undefined;
 
         const rollout = rolloutSettings({ healthTest: nodeHttpProbe(args.port, args.healthPath), startPeriodSeconds: 60 });
-        this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
-            name: API_SERVICE,
-            image: image.imageName,
-            networkId: args.networkId,
-            env: environment,
-            healthcheck: rollout.healthcheck,
-            replicas: args.replicas,
-            labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port }),
-            updateConfig: rollout.updateConfig,
-            rollbackConfig: rollout.rollbackConfig,
-        }), swarmServiceOptions({ ...child, dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate] }));
+        this.service = new docker.Service(
+            `${name}-service`,
+            swarmServiceArgs({
+                name: API_SERVICE,
+                image: image.imageName,
+                networkId: args.networkId,
+                env: environment,
+                healthcheck: rollout.healthcheck,
+                replicas: args.replicas,
+                labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port }),
+                updateConfig: rollout.updateConfig,
+                rollbackConfig: rollout.rollbackConfig,
+            }),
+            swarmServiceOptions({ ...child, dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate] }),
+        );
 
         this.url = this.service.id.apply(() => apiOrigin);
         this.registerOutputs({ url: this.url, imageName: this.imageName });

@@ -61,20 +61,29 @@ export class DnsZone extends pulumi.ComponentResource {
         super("dropit:index:DnsZone", name, {}, opts);
         this.zone = args.zone ?? args.domain;
         // One list: the managed records, the wait, the instructions and the output all come from it.
-        this.records = plannedRecords({ domain: args.domain, zone: this.zone, subdomains: args.subdomains }, { host: args.address, ipv6: args.ipv6 }, args.ttl);
-        const managed = args.mode === "infomaniak"
-            ? [...this.records, ...(args.caa ? [caaRecord(this.zone, args.ttl)] : [])].map((record) => this.manage(name, record, args))
-            : [];
-        const propagation = new DnsPropagation(`${name}-propagation`, {
-            zone: this.zone,
-            names: this.records.map(({ fqdn, type, value }) => ({ fqdn, type, value })),
-            nameservers: args.nameservers,
-            publicResolver: args.publicResolver,
-            timeoutSeconds: args.propagationTimeoutSeconds,
-            pollSeconds: args.propagationPollSeconds,
-            // Manual mode: the wait prints what to create in the panel, then polls until it resolves.
-            instructions: args.mode === "manual" ? manualInstructions(this.records, this.zone) : undefined,
-        }, { parent: this, dependsOn: managed });
+        this.records = plannedRecords(
+            { domain: args.domain, zone: this.zone, subdomains: args.subdomains },
+            { host: args.address, ipv6: args.ipv6 },
+            args.ttl,
+        );
+        const managed =
+            args.mode === "infomaniak"
+                ? [...this.records, ...(args.caa ? [caaRecord(this.zone, args.ttl)] : [])].map((record) => this.manage(name, record, args))
+                : [];
+        const propagation = new DnsPropagation(
+            `${name}-propagation`,
+            {
+                zone: this.zone,
+                names: this.records.map(({ fqdn, type, value }) => ({ fqdn, type, value })),
+                nameservers: args.nameservers,
+                publicResolver: args.publicResolver,
+                timeoutSeconds: args.propagationTimeoutSeconds,
+                pollSeconds: args.propagationPollSeconds,
+                // Manual mode: the wait prints what to create in the panel, then polls until it resolves.
+                instructions: args.mode === "manual" ? manualInstructions(this.records, this.zone) : undefined,
+            },
+            { parent: this, dependsOn: managed },
+        );
         this.readiness = [propagation];
         this.registerOutputs({ records: this.records, zone: this.zone });
     }
@@ -83,15 +92,19 @@ export class DnsZone extends pulumi.ComponentResource {
     private manage(name: string, record: DnsRecordSpec, args: DnsZoneArgs): DnsRecord {
         if (args.token === undefined) throw new Error("DnsZone: a token is required in infomaniak mode.");
         const adopt = args.adoptExisting === true || (Array.isArray(args.adoptExisting) && args.adoptExisting.includes(record.name));
-        return new DnsRecord(`${name}-${record.type.toLowerCase()}-${record.name === "@" ? "apex" : record.name}`, {
-            zone: this.zone,
-            source: record.name,
-            type: record.type,
-            target: record.value,
-            ttl: record.ttl,
-            token: args.token,
-            apiUrl: args.apiUrl,
-            adopt,
-        }, { parent: this });
+        return new DnsRecord(
+            `${name}-${record.type.toLowerCase()}-${record.name === "@" ? "apex" : record.name}`,
+            {
+                zone: this.zone,
+                source: record.name,
+                type: record.type,
+                target: record.value,
+                ttl: record.ttl,
+                token: args.token,
+                apiUrl: args.apiUrl,
+                adopt,
+            },
+            { parent: this },
+        );
     }
 }

@@ -9,7 +9,13 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DASHBOARD_ROUTE_FILE, DASHBOARD_USER, PANEL_ROUTE_FILE, renderDashboardRoutes, renderPanelRoutes } from "../renderers/dokployPanel";
+import {
+    DASHBOARD_ROUTE_FILE,
+    DASHBOARD_USER,
+    PANEL_ROUTE_FILE,
+    renderDashboardRoutes,
+    renderPanelRoutes,
+} from "../renderers/dokployPanel";
 import { assertKeepsSsh } from "../renderers/firewall";
 import {
     renderAcmeContact,
@@ -103,7 +109,11 @@ export class DokployHost extends pulumi.ComponentResource {
         const connection = remoteConnection(args.server);
         this.connection = connection;
         const step = (stepName: string, create: string, extra: Partial<command.remote.CommandArgs>, after: pulumi.Resource[]) =>
-            new command.remote.Command(`${name}-${stepName}`, { connection, ...NO_PREVIOUS_OUTPUT_IN_ENV, create, ...extra }, { parent: this, dependsOn: after });
+            new command.remote.Command(
+                `${name}-${stepName}`,
+                { connection, ...NO_PREVIOUS_OUTPUT_IN_ENV, create, ...extra },
+                { parent: this, dependsOn: after },
+            );
 
         const firewallOptions = { sshPort: args.firewallSshPort ?? args.server.port };
         // Refused at plan time too, before anything touches the host.
@@ -112,10 +122,15 @@ export class DokployHost extends pulumi.ComponentResource {
         const update = step("system-update", renderSystemUpdate(), {}, []);
         const engine = step("docker-engine", renderDockerEngine(args.dockerVersion), {}, [update]);
         const login = args.registry
-            ? step("registry-login", renderRegistryLogin(args.registry.server, args.registry.username), {
-                  stdin: pulumi.secret(args.registry.password),
-                  logging: "stdoutAndStderr",
-              }, [engine])
+            ? step(
+                  "registry-login",
+                  renderRegistryLogin(args.registry.server, args.registry.username),
+                  {
+                      stdin: pulumi.secret(args.registry.password),
+                      logging: "stdoutAndStderr",
+                  },
+                  [engine],
+              )
             : undefined;
         // Before the installer publishes port 3000: nobody outside can reach the panel before it has an owner.
         const firewall = step("firewall", renderFirewall(firewallOptions), {}, [login ?? engine]);
@@ -124,49 +139,80 @@ export class DokployHost extends pulumi.ComponentResource {
             installerUrl: args.installerUrl ?? releaseInstallerUrl(args.version),
             advertiseAddr: args.server.host,
         };
-        const install = step("dokploy", renderDokployInstall(installOptions), {
-            update: renderDokployUpdate(installOptions),
-            // Removing the resource uninstalls Dokploy only on request (docs/host.md, Uninstall).
-            delete: args.uninstallOnDestroy ? renderDokployUninstall() : undefined,
-        }, [firewall]);
+        const install = step(
+            "dokploy",
+            renderDokployInstall(installOptions),
+            {
+                update: renderDokployUpdate(installOptions),
+                // Removing the resource uninstalls Dokploy only on request (docs/host.md, Uninstall).
+                delete: args.uninstallOnDestroy ? renderDokployUninstall() : undefined,
+            },
+            [firewall],
+        );
         const acme = step("acme-contact", renderAcmeContact(args.acmeEmail), {}, [install]);
         const access = step("docker-access", renderDockerAccess(args.server.user), {}, [install]);
 
         const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
         this.adminPassword = pulumi.secret(adminPassword.result);
-        const admin = step("admin-account", renderAdminAccount(), {
-            stdin: pulumi.secret(pulumi.jsonStringify({ name: "Admin", email: args.adminEmail, password: adminPassword.result })),
-            logging: "stdoutAndStderr",
-        }, [install]);
+        const admin = step(
+            "admin-account",
+            renderAdminAccount(),
+            {
+                stdin: pulumi.secret(pulumi.jsonStringify({ name: "Admin", email: args.adminEmail, password: adminPassword.result })),
+                logging: "stdoutAndStderr",
+            },
+            [install],
+        );
 
         // Routes that ask Let's Encrypt for a certificate: after the contact is set and DNS answers.
         const certificateGate = args.certificateGate ?? [];
-        const panelRoute = step("panel-route", renderDynamicConfigFile(PANEL_ROUTE_FILE), {
-            stdin: renderPanelRoutes(args.panelHost),
-        }, [acme, ...certificateGate]);
+        const panelRoute = step(
+            "panel-route",
+            renderDynamicConfigFile(PANEL_ROUTE_FILE),
+            {
+                stdin: renderPanelRoutes(args.panelHost),
+            },
+            [acme, ...certificateGate],
+        );
         const dashboardPassword = new random.RandomPassword(`${name}-dashboard-password`, { length: 32, special: false }, { parent: this });
         this.dashboardPassword = pulumi.secret(dashboardPassword.result);
-        step("dashboard-route", renderDynamicConfigFile(DASHBOARD_ROUTE_FILE), {
-            stdin: pulumi.secret(dashboardPassword.bcryptHash.apply((hash) => renderDashboardRoutes(args.dashboardHost, hash))),
-            logging: "stdoutAndStderr",
-        }, [acme, ...certificateGate]);
+        step(
+            "dashboard-route",
+            renderDynamicConfigFile(DASHBOARD_ROUTE_FILE),
+            {
+                stdin: pulumi.secret(dashboardPassword.bcryptHash.apply((hash) => renderDashboardRoutes(args.dashboardHost, hash))),
+                logging: "stdoutAndStderr",
+            },
+            [acme, ...certificateGate],
+        );
         const closePort = step("close-panel-port", renderClosePanelPort(args.panelHost), {}, [panelRoute, admin]);
 
         if (args.registry) {
-            this.registryAuth = { serverAddress: args.registry.server, username: args.registry.username, password: pulumi.secret(args.registry.password) };
+            this.registryAuth = {
+                serverAddress: args.registry.server,
+                username: args.registry.username,
+                password: pulumi.secret(args.registry.password),
+            };
         }
         const target = { host: args.server.host, port: args.server.port, hostKey: args.server.hostKey };
-        this.dockerProvider = new docker.Provider(`${name}-docker`, {
-            host: `ssh://${args.server.user}@${args.server.host}:${args.server.port}`,
-            sshOpts: pulumi.secret(args.server.privateKey).apply((key) => writeSshIdentity(target, key)),
-            registryAuth: args.registry
-                ? [{ address: args.registry.server, username: args.registry.username, password: pulumi.secret(args.registry.password) }]
-                : undefined,
-            // The engine does not exist yet on a bare VPS when the first preview runs.
-            disableDockerDaemonCheck: true,
-        }, { parent: this, dependsOn: [acme, access, closePort] });
+        this.dockerProvider = new docker.Provider(
+            `${name}-docker`,
+            {
+                host: `ssh://${args.server.user}@${args.server.host}:${args.server.port}`,
+                sshOpts: pulumi.secret(args.server.privateKey).apply((key) => writeSshIdentity(target, key)),
+                registryAuth: args.registry
+                    ? [{ address: args.registry.server, username: args.registry.username, password: pulumi.secret(args.registry.password) }]
+                    : undefined,
+                // The engine does not exist yet on a bare VPS when the first preview runs.
+                disableDockerDaemonCheck: true,
+            },
+            { parent: this, dependsOn: [acme, access, closePort] },
+        );
         // The installer creates the network; unknown during the first preview (it does not exist yet).
-        this.networkId = docker.getNetworkOutput({ name: DOKPLOY_NETWORK }, { provider: this.dockerProvider, dependsOn: [install, access] }).id;
+        this.networkId = docker.getNetworkOutput(
+            { name: DOKPLOY_NETWORK },
+            { provider: this.dockerProvider, dependsOn: [install, access] },
+        ).id;
         this.registerOutputs({ network: this.network, networkId: this.networkId });
     }
 }

@@ -46,25 +46,37 @@ export class FrontendSite extends pulumi.ComponentResource {
         const child = { parent: this };
         const dockerfile = dockerfilePath("reference", "web", args.appSource);
         const dockerfileText = fs.readFileSync(dockerfile, "utf8");
-        const imageName = pulumi.output(args.apiUrl).apply((apiUrl) =>
-            `${WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.web, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`);
+        const imageName = pulumi
+            .output(args.apiUrl)
+            .apply(
+                (apiUrl) =>
+                    `${WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.web, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`,
+            );
 
-        const image = appImage(`${name}-image`, { imageName, appSource: args.appSource, dockerfile, buildArgs: { VITE_API_URL: args.apiUrl } }, child);
+        const image = appImage(
+            `${name}-image`,
+            { imageName, appSource: args.appSource, dockerfile, buildArgs: { VITE_API_URL: args.apiUrl } },
+            child,
+        );
         this.imageName = image.imageName;
 
         const nginxConf = contentAddressedConfig(`${name}-nginx-conf`, "dropit-web-nginx", renderNginxConf(), child);
         const rollout = rolloutSettings({ healthTest: wgetProbe(`http://127.0.0.1:${NGINX_PORT}/`), startPeriodSeconds: 10 });
-        this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
-            name: WEB_SERVICE,
-            image: image.imageName,
-            networkId: args.networkId,
-            configs: [{ configId: nginxConf.id, configName: nginxConf.name, fileName: "/etc/nginx/conf.d/default.conf" }],
-            healthcheck: rollout.healthcheck,
-            replicas: args.replicas,
-            labels: renderTraefikLabels({ name: WEB_SERVICE, host: args.host, port: NGINX_PORT }),
-            updateConfig: rollout.updateConfig,
-            rollbackConfig: rollout.rollbackConfig,
-        }), swarmServiceOptions({ ...child, dependsOn: args.certificateGate }));
+        this.service = new docker.Service(
+            `${name}-service`,
+            swarmServiceArgs({
+                name: WEB_SERVICE,
+                image: image.imageName,
+                networkId: args.networkId,
+                configs: [{ configId: nginxConf.id, configName: nginxConf.name, fileName: "/etc/nginx/conf.d/default.conf" }],
+                healthcheck: rollout.healthcheck,
+                replicas: args.replicas,
+                labels: renderTraefikLabels({ name: WEB_SERVICE, host: args.host, port: NGINX_PORT }),
+                updateConfig: rollout.updateConfig,
+                rollbackConfig: rollout.rollbackConfig,
+            }),
+            swarmServiceOptions({ ...child, dependsOn: args.certificateGate }),
+        );
 
         this.url = `https://${args.host}`;
         this.registerOutputs({ url: this.url, imageName: this.imageName });

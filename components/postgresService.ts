@@ -68,11 +68,15 @@ export class PostgresService extends pulumi.ComponentResource {
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
         this.password = password.result;
 
-        const guard = new command.remote.Command(`${name}-version-guard`, {
-            connection: args.connection,
-            ...NO_PREVIOUS_OUTPUT_IN_ENV,
-            create: renderMajorVersionGuard(POSTGRES_VOLUME, args.version, PGDATA_SUBDIR),
-        }, { parent: this, dependsOn: args.hostReady });
+        const guard = new command.remote.Command(
+            `${name}-version-guard`,
+            {
+                connection: args.connection,
+                ...NO_PREVIOUS_OUTPUT_IN_ENV,
+                create: renderMajorVersionGuard(POSTGRES_VOLUME, args.version, PGDATA_SUBDIR),
+            },
+            { parent: this, dependsOn: args.hostReady },
+        );
 
         // Kept by retainOnDelete alone: `pulumi destroy` (and a replacement) drop it from the state
         // without deleting it, and creating a volume whose name exists returns that volume. Not
@@ -84,42 +88,52 @@ export class PostgresService extends pulumi.ComponentResource {
         // Runs only when the data directory is empty (first start on a new volume).
         const initSql = contentAddressedConfig(`${name}-init-sql`, "dropit-postgres-init", renderInitSql(args.extensions), child);
 
-        this.service = new docker.Service(`${name}-service`, swarmServiceArgs({
-            name: POSTGRES_SERVICE,
-            image: this.image,
-            networkId: args.networkId,
-            auth: args.auth,
-            env: {
-                POSTGRES_DB: args.database,
-                POSTGRES_USER: args.user,
-                POSTGRES_PASSWORD: password.result,
-                PGDATA: `${DATA_DIR}/${PGDATA_SUBDIR}`,
-            },
-            args: renderServerArgs(args.settings),
-            mounts: [{ type: "volume", source: volume.name, target: DATA_DIR }],
-            configs: [{
-                configId: initSql.id,
-                configName: initSql.name,
-                fileName: "/docker-entrypoint-initdb.d/10-extensions.sql",
-            }],
-            healthcheck: {
-                tests: ["CMD-SHELL", `pg_isready -h 127.0.0.1 -U ${args.user} -d ${args.database}`],
-                interval: swarmDuration(10),
-                timeout: swarmDuration(5),
-                startPeriod: swarmDuration(30),
-                retries: 5,
-            },
-            onManager: true,
-            updateConfig: STOP_FIRST_UPDATE,
-            stopGracePeriod: swarmDuration(60),
-        }), swarmServiceOptions({ ...child, dependsOn: [guard] }));
+        this.service = new docker.Service(
+            `${name}-service`,
+            swarmServiceArgs({
+                name: POSTGRES_SERVICE,
+                image: this.image,
+                networkId: args.networkId,
+                auth: args.auth,
+                env: {
+                    POSTGRES_DB: args.database,
+                    POSTGRES_USER: args.user,
+                    POSTGRES_PASSWORD: password.result,
+                    PGDATA: `${DATA_DIR}/${PGDATA_SUBDIR}`,
+                },
+                args: renderServerArgs(args.settings),
+                mounts: [{ type: "volume", source: volume.name, target: DATA_DIR }],
+                configs: [
+                    {
+                        configId: initSql.id,
+                        configName: initSql.name,
+                        fileName: "/docker-entrypoint-initdb.d/10-extensions.sql",
+                    },
+                ],
+                healthcheck: {
+                    tests: ["CMD-SHELL", `pg_isready -h 127.0.0.1 -U ${args.user} -d ${args.database}`],
+                    interval: swarmDuration(10),
+                    timeout: swarmDuration(5),
+                    startPeriod: swarmDuration(30),
+                    retries: 5,
+                },
+                onManager: true,
+                updateConfig: STOP_FIRST_UPDATE,
+                stopGracePeriod: swarmDuration(60),
+            }),
+            swarmServiceOptions({ ...child, dependsOn: [guard] }),
+        );
 
         if (args.backups.enabled) {
-            this.backups = new command.remote.Command(`${name}-backups`, {
-                connection: args.connection,
-                ...NO_PREVIOUS_OUTPUT_IN_ENV,
-                create: renderInstallBackups({ ...args.backups, database: args.database, user: args.user }),
-            }, { parent: this, dependsOn: args.hostReady });
+            this.backups = new command.remote.Command(
+                `${name}-backups`,
+                {
+                    connection: args.connection,
+                    ...NO_PREVIOUS_OUTPUT_IN_ENV,
+                    create: renderInstallBackups({ ...args.backups, database: args.database, user: args.user }),
+                },
+                { parent: this, dependsOn: args.hostReady },
+            );
         }
         this.registerOutputs({ host: this.host, port: this.port });
     }

@@ -39,24 +39,28 @@ export class RedisService extends pulumi.ComponentResource {
         this.password = password.result;
         this.url = pulumi.secret(pulumi.interpolate`redis://:${password.result}@${REDIS_SERVICE}:${this.port}`);
         const volume = new docker.Volume(`${name}-data`, { name: REDIS_VOLUME }, { ...child, retainOnDelete: true });
-        new docker.Service(`${name}-service`, swarmServiceArgs({
-            name: REDIS_SERVICE,
-            image: "redis:7-alpine",
-            networkId: args.networkId,
-            auth: args.auth,
-            env: { REDIS_PASSWORD: password.result },
-            commands: ["sh", "-c", START_WITH_PASSWORD_FILE],
-            mounts: [{ type: "volume", source: volume.name, target: "/data" }],
-            healthcheck: {
-                tests: ["CMD-SHELL", "REDISCLI_AUTH=\"$REDIS_PASSWORD\" redis-cli ping | grep -q PONG"],
-                interval: swarmDuration(10),
-                timeout: swarmDuration(3),
-                startPeriod: swarmDuration(10),
-                retries: 5,
-            },
-            onManager: true,
-            updateConfig: STOP_FIRST_UPDATE,
-        }), swarmServiceOptions(child));
+        new docker.Service(
+            `${name}-service`,
+            swarmServiceArgs({
+                name: REDIS_SERVICE,
+                image: "redis:7-alpine",
+                networkId: args.networkId,
+                auth: args.auth,
+                env: { REDIS_PASSWORD: password.result },
+                commands: ["sh", "-c", START_WITH_PASSWORD_FILE],
+                mounts: [{ type: "volume", source: volume.name, target: "/data" }],
+                healthcheck: {
+                    tests: ["CMD-SHELL", 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG'],
+                    interval: swarmDuration(10),
+                    timeout: swarmDuration(3),
+                    startPeriod: swarmDuration(10),
+                    retries: 5,
+                },
+                onManager: true,
+                updateConfig: STOP_FIRST_UPDATE,
+            }),
+            swarmServiceOptions(child),
+        );
         this.registerOutputs({ host: this.host, port: this.port });
     }
 }

@@ -27,25 +27,34 @@ export class TypesenseService extends pulumi.ComponentResource {
         const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 32, special: false }, { parent: this });
         this.apiKey = apiKey.result;
         const volume = new docker.Volume(`${name}-data`, { name: TYPESENSE_VOLUME }, { ...child, retainOnDelete: true });
-        new docker.Service(`${name}-service`, swarmServiceArgs({
-            name: TYPESENSE_SERVICE,
-            image: `typesense/typesense:${args.version}`,
-            networkId: args.networkId,
-            auth: args.auth,
-            // Typesense reads TYPESENSE_<FLAG> variables: the key stays off the command line.
-            env: { TYPESENSE_API_KEY: apiKey.result, TYPESENSE_DATA_DIR: "/data" },
-            mounts: [{ type: "volume", source: volume.name, target: "/data" }],
-            healthcheck: {
-                // The image has bash but no guaranteed curl or wget.
-                tests: ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8108 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '\"ok\":true' <&3"],
-                interval: swarmDuration(10),
-                timeout: swarmDuration(3),
-                startPeriod: swarmDuration(20),
-                retries: 5,
-            },
-            onManager: true,
-            updateConfig: STOP_FIRST_UPDATE,
-        }), swarmServiceOptions(child));
+        new docker.Service(
+            `${name}-service`,
+            swarmServiceArgs({
+                name: TYPESENSE_SERVICE,
+                image: `typesense/typesense:${args.version}`,
+                networkId: args.networkId,
+                auth: args.auth,
+                // Typesense reads TYPESENSE_<FLAG> variables: the key stays off the command line.
+                env: { TYPESENSE_API_KEY: apiKey.result, TYPESENSE_DATA_DIR: "/data" },
+                mounts: [{ type: "volume", source: volume.name, target: "/data" }],
+                healthcheck: {
+                    // The image has bash but no guaranteed curl or wget.
+                    tests: [
+                        "CMD",
+                        "bash",
+                        "-c",
+                        "exec 3<>/dev/tcp/127.0.0.1/8108 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '\"ok\":true' <&3",
+                    ],
+                    interval: swarmDuration(10),
+                    timeout: swarmDuration(3),
+                    startPeriod: swarmDuration(20),
+                    retries: 5,
+                },
+                onManager: true,
+                updateConfig: STOP_FIRST_UPDATE,
+            }),
+            swarmServiceOptions(child),
+        );
         this.registerOutputs({ host: this.host, port: this.port });
     }
 }

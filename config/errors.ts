@@ -5,8 +5,10 @@ import { SCALAR_KEYS, SECRET_KEYS } from "./schema";
 
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
-        super(`Invalid dropit configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-            problems.map((problem) => `  - ${problem}`).join("\n"));
+        super(
+            `Invalid dropit configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((problem) => `  - ${problem}`).join("\n"),
+        );
         this.name = "ConfigError";
     }
 }

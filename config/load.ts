@@ -53,7 +53,8 @@ function parseObject(key: string, text: string): { ok: true; value: unknown } | 
     } catch {
         return {
             ok: false,
-            problem: `${keyName([key])}: must be an object, not the text ${JSON.stringify(text.slice(0, 40))}. ` +
+            problem:
+                `${keyName([key])}: must be an object, not the text ${JSON.stringify(text.slice(0, 40))}. ` +
                 `Fix: set its fields with \`pulumi config set --path 'dropit:${key}.<field>' <value>\`.`,
         };
     }
@@ -63,28 +64,38 @@ function parseObject(key: string, text: string): { ok: true; value: unknown } | 
 function crossFieldProblems(config: DropitConfig, stack: string): string[] {
     const problems: string[] = [];
     if (config.api.seedDemoData && PRODUCTION_STACKS.has(stack)) {
-        problems.push(`${keyName(["api", "seedDemoData"])}: demo accounts use a publicly known password and can never be seeded on stack \`${stack}\`. ` +
-            "Fix: `pulumi config rm --path 'dropit:api.seedDemoData'` (seed only on a throw-away stack).");
+        problems.push(
+            `${keyName(["api", "seedDemoData"])}: demo accounts use a publicly known password and can never be seeded on stack \`${stack}\`. ` +
+                "Fix: `pulumi config rm --path 'dropit:api.seedDemoData'` (seed only on a throw-away stack).",
+        );
     }
     if (config.dns.provider === "infomaniak" && !config.infomaniakToken) {
-        problems.push(`${keyName(["infomaniakToken"])}: is required when dropit:dns.provider is infomaniak (the records are created through Infomaniak's API). ` +
-            "Fix: create a token with the scopes dns:read and dns:write in the Infomaniak manager (API tokens), then " +
-            "`pulumi config set --secret dropit:infomaniakToken` (it prompts for the token); or `pulumi config set --path 'dropit:dns.provider' manual`.");
+        problems.push(
+            `${keyName(["infomaniakToken"])}: is required when dropit:dns.provider is infomaniak (the records are created through Infomaniak's API). ` +
+                "Fix: create a token with the scopes dns:read and dns:write in the Infomaniak manager (API tokens), then " +
+                "`pulumi config set --secret dropit:infomaniakToken` (it prompts for the token); or `pulumi config set --path 'dropit:dns.provider' manual`.",
+        );
     }
     if (Boolean(config.registry.username) !== Boolean(config.registryPassword)) {
         const missing = config.registry.username ? "registryPassword" : "registry.username";
-        problems.push(`${keyName(missing.split("."))}: registry credentials come in pairs (registry.username and registryPassword). ` +
-            "Fix: set both (`pulumi config set --path 'dropit:registry.username' <user>` and " +
-            "`pulumi config set --secret dropit:registryPassword`, which prompts) or remove both.");
+        problems.push(
+            `${keyName(missing.split("."))}: registry credentials come in pairs (registry.username and registryPassword). ` +
+                "Fix: set both (`pulumi config set --path 'dropit:registry.username' <user>` and " +
+                "`pulumi config set --secret dropit:registryPassword`, which prompts) or remove both.",
+        );
     }
     if (config.server.ipv6 && config.server.host.includes(":")) {
-        problems.push(`${keyName(["server", "ipv6"])}: server.host is already an IPv6 address (${config.server.host}) and gets the AAAA records; ` +
-            "server.ipv6 adds AAAA records beside the A records of an IPv4 host. " +
-            "Fix: `pulumi config rm --path 'dropit:server.ipv6'`, or set dropit:server.host to the server's IPv4 address and keep server.ipv6.");
+        problems.push(
+            `${keyName(["server", "ipv6"])}: server.host is already an IPv6 address (${config.server.host}) and gets the AAAA records; ` +
+                "server.ipv6 adds AAAA records beside the A records of an IPv4 host. " +
+                "Fix: `pulumi config rm --path 'dropit:server.ipv6'`, or set dropit:server.host to the server's IPv4 address and keep server.ipv6.",
+        );
     }
     if (config.dns.zone && config.domain !== config.dns.zone && !config.domain.endsWith(`.${config.dns.zone}`)) {
-        problems.push(`${keyName(["dns", "zone"])}: ${config.dns.zone} does not contain ${config.domain}. ` +
-            "Fix: set it to the zone that holds the domain, or remove it to use the domain itself.");
+        problems.push(
+            `${keyName(["dns", "zone"])}: ${config.dns.zone} does not contain ${config.domain}. ` +
+                "Fix: set it to the zone that holds the domain, or remove it to use the domain itself.",
+        );
     }
     return problems;
 }
@@ -94,8 +105,10 @@ export function resolveAppSource(config: DropitConfig, projectDir: string): stri
     const source = path.resolve(projectDir, config.app.source);
     const marker = path.join(source, "pnpm-workspace.yaml");
     if (!fs.existsSync(marker)) {
-        throw new ConfigError([`${keyName(["app", "source"])}: ${config.app.source} is not a DropIt checkout (no pnpm-workspace.yaml at ${source}). ` +
-            `Fix: \`git clone https://github.com/Netsbump/dropit.git ${config.app.source}\` or point it at your checkout.`]);
+        throw new ConfigError([
+            `${keyName(["app", "source"])}: ${config.app.source} is not a DropIt checkout (no pnpm-workspace.yaml at ${source}). ` +
+                `Fix: \`git clone https://github.com/Netsbump/dropit.git ${config.app.source}\` or point it at your checkout.`,
+        ]);
     }
     return source;
 }

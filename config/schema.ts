@@ -43,8 +43,7 @@ const integer = (min: number, max: number, fallback: number) =>
 /** A whole number within bounds shared with the code that consumes it (config/rules.ts). */
 const bounded = (bounds: Bounds, fallback: number) => integer(bounds.min, bounds.max, fallback);
 
-const required = (what: string) => (issue: { input: unknown }) =>
-    issue.input === undefined ? "is required" : `must be ${what}`;
+const required = (what: string) => (issue: { input: unknown }) => (issue.input === undefined ? "is required" : `must be ${what}`);
 
 const hostnameLabel = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const domainName = z
@@ -83,9 +82,10 @@ const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: required("an IPv4 or IP
  */
 const sshHostKey = z
     .string({
-        error: (issue) => issue.input === undefined
-            ? "is required: without it, remote commands accept any host key. Read it with `ssh-keyscan -t ed25519 <host>` and check it against the key your provider's console shows"
-            : "must be a public host key line",
+        error: (issue) =>
+            issue.input === undefined
+                ? "is required: without it, remote commands accept any host key. Read it with `ssh-keyscan -t ed25519 <host>` and check it against the key your provider's console shows"
+                : "must be a public host key line",
     })
     .trim()
     .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/, {
@@ -103,7 +103,9 @@ const secretText = (what: string) =>
 
 const server = z.strictObject({
     /** IPv4 (A records; add `ipv6` for AAAA records too) or IPv6 (AAAA records only). */
-    host: ipAddress.describe("Public address of the VPS: IPv4 (A records; add server.ipv6 for AAAA records too) or IPv6 (AAAA records only)."),
+    host: ipAddress.describe(
+        "Public address of the VPS: IPv4 (A records; add server.ipv6 for AAAA records too) or IPv6 (AAAA records only).",
+    ),
     user: z
         .string({ error: "must be a user name" })
         .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Linux user name such as deploy" })
@@ -113,38 +115,57 @@ const server = z.strictObject({
         .default("deploy")
         .describe("SSH user with passwordless sudo that every remote command and the Docker provider connect as."),
     port: integer(1, 65535, 22).describe("Port the SSH connections go to."),
-    hostKey: sshHostKey.describe("Pinned SSH host key of the VPS (`ssh-keyscan -t ed25519 <host>` without the host name), checked by every connection."),
+    hostKey: sshHostKey.describe(
+        "Pinned SSH host key of the VPS (`ssh-keyscan -t ed25519 <host>` without the host name), checked by every connection.",
+    ),
     /** The public IPv6 address of an IPv4 host: AAAA records beside the A records. */
-    ipv6: z.ipv6({ error: "must be an IPv6 address such as 2001:db8::10" }).optional().describe("Public IPv6 address of an IPv4 host: AAAA records beside the A records (not with an IPv6 server.host)."),
+    ipv6: z
+        .ipv6({ error: "must be an IPv6 address such as 2001:db8::10" })
+        .optional()
+        .describe("Public IPv6 address of an IPv4 host: AAAA records beside the A records (not with an IPv6 server.host)."),
 });
 
 /** `true` adopts every name; a list adopts those names (relative to the zone, `@` for the apex). */
 const adoptExisting = z
-    .union([
-        booleanText,
-        z.array(z.string().regex(/^(@|(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*)$/)),
-    ], { error: "must be true, false, or a list of record names relative to the zone such as [\"api\", \"@\"]" })
+    .union([booleanText, z.array(z.string().regex(/^(@|(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*)$/))], {
+        error: 'must be true, false, or a list of record names relative to the zone such as ["api", "@"]',
+    })
     .optional();
 
 /** A resolver address, `ip` or `ip:port` (`[ipv6]:port`). */
-const resolverAddress = z
-    .string()
-    .regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, { error: "must be an IP address such as 1.1.1.1 (optionally with :port)" });
+const resolverAddress = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, {
+    error: "must be an IP address such as 1.1.1.1 (optionally with :port)",
+});
 
 const dns = z
     .strictObject({
-        provider: z.enum(["infomaniak", "manual"], { error: "must be `infomaniak` or `manual`" }).default("manual").describe("manual: the records are printed, exported as dnsRecords and waited for; infomaniak: managed through Infomaniak's API (needs infomaniakToken)."),
+        provider: z
+            .enum(["infomaniak", "manual"], { error: "must be `infomaniak` or `manual`" })
+            .default("manual")
+            .describe(
+                "manual: the records are printed, exported as dnsRecords and waited for; infomaniak: managed through Infomaniak's API (needs infomaniakToken).",
+            ),
         ttl: bounded(DNS_TTL_SECONDS, 300).describe("TTL in seconds of the records."),
-        zone: domainName.optional().describe("The Infomaniak zone that holds the domain, when it is a parent of the domain; default: the domain itself."),
+        zone: domainName
+            .optional()
+            .describe("The Infomaniak zone that holds the domain, when it is a parent of the domain; default: the domain itself."),
         /** Existing records (same name and type, another value) this program may take over; never deleted. */
-        adoptExisting: adoptExisting.default(false).describe("Existing records (same name and type, another value) this program may take over: true for every name, or a list of names relative to the zone (@ for the apex). Adopted records are never deleted."),
+        adoptExisting: adoptExisting
+            .default(false)
+            .describe(
+                "Existing records (same name and type, another value) this program may take over: true for every name, or a list of names relative to the zone (@ for the apex). Adopted records are never deleted.",
+            ),
         /** A CAA record at the apex allowing only Let's Encrypt to issue certificates (infomaniak mode). */
         caa: flag(false).describe("Adds a CAA record at the apex that lets only Let's Encrypt issue certificates (infomaniak mode)."),
         /** How long `pulumi up` waits for DNS to answer before certificates are requested. */
-        propagationTimeoutSeconds: bounded(PROPAGATION_TIMEOUT_SECONDS, 600).describe("How long `pulumi up` waits for the records to answer before any certificate is requested, in seconds."),
+        propagationTimeoutSeconds: bounded(PROPAGATION_TIMEOUT_SECONDS, 600).describe(
+            "How long `pulumi up` waits for the records to answer before any certificate is requested, in seconds.",
+        ),
         propagationPollSeconds: bounded(PROPAGATION_POLL_SECONDS, 10).describe("Seconds between two DNS checks during that wait."),
         /** Also require this public resolver (e.g. 1.1.1.1) to answer, besides the zone's name servers. */
-        publicResolver: resolverAddress.optional().describe("Also require this public resolver (e.g. 1.1.1.1) to answer, besides the zone's name servers."),
+        publicResolver: resolverAddress
+            .optional()
+            .describe("Also require this public resolver (e.g. 1.1.1.1) to answer, besides the zone's name servers."),
     })
     .prefault({})
     .describe("The domain's DNS records and the wait for them before certificates.");
@@ -155,19 +176,32 @@ const dokploy = z
             .string({ error: "must be a release tag such as v0.30.2" })
             .regex(/^v\d+\.\d+\.\d+$/, { error: "must be a pinned release tag such as v0.30.2 (not `latest` or `canary`)" })
             .default("v0.30.2")
-            .describe("Pinned Dokploy release, installed once; a change runs that release's `install.sh update`. Releases from v0.29.11 on ship the install.sh this program downloads."),
+            .describe(
+                "Pinned Dokploy release, installed once; a change runs that release's `install.sh update`. Releases from v0.29.11 on ship the install.sh this program downloads.",
+            ),
         /** The engine version the pinned release's installer would install (docker-ce). */
-        dockerVersion: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a docker-ce version such as 28.5.0" }).default("28.5.0").describe("docker-ce version installed (and held) when Docker is absent: the one the pinned release's installer would install."),
+        dockerVersion: z
+            .string()
+            .regex(/^\d+\.\d+\.\d+$/, { error: "must be a docker-ce version such as 28.5.0" })
+            .default("28.5.0")
+            .describe(
+                "docker-ce version installed (and held) when Docker is absent: the one the pinned release's installer would install.",
+            ),
         /** Defaults to the release's own install.sh; override for a mirror or the test stand-in. */
         installerUrl: z
             .string({ error: "must be an http(s) URL" })
-            .regex(/^https?:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?(\/[A-Za-z0-9._~%/+-]*)?(\?[A-Za-z0-9._~%=&+-]*)?$/, {
-                error: "must be an http(s) URL such as https://example.com/install.sh (host, optional port, path and query of letters, digits and . _ ~ % / + - = &)",
-            })
+            .regex(
+                /^https?:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?(\/[A-Za-z0-9._~%/+-]*)?(\?[A-Za-z0-9._~%=&+-]*)?$/,
+                {
+                    error: "must be an http(s) URL such as https://example.com/install.sh (host, optional port, path and query of letters, digits and . _ ~ % / + - = &)",
+                },
+            )
             .optional()
             .describe("URL of Dokploy's installer; default: the pinned release's own install.sh. Override for a mirror."),
         /** Owner account of the panel, created right after the install. Default: acmeEmail. */
-        adminEmail: emailAddress(() => "must be an email address such as admin@dropit-app.fr").optional().describe("Email of the panel's owner account, created right after the install; default: acmeEmail."),
+        adminEmail: emailAddress(() => "must be an email address such as admin@dropit-app.fr")
+            .optional()
+            .describe("Email of the panel's owner account, created right after the install; default: acmeEmail."),
         /** `pulumi destroy` runs Dokploy's documented uninstall (its data is lost). Default false. */
         uninstallOnDestroy: flag(false).describe("`pulumi destroy` runs Dokploy's documented uninstall (its projects and data are lost)."),
     })
@@ -183,7 +217,9 @@ const firewall = z
             .min(1, { error: "must be a TCP port such as 22" })
             .max(65535, { error: "must be a TCP port such as 22" })
             .optional()
-            .describe("Port sshd listens on at the host, kept open by the firewall, when it differs from server.port (a port-forward in front); default: server.port."),
+            .describe(
+                "Port sshd listens on at the host, kept open by the firewall, when it differs from server.port (a port-forward in front); default: server.port.",
+            ),
     })
     .prefault({})
     .describe("The host firewall (ports 80 and 443 and the SSH port stay open).");
@@ -224,20 +260,28 @@ const app = z.strictObject({
 /** Server settings rendered as `-c name=value` flags; names are PostgreSQL GUC names. */
 const postgresSettings = z
     .record(
-        z.string().regex(PG_SETTING_NAME, { error: "setting names are PostgreSQL parameter names such as max_connections" })
-            .refine((name) => !PG_REFUSED_SETTINGS.has(name), { error: "is not a tuning setting and is refused (it runs commands or moves files)" }),
+        z
+            .string()
+            .regex(PG_SETTING_NAME, { error: "setting names are PostgreSQL parameter names such as max_connections" })
+            .refine((name) => !PG_REFUSED_SETTINGS.has(name), {
+                error: "is not a tuning setting and is refused (it runs commands or moves files)",
+            }),
         z.union([
             z.string().regex(PG_SETTING_VALUE, { error: "setting values are plain words or sizes such as 256MB (at most 64 characters)" }),
             z.number().nonnegative({ error: "setting values that are numbers must not be negative" }),
         ]),
     )
     .default({ max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" })
-    .describe("PostgreSQL server settings, passed as `-c name=value` flags; settings that run commands or move files (archive_command, data_directory, ...) are refused.");
+    .describe(
+        "PostgreSQL server settings, passed as `-c name=value` flags; settings that run commands or move files (archive_command, data_directory, ...) are refused.",
+    );
 
 /** Nightly dumps on the VPS, outside the database volume (renderers/backup.ts, host/files/dropit-pg-backup.sh). */
 const backups = z
     .strictObject({
-        enabled: flag(true).describe("Installs the backup and restore commands and the daily timer, and dumps the database before every new API image."),
+        enabled: flag(true).describe(
+            "Installs the backup and restore commands and the daily timer, and dumps the database before every new API image.",
+        ),
         schedule: z
             .string()
             .regex(SYSTEMD_CALENDAR, { error: "must be a systemd OnCalendar expression such as *-*-* 03:15:00 or Mon..Fri 02:30" })
@@ -256,11 +300,24 @@ const backups = z
 
 const postgres = z
     .strictObject({
-        version: integer(12, 99, 16).describe("PostgreSQL major version (image postgres:<version>-alpine); a change is refused while the volume holds another version's data."),
-        database: z.string().regex(PG_IDENTIFIER, { error: "must be a lowercase identifier such as dropit" }).default("dropit").describe("Name of the application's database."),
-        user: z.string().regex(PG_IDENTIFIER, { error: "must be a lowercase identifier such as dropit" }).default("dropit").describe("Role the API connects as (its password is generated: output postgresPassword)."),
+        version: integer(12, 99, 16).describe(
+            "PostgreSQL major version (image postgres:<version>-alpine); a change is refused while the volume holds another version's data.",
+        ),
+        database: z
+            .string()
+            .regex(PG_IDENTIFIER, { error: "must be a lowercase identifier such as dropit" })
+            .default("dropit")
+            .describe("Name of the application's database."),
+        user: z
+            .string()
+            .regex(PG_IDENTIFIER, { error: "must be a lowercase identifier such as dropit" })
+            .default("dropit")
+            .describe("Role the API connects as (its password is generated: output postgresPassword)."),
         settings: postgresSettings,
-        extensions: z.array(z.string().regex(PG_EXTENSION_NAME, { error: "must be an extension name such as uuid-ossp" })).default(["uuid-ossp", "pgcrypto"]).describe("Extensions created by the init script on the first start of an empty volume."),
+        extensions: z
+            .array(z.string().regex(PG_EXTENSION_NAME, { error: "must be an extension name such as uuid-ossp" }))
+            .default(["uuid-ossp", "pgcrypto"])
+            .describe("Extensions created by the init script on the first start of an empty volume."),
         backups,
     })
     .prefault({})
@@ -275,45 +332,80 @@ const api = z
             .describe("Path the API's healthcheck requests; a new task that never answers it with 2xx or 3xx is rolled back."),
         replicas: integer(1, 10, 1).describe("Number of API tasks."),
         port: integer(1, 65535, 3000).describe("Port the API listens on inside its container (API_PORT)."),
-        seedDemoData: flag(false).describe("Seeds demo accounts with a publicly known password (SEED_DB=true); refused on the stacks prod and production."),
-        brevoFromEmail: z.email({ error: "must be an email address" }).optional().describe("Sender address of the app's emails (BREVO_FROM_EMAIL)."),
+        seedDemoData: flag(false).describe(
+            "Seeds demo accounts with a publicly known password (SEED_DB=true); refused on the stacks prod and production.",
+        ),
+        brevoFromEmail: z
+            .email({ error: "must be an email address" })
+            .optional()
+            .describe("Sender address of the app's emails (BREVO_FROM_EMAIL)."),
         brevoFromName: z.string().min(1).optional().describe("Sender name of the app's emails (BREVO_FROM_NAME)."),
     })
     .prefault({})
     .describe("The NestJS API (dropit-api), built on the VPS, at <api>.<domain>.");
 
-const web = z.strictObject({ replicas: integer(1, 10, 1).describe("Number of nginx tasks.") }).prefault({}).describe("The front end (dropit-web): nginx serving the Vite build at the domain.");
+const web = z
+    .strictObject({ replicas: integer(1, 10, 1).describe("Number of nginx tasks.") })
+    .prefault({})
+    .describe("The front end (dropit-web): nginx serving the Vite build at the domain.");
 
-const redis = z.strictObject({ enabled: flag(false).describe("Deploys dropit-redis (redis:7-alpine, generated password, append-only file, kept volume dropit-redis-data).") }).prefault({}).describe("Optional Redis service.");
+const redis = z
+    .strictObject({
+        enabled: flag(false).describe(
+            "Deploys dropit-redis (redis:7-alpine, generated password, append-only file, kept volume dropit-redis-data).",
+        ),
+    })
+    .prefault({})
+    .describe("Optional Redis service.");
 
 const typesense = z
     .strictObject({
         enabled: flag(false).describe("Deploys dropit-typesense with a generated API key and a kept volume dropit-typesense-data."),
-        version: z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a version such as 0.25.2" }).default("0.25.2").describe("Typesense image version (typesense/typesense:<version>)."),
+        version: z
+            .string()
+            .regex(/^\d+\.\d+\.\d+$/, { error: "must be a version such as 0.25.2" })
+            .default("0.25.2")
+            .describe("Typesense image version (typesense/typesense:<version>)."),
     })
     .prefault({})
     .describe("Optional Typesense search service.");
 
 const subdomains = z
-    .strictObject({ api: subdomain("api").describe("Label of the API's host name, <api>.<domain>."), traefik: subdomain("traefik").describe("Label of the host name of Traefik's dashboard (behind basic auth, user admin)."), dokploy: subdomain("dokploy").describe("Label of the host name of Dokploy's panel.") })
+    .strictObject({
+        api: subdomain("api").describe("Label of the API's host name, <api>.<domain>."),
+        traefik: subdomain("traefik").describe("Label of the host name of Traefik's dashboard (behind basic auth, user admin)."),
+        dokploy: subdomain("dokploy").describe("Label of the host name of Dokploy's panel."),
+    })
     .prefault({})
     .describe("Host names under the domain (one DNS label each).");
 
 export const configSchema = z.strictObject({
     domain: domainName.describe("Apex domain of the site (e.g. dropit-app.fr); the API, Traefik and Dokploy get names under it."),
-    acmeEmail: emailAddress(required("an email address such as admin@dropit-app.fr")).describe("Let's Encrypt contact, written into Traefik's static configuration; also the default owner of Dokploy's panel."),
+    acmeEmail: emailAddress(required("an email address such as admin@dropit-app.fr")).describe(
+        "Let's Encrypt contact, written into Traefik's static configuration; also the default owner of Dokploy's panel.",
+    ),
     subdomains,
-    server: z.strictObject(server.shape, { error: required("an object with at least `host`") }).describe("The VPS (Debian bookworm) and how SSH reaches it."),
-    sshPrivateKey: secretText("an OpenSSH private key").refine((key) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key), {
-        error: "must be a private key in PEM/OpenSSH form (it starts with -----BEGIN ... PRIVATE KEY-----)",
-    }).describe("Private SSH key of server.user (`pulumi config set --secret dropit:sshPrivateKey < ~/.ssh/id_ed25519`)."),
+    server: z
+        .strictObject(server.shape, { error: required("an object with at least `host`") })
+        .describe("The VPS (Debian bookworm) and how SSH reaches it."),
+    sshPrivateKey: secretText("an OpenSSH private key")
+        .refine((key) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key), {
+            error: "must be a private key in PEM/OpenSSH form (it starts with -----BEGIN ... PRIVATE KEY-----)",
+        })
+        .describe("Private SSH key of server.user (`pulumi config set --secret dropit:sshPrivateKey < ~/.ssh/id_ed25519`)."),
     dns,
-    infomaniakToken: secretText("an Infomaniak API token").optional().describe("Infomaniak API token with the scopes dns:read and dns:write; required when dns.provider is infomaniak."),
+    infomaniakToken: secretText("an Infomaniak API token")
+        .optional()
+        .describe("Infomaniak API token with the scopes dns:read and dns:write; required when dns.provider is infomaniak."),
     dokploy,
     firewall,
     registry,
-    registryPassword: secretText("a registry password or access token").optional().describe("Registry password or access token; set together with registry.username."),
-    app: z.strictObject(app.shape, { error: required("an object with at least `source`") }).describe("The DropIt application the images are built from."),
+    registryPassword: secretText("a registry password or access token")
+        .optional()
+        .describe("Registry password or access token; set together with registry.username."),
+    app: z
+        .strictObject(app.shape, { error: required("an object with at least `source`") })
+        .describe("The DropIt application the images are built from."),
     postgres,
     api,
     web,

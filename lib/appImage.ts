@@ -17,7 +17,9 @@ export const APP_BUILD_INPUTS: Record<AppName, readonly string[]> = {
 
 /** `reference`: docker/<app>.Dockerfile of this repository; `app`: the checkout's apps/<app>/Dockerfile. */
 export function dockerfilePath(kind: "reference" | "app", app: AppName, appSource: string): string {
-    return kind === "reference" ? path.join(__dirname, "..", "docker", `${app}.Dockerfile`) : path.join(appSource, "apps", app, "Dockerfile");
+    return kind === "reference"
+        ? path.join(__dirname, "..", "docker", `${app}.Dockerfile`)
+        : path.join(appSource, "apps", app, "Dockerfile");
 }
 
 /**
@@ -41,15 +43,19 @@ export interface AppImageArgs {
 
 /** Registers the image build; `opts` carries the parent, whose Docker provider builds it. */
 export function appImage(name: string, args: AppImageArgs, opts: pulumi.CustomResourceOptions): docker.Image {
-    return new docker.Image(name, {
-        imageName: args.imageName,
-        build: {
-            context: projectRelative(args.appSource),
-            dockerfile: projectRelative(args.dockerfile),
-            ...(args.buildArgs ? { args: args.buildArgs } : {}),
-            builderVersion: "BuilderBuildKit",
-            platform: "linux/amd64",
+    return new docker.Image(
+        name,
+        {
+            imageName: args.imageName,
+            build: {
+                context: projectRelative(args.appSource),
+                dockerfile: projectRelative(args.dockerfile),
+                ...(args.buildArgs ? { args: args.buildArgs } : {}),
+                builderVersion: "BuilderBuildKit",
+                platform: "linux/amd64",
+            },
+            skipPush: true,
         },
-        skipPush: true,
-    }, opts);
+        opts,
+    );
 }

@@ -28,7 +28,10 @@ export function contentTag(inputs: BuildInputs): string {
     const hash = createHash("sha256");
     const ignore = readIgnorePatterns(inputs.context, inputs.dockerfile);
     for (const file of listFiles(inputs.context, inputs.paths, ignore)) {
-        hash.update(file).update("\0").update(fs.readFileSync(path.join(inputs.context, file))).update("\0");
+        hash.update(file)
+            .update("\0")
+            .update(fs.readFileSync(path.join(inputs.context, file)))
+            .update("\0");
     }
     for (const extra of inputs.extras) hash.update("extra\0").update(extra).update("\0");
     return hash.digest("hex").slice(0, 12);

@@ -25,11 +25,16 @@ export function writeSshIdentity(target: SshTarget, privateKey: string, baseDir:
     writePrivate(keyFile, privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`);
     if (target.hostKey) writePrivate(knownHosts, `${knownHostsName(target)} ${target.hostKey}\n`);
     return [
-        "-i", keyFile,
-        "-o", "IdentitiesOnly=yes",
-        "-o", `UserKnownHostsFile=${knownHosts}`,
-        "-o", `StrictHostKeyChecking=${target.hostKey ? "yes" : "accept-new"}`,
-        "-o", "BatchMode=yes",
+        "-i",
+        keyFile,
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        `UserKnownHostsFile=${knownHosts}`,
+        "-o",
+        `StrictHostKeyChecking=${target.hostKey ? "yes" : "accept-new"}`,
+        "-o",
+        "BatchMode=yes",
     ];
 }
 

@@ -111,8 +111,12 @@ export function contentAddressedConfig(
     opts: pulumi.CustomResourceOptions,
 ): docker.ServiceConfig {
     const digest = createHash("sha256").update(content).digest("hex").slice(0, 12);
-    return new docker.ServiceConfig(resourceName, {
-        name: `${configName}-${digest}`,
-        data: Buffer.from(content, "utf8").toString("base64"),
-    }, { ...opts, deleteBeforeReplace: false });
+    return new docker.ServiceConfig(
+        resourceName,
+        {
+            name: `${configName}-${digest}`,
+            data: Buffer.from(content, "utf8").toString("base64"),
+        },
+        { ...opts, deleteBeforeReplace: false },
+    );
 }

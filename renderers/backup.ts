@@ -38,7 +38,8 @@ export interface BackupParameters {
 }
 
 function wholeNumber(name: string, value: number, bounds: Bounds): number {
-    if (!withinBounds(value, bounds)) throw new Error(`backup: ${name} must be a whole number from ${bounds.min} to ${bounds.max}, got ${value}`);
+    if (!withinBounds(value, bounds))
+        throw new Error(`backup: ${name} must be a whole number from ${bounds.min} to ${bounds.max}, got ${value}`);
     return value;
 }
 

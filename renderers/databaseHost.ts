@@ -20,7 +20,11 @@ export function renderInstallBackups(settings: BackupSettings): string {
     const files = backupFiles();
     return hostStep("install-backups", {
         BACKUP_ENV: renderBackupEnv({
-            database: settings.database, user: settings.user, backupDir: settings.directory, keepCount: settings.keepCount, keepDays: settings.keepDays,
+            database: settings.database,
+            user: settings.user,
+            backupDir: settings.directory,
+            keepCount: settings.keepCount,
+            keepDays: settings.keepDays,
         }).trimEnd(),
         BACKUP_SCRIPT: files.backup.trimEnd(),
         RESTORE_SCRIPT: files.restore.trimEnd(),

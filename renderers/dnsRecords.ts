@@ -25,7 +25,7 @@ export interface DnsRecordSpec<Type extends DnsRecordType = DnsRecordType> {
 export type AddressRecordSpec = DnsRecordSpec<AddressRecordType>;
 
 /** Allows only Let's Encrypt to issue certificates for the zone (RFC 8659 `issue` tag). */
-export const LETS_ENCRYPT_CAA = "0 issue \"letsencrypt.org\"";
+export const LETS_ENCRYPT_CAA = '0 issue "letsencrypt.org"';
 
 /** The zone's CAA record at its apex (infomaniak mode, `caa: true`). */
 export function caaRecord(zone: string, ttl: number): DnsRecordSpec<"CAA"> {
@@ -67,5 +67,7 @@ function relativeName(fqdn: string, zone: string): string {
 /** The table printed for manual mode: what to type in Infomaniak's panel. */
 export function manualInstructions(records: readonly AddressRecordSpec[], zone: string): string {
     const lines = records.map((record) => `  ${record.type.padEnd(4)} ${record.name.padEnd(10)} ${record.value}  TTL ${record.ttl}`);
-    return [`Create these records in Infomaniak's panel (Domains → ${zone} → DNS zone); keep NS, MX and TXT as they are:`, ...lines].join("\n");
+    return [`Create these records in Infomaniak's panel (Domains → ${zone} → DNS zone); keep NS, MX and TXT as they are:`, ...lines].join(
+        "\n",
+    );
 }

@@ -45,12 +45,15 @@ function routersFor(name: string, host: string, service: string, middlewares: st
 }
 
 export function renderPanelRoutes(panelHost: string): string {
-    return header("the Dokploy panel, at its domain only") + stringify({
-        http: {
-            routers: routersFor("dokploy-panel", panelHost, "dokploy-panel"),
-            services: { "dokploy-panel": { loadBalancer: { servers: [{ url: PANEL_UPSTREAM }], passHostHeader: true } } },
-        },
-    });
+    return (
+        header("the Dokploy panel, at its domain only") +
+        stringify({
+            http: {
+                routers: routersFor("dokploy-panel", panelHost, "dokploy-panel"),
+                services: { "dokploy-panel": { loadBalancer: { servers: [{ url: PANEL_UPSTREAM }], passHostHeader: true } } },
+            },
+        })
+    );
 }
 
 /**
@@ -59,12 +62,15 @@ export function renderPanelRoutes(panelHost: string): string {
  */
 export function renderDashboardRoutes(dashboardHost: string, bcryptHash: string): string {
     if (!/^\$2[aby]\$\d\d\$[./A-Za-z0-9]+$/.test(bcryptHash)) throw new Error("the dashboard password hash must be a bcrypt hash");
-    return header("Traefik's dashboard, behind basic auth") + stringify({
-        http: {
-            routers: routersFor("dropit-traefik-dashboard", dashboardHost, "api@internal", ["dropit-traefik-dashboard-auth"]),
-            middlewares: { "dropit-traefik-dashboard-auth": { basicAuth: { users: [`${DASHBOARD_USER}:${bcryptHash}`] } } },
-        },
-    });
+    return (
+        header("Traefik's dashboard, behind basic auth") +
+        stringify({
+            http: {
+                routers: routersFor("dropit-traefik-dashboard", dashboardHost, "api@internal", ["dropit-traefik-dashboard-auth"]),
+                middlewares: { "dropit-traefik-dashboard-auth": { basicAuth: { users: [`${DASHBOARD_USER}:${bcryptHash}`] } } },
+            },
+        })
+    );
 }
 
 function header(what: string): string {

@@ -5,7 +5,16 @@
  * renderers/shellParams.ts; secrets never appear here, they arrive on stdin. Facts about the
  * installer: docs/host.md.
  */
-import { allowedTcpPorts, assertKeepsSsh, FIREWALL_SCRIPT_PATH, FIREWALL_UNIT_NAME, renderFirewallEnv, renderFirewallScript, renderFirewallUnit, type FirewallOptions } from "./firewall";
+import {
+    allowedTcpPorts,
+    assertKeepsSsh,
+    FIREWALL_SCRIPT_PATH,
+    FIREWALL_UNIT_NAME,
+    renderFirewallEnv,
+    renderFirewallScript,
+    renderFirewallUnit,
+    type FirewallOptions,
+} from "./firewall";
 import { hostStep } from "./shellParams";
 
 export { asRemoteCommand } from "./shellParams";

@@ -62,9 +62,7 @@ function cacheMaps(): string[] {
 }
 
 function headerLines(cacheControl: string): string[] {
-    return [["Cache-Control", cacheControl] as const, ...SECURITY_HEADERS].map(
-        ([name, value]) => `add_header ${name} "${value}" always;`,
-    );
+    return [["Cache-Control", cacheControl] as const, ...SECURITY_HEADERS].map(([name, value]) => `add_header ${name} "${value}" always;`);
 }
 
 function block(opening: string, body: readonly string[], indent = "    "): string[] {

@@ -50,13 +50,21 @@ function main(argv: readonly string[]): number {
     let resources = 0;
     for (let run = 0; run < runs; run++) {
         const started = process.hrtime.bigint();
-        const result = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/plan.ts", "--config", config, "--json", "--diagram", "out/bench.mmd"], {
-            cwd: ROOT, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024,
-        });
+        const result = spawnSync(
+            path.join(ROOT, "node_modules", ".bin", "tsx"),
+            ["scripts/plan.ts", "--config", config, "--json", "--diagram", "out/bench.mmd"],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+                timeout: 120_000,
+                maxBuffer: 64 * 1024 * 1024,
+            },
+        );
         const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
         if (result.status !== 0) throw new Error(`plan failed: ${result.stderr}`);
-        resources = (JSON.parse(result.stdout) as { resources: Array<{ type: string }> }).resources
-            .filter((resource) => !resource.type.startsWith("dropit:index:") && resource.type !== "pulumi:pulumi:Stack").length;
+        resources = (JSON.parse(result.stdout) as { resources: Array<{ type: string }> }).resources.filter(
+            (resource) => !resource.type.startsWith("dropit:index:") && resource.type !== "pulumi:pulumi:Stack",
+        ).length;
         timings.push(elapsed);
     }
     const sorted = [...timings].sort((a, b) => a - b);

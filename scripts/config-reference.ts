@@ -76,7 +76,8 @@ function message(error: ((issue: unknown) => unknown) | undefined): string | und
     if (!error) return undefined;
     const text = error({ input: "", code: "invalid_format" });
     if (typeof text === "string") return text;
-    if (text && typeof text === "object" && typeof (text as { message?: unknown }).message === "string") return (text as { message: string }).message;
+    if (text && typeof text === "object" && typeof (text as { message?: unknown }).message === "string")
+        return (text as { message: string }).message;
     return undefined;
 }
 
@@ -156,7 +157,11 @@ function boundsOf(schema: z.ZodType): string[] {
         case "prefault":
             return boundsOf(d.innerType as z.ZodType);
         case "enum":
-            bounds.push(`one of ${Object.values(d.entries ?? {}).map(code).join(", ")}`);
+            bounds.push(
+                `one of ${Object.values(d.entries ?? {})
+                    .map(code)
+                    .join(", ")}`,
+            );
             break;
         case "array": {
             const element = boundsOf(d.element as z.ZodType);
@@ -183,7 +188,8 @@ function boundsOf(schema: z.ZodType): string[] {
         const c = check._zod.def;
         if (c.check === "greater_than") numeric.min = `${c.inclusive ? "" : "more than "}${String(c.value)}`;
         else if (c.check === "less_than") numeric.max = `${c.inclusive ? "" : "less than "}${String(c.value)}`;
-        else if (c.check === "min_length" && c.minimum !== undefined) bounds.push(`at least ${c.minimum} character${c.minimum === 1 ? "" : "s"}`);
+        else if (c.check === "min_length" && c.minimum !== undefined)
+            bounds.push(`at least ${c.minimum} character${c.minimum === 1 ? "" : "s"}`);
         else if (c.check === "max_length" && c.maximum !== undefined) bounds.push(`at most ${c.maximum} characters`);
         else if (c.check === "string_format" && c.format === "regex") bounds.push(message(c.error) ?? `matches ${code(String(c.pattern))}`);
         else if (c.check === "custom") {
@@ -202,7 +208,10 @@ function defaultText(unwrapped: Unwrapped): string {
         const value = unwrapped.defaultValue.value;
         if (def(unwrapped.core).type === "object") return "(fields' defaults)";
         if (Array.isArray(value)) return value.map(code).join(", ");
-        if (value && typeof value === "object") return Object.entries(value).map(([name, v]) => code(`${name}=${String(v)}`)).join(", ");
+        if (value && typeof value === "object")
+            return Object.entries(value)
+                .map(([name, v]) => code(`${name}=${String(v)}`))
+                .join(", ");
         return code(value);
     }
     return unwrapped.optional ? "none" : "**required**";
@@ -258,7 +267,7 @@ export function renderConfigReference(schema: z.ZodType = configSchema): string 
         "an object with `--path` (`pulumi config set --path 'dropit:api.replicas' 2`), and a secret",
         "with `--secret` and no value on the command line (it prompts). Secret keys are read as",
         "secrets even when set without `--secret`, and never appear in a message. Unknown keys are",
-        "errors, with a \"did you mean\".",
+        'errors, with a "did you mean".',
         "",
         "A few rules involve more than one key (config/load.ts): `infomaniakToken` is required when",
         "`dns.provider` is `infomaniak`; `registry.username` and `registryPassword` come in pairs;",
@@ -267,14 +276,19 @@ export function renderConfigReference(schema: z.ZodType = configSchema): string 
         "",
         "| key | type | default | bounds | secret | description |",
         "|---|---|---|---|---|---|",
-        ...rows.map((row) => `| ${[
-            `\`${row.key}\``,
-            row.type,
-            row.defaultText,
-            row.bounds.length > 0 ? row.bounds.join("; ") : "",
-            row.secret ? "**secret**" : "no",
-            row.description,
-        ].map(cell).join(" | ")} |`),
+        ...rows.map(
+            (row) =>
+                `| ${[
+                    `\`${row.key}\``,
+                    row.type,
+                    row.defaultText,
+                    row.bounds.length > 0 ? row.bounds.join("; ") : "",
+                    row.secret ? "**secret**" : "no",
+                    row.description,
+                ]
+                    .map(cell)
+                    .join(" | ")} |`,
+        ),
         "",
     ];
     return lines.join("\n");

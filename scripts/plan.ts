@@ -8,7 +8,12 @@ import { exitWhenDrained, wantsHelp } from "./cli";
 import { PlanError, planToJson, PROJECT_DIR, redact, runPlan, type Plan, type PlannedResource } from "./plan/harness";
 import { renderMermaid } from "./plan/mermaid";
 
-interface Arguments { config: string; stack: string; json: boolean; diagram: string }
+interface Arguments {
+    config: string;
+    stack: string;
+    json: boolean;
+    diagram: string;
+}
 
 const USAGE = `usage: npm run plan -- [--config <stack file>] [--stack <name>] [--json] [--diagram <file>]
 
@@ -25,7 +30,8 @@ function parseArguments(argv: readonly string[]): Arguments {
     for (let index = 0; index < argv.length; index++) {
         const flag = argv[index];
         if (flag === "--json") options.json = true;
-        else if (flag === "--config" || flag === "--stack" || flag === "--diagram") options[flag.slice(2) as "config" | "stack" | "diagram"] = argv[++index] ?? "";
+        else if (flag === "--config" || flag === "--stack" || flag === "--diagram")
+            options[flag.slice(2) as "config" | "stack" | "diagram"] = argv[++index] ?? "";
         else throw new PlanError(`unknown argument ${flag}; ${USAGE.split("\n")[0]}`, true);
     }
     options.stack ||= path.basename(options.config).replace(/^Pulumi\.|\.ya?ml$/g, "");
@@ -35,7 +41,9 @@ function parseArguments(argv: readonly string[]): Arguments {
 function printHuman(plan: Plan): void {
     const byUrn = new Map(plan.resources.map((resource) => [resource.urn, resource]));
     const custom = plan.resources.filter((resource) => resource.custom);
-    console.log(`Plan for stack "${plan.stack}": ${custom.length} resources in ${plan.resources.length - custom.length} components (fresh stack: all would be created)\n`);
+    console.log(
+        `Plan for stack "${plan.stack}": ${custom.length} resources in ${plan.resources.length - custom.length} components (fresh stack: all would be created)\n`,
+    );
     for (const note of plan.notes) console.log(`note: ${note}`);
     const print = (resource: PlannedResource, depth: number) => {
         const indent = "  ".repeat(depth);

@@ -154,8 +154,11 @@ async function check(name: string, target: string, run: () => Promise<[boolean, 
 
 const isRedirectToHttps = (answer: Answer, host: string) => {
     const location = answer.headers.location ?? "";
-    return (answer.status === 301 || answer.status === 308) && location.startsWith(`https://${host}`) &&
-        (location.length === `https://${host}`.length || /^[/:?]/.test(location.slice(`https://${host}`.length)));
+    return (
+        (answer.status === 301 || answer.status === 308) &&
+        location.startsWith(`https://${host}`) &&
+        (location.length === `https://${host}`.length || /^[/:?]/.test(location.slice(`https://${host}`.length)))
+    );
 };
 
 type StatusRule = [string, (status: number) => boolean];
@@ -207,7 +210,10 @@ export async function runSmoke(deployment: Deployment, options: Partial<SmokeOpt
             check("cert", host, async () => {
                 const cert = await peerCertificate(host, opts);
                 const daysLeft = Math.floor((new Date(cert.valid_to).getTime() - Date.now()) / DAY_MS);
-                return [daysLeft >= opts.minCertDays, `${daysLeft} days left (minimum ${opts.minCertDays}), ${[cert.issuer?.CN ?? "?"].flat().join(", ")}`];
+                return [
+                    daysLeft >= opts.minCertDays,
+                    `${daysLeft} days left (minimum ${opts.minCertDays}), ${[cert.issuer?.CN ?? "?"].flat().join(", ")}`,
+                ];
             }),
         ),
     ];
@@ -218,7 +224,14 @@ export function formatTable(results: readonly CheckResult[]): string {
     const rows = results.map((r) => [r.ok ? "ok" : "FAIL", r.check, r.target, r.detail]);
     const header = ["", "check", "target", "detail"];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-    return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+    return [header, ...rows]
+        .map((row) =>
+            row
+                .map((cell, i) => cell.padEnd(widths[i]))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
 }
 
 /** Accepts the whole `pulumi stack output --json` object or just its `deployment`. */
@@ -325,7 +338,11 @@ export async function main(
     const results = await runSmoke(deployment, options);
     const failed = results.filter((r) => !r.ok);
     io.write(`${formatTable(results)}\n\n`);
-    io.write(failed.length === 0 ? `smoke: all ${results.length} checks passed\n` : `smoke: ${failed.length} of ${results.length} checks FAILED: ${failed.map((r) => `${r.check} ${r.target}`).join(", ")}\n`);
+    io.write(
+        failed.length === 0
+            ? `smoke: all ${results.length} checks passed\n`
+            : `smoke: ${failed.length} of ${results.length} checks FAILED: ${failed.map((r) => `${r.check} ${r.target}`).join(", ")}\n`,
+    );
     return failed.length === 0 ? 0 : 1;
 }
 

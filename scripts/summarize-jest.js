@@ -2,8 +2,8 @@
 const fs = require("fs");
 const file = process.argv[2];
 if (!file || !fs.existsSync(file)) {
-  console.log("0 passed, 1 failed");
-  process.exit(1);
+    console.log("0 passed, 1 failed");
+    process.exit(1);
 }
 const result = JSON.parse(fs.readFileSync(file, "utf8"));
 // A suite that failed to run (syntax error, hook timeout) counts as one failure.

@@ -49,7 +49,10 @@ test("secrets handed over as Pulumi secrets appear in no registered input, __pro
     const providers = plan.resources.filter((resource) => typeof resource.inputs.__provider === "string");
     expect(providers.length).toBeGreaterThanOrEqual(2);
     for (const resource of plan.resources) {
-        expect({ resource: resource.name, leaked: markersIn(JSON.stringify(redact(resource.inputs))) }).toEqual({ resource: resource.name, leaked: [] });
+        expect({ resource: resource.name, leaked: markersIn(JSON.stringify(redact(resource.inputs))) }).toEqual({
+            resource: resource.name,
+            leaked: [],
+        });
     }
     expect(markersIn(JSON.stringify(redact(plan.outputs)))).toEqual([]);
 }, 120_000);
@@ -57,9 +60,26 @@ test("secrets handed over as Pulumi secrets appear in no registered input, __pro
 test("secrets set in plain text appear nowhere in the plan's text or JSON output", () => {
     const stackFile = writeStackFile(canaryStack());
     for (const format of [[], ["--json"]]) {
-        const result = spawnSync(process.execPath, ["scripts/load-like-pulumi.js", "scripts/plan.ts", "--config", stackFile, "--stack", "canary", "--diagram", path.join(path.dirname(stackFile), "plan.mmd"), ...format], {
-            cwd: ROOT, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024,
-        });
+        const result = spawnSync(
+            process.execPath,
+            [
+                "scripts/load-like-pulumi.js",
+                "scripts/plan.ts",
+                "--config",
+                stackFile,
+                "--stack",
+                "canary",
+                "--diagram",
+                path.join(path.dirname(stackFile), "plan.mmd"),
+                ...format,
+            ],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+                timeout: 120_000,
+                maxBuffer: 64 * 1024 * 1024,
+            },
+        );
         expect(result.status).toBe(0);
         expect(result.stdout.length).toBeGreaterThan(1000);
         expect(markersIn(result.stdout + result.stderr)).toEqual([]);

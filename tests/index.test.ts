@@ -68,12 +68,19 @@ test("no plan output, input or JSON view contains a configured or generated secr
 test("every secret value in an input is marked secret where it is, at any depth", () => {
     const carriesSecret = (value: unknown): boolean => {
         const text = JSON.stringify(value);
-        return [...Object.values(SECRET_VALUES).map((secret) => secret.split("\n")[1] ?? secret), "postgrespassword", "apiauthsecret", "redispassword", "typesenseapikey"]
-            .some((needle) => text.toLowerCase().includes(needle.toLowerCase()));
+        return [
+            ...Object.values(SECRET_VALUES).map((secret) => secret.split("\n")[1] ?? secret),
+            "postgrespassword",
+            "apiauthsecret",
+            "redispassword",
+            "typesenseapikey",
+        ].some((needle) => text.toLowerCase().includes(needle.toLowerCase()));
     };
-    const unmarked = plan.resources.flatMap((candidate) => Object.entries(candidate.inputs)
-        .filter(([, value]) => carriesSecret(redact(value)))
-        .map(([key]) => `${candidate.name}.${key}`));
+    const unmarked = plan.resources.flatMap((candidate) =>
+        Object.entries(candidate.inputs)
+            .filter(([, value]) => carriesSecret(redact(value)))
+            .map(([key]) => `${candidate.name}.${key}`),
+    );
     expect(unmarked).toEqual([]);
     // The mocks' generated values are derived from the resource names checked above.
     expect(String(reveal(plan.outputs.postgresPassword))).toMatch(/^postgrespassword/);

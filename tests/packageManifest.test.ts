@@ -36,12 +36,21 @@ function importedPackages(file: string): string[] {
     const specifiers = [...text.matchAll(/(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*)["']([^"'.][^"']*)["']/g)].map((match) => match[1]);
     return specifiers
         .filter((specifier) => !specifier.startsWith("node:"))
-        .map((specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/"));
+        .map((specifier) =>
+            specifier
+                .split("/")
+                .slice(0, specifier.startsWith("@") ? 2 : 1)
+                .join("/"),
+        );
 }
 
 test("runtime dependencies are exactly the packages the program imports; test-only ones are devDependencies", () => {
     const builtins = new Set(builtinModules);
-    const imported = new Set(programFiles().flatMap(importedPackages).filter((name) => !builtins.has(name)));
+    const imported = new Set(
+        programFiles()
+            .flatMap(importedPackages)
+            .filter((name) => !builtins.has(name)),
+    );
     // dns2 serves the fake DNS server of the tests only.
     expect(manifest.dependencies.dns2).toBeUndefined();
     expect(manifest.devDependencies.dns2).toBeDefined();
@@ -55,7 +64,10 @@ test("engines.node is honest: every locked package supports every Node version i
     const dishonest = Object.entries(lock.packages)
         .filter(([name, entry]) => name !== "" && !Array.isArray(entry.engines) && typeof entry.engines?.node === "string")
         .filter(([, entry]) => !semver.subset(ours, (entry.engines as { node: string }).node))
-        .map(([name, entry]) => `${name.replace(/^.*node_modules\//, "")}@${entry.version} wants node ${(entry.engines as { node: string }).node}`);
+        .map(
+            ([name, entry]) =>
+                `${name.replace(/^.*node_modules\//, "")}@${entry.version} wants node ${(entry.engines as { node: string }).node}`,
+        );
     expect(dishonest).toEqual([]);
     // The Node this machine and CI run.
     expect(semver.satisfies(process.versions.node, ours)).toBe(true);

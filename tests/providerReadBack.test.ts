@@ -28,7 +28,11 @@ describe("Swarm services", () => {
     });
 
     test("are deleted before they are replaced (fixed names: a second copy cannot be created first)", () => {
-        for (const service of services()) expect({ name: service.name, deleteBeforeReplace: service.deleteBeforeReplace }).toEqual({ name: service.name, deleteBeforeReplace: true });
+        for (const service of services())
+            expect({ name: service.name, deleteBeforeReplace: service.deleteBeforeReplace }).toEqual({
+                name: service.name,
+                deleteBeforeReplace: true,
+            });
     });
 });
 
@@ -52,7 +56,9 @@ test("every duration of every service is already in the form the provider reads 
     const written = services().flatMap((service) => durations(service.inputs, service.name, []));
     // restart window, update/rollback timings, healthchecks, stop grace period, converge wait
     expect(written.length).toBeGreaterThanOrEqual(40);
-    const unstable = written.filter(([, value]) => readBackDuration(value) !== value).map(([at, value]) => `${at}: ${value} -> ${readBackDuration(value)}`);
+    const unstable = written
+        .filter(([, value]) => readBackDuration(value) !== value)
+        .map(([at, value]) => `${at}: ${value} -> ${readBackDuration(value)}`);
     expect(unstable).toEqual([]);
 });
 

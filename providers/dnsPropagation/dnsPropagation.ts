@@ -27,16 +27,23 @@ export class DnsPropagation extends pulumi.dynamic.Resource {
     declare readonly checkedServers: pulumi.Output<string[]>;
 
     constructor(name: string, args: DnsPropagationArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, {
-            zone: args.zone,
-            names: args.names,
-            nameservers: args.nameservers ?? [],
-            publicResolver: args.publicResolver ?? "",
-            timeoutSeconds: args.timeoutSeconds,
-            pollSeconds: args.pollSeconds,
-            instructions: args.instructions ?? "",
-            providerVersion: PROPAGATION_PROVIDER_VERSION,
-            checkedServers: undefined,
-        }, opts, "dns", "Propagation");
+        super(
+            provider,
+            name,
+            {
+                zone: args.zone,
+                names: args.names,
+                nameservers: args.nameservers ?? [],
+                publicResolver: args.publicResolver ?? "",
+                timeoutSeconds: args.timeoutSeconds,
+                pollSeconds: args.pollSeconds,
+                instructions: args.instructions ?? "",
+                providerVersion: PROPAGATION_PROVIDER_VERSION,
+                checkedServers: undefined,
+            },
+            opts,
+            "dns",
+            "Propagation",
+        );
     }
 }

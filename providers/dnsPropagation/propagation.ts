@@ -60,13 +60,19 @@ export async function waitForRecords(options: WaitOptions): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, options.pollMs));
     }
     const pending = [...observations].filter(([, seen]) => !seen.ok);
-    throw new Error(`DNS propagation: not every name resolved to the server within ${formatSeconds(options.timeoutMs)}: ${describePending(pending)}. ` +
-        "Certificates are requested only once DNS answers correctly. " +
-        (options.instructions ? `${options.instructions}\n` : "") +
-        "Fix: check the records, wait, and run `pulumi up` again (or raise dropit:dns.propagationTimeoutSeconds).");
+    throw new Error(
+        `DNS propagation: not every name resolved to the server within ${formatSeconds(options.timeoutMs)}: ${describePending(pending)}. ` +
+            "Certificates are requested only once DNS answers correctly. " +
+            (options.instructions ? `${options.instructions}\n` : "") +
+            "Fix: check the records, wait, and run `pulumi up` again (or raise dropit:dns.propagationTimeoutSeconds).",
+    );
 }
 
-async function observeAll(names: readonly ExpectedName[], servers: readonly string[], queryTimeoutMs: number): Promise<Map<string, Observation>> {
+async function observeAll(
+    names: readonly ExpectedName[],
+    servers: readonly string[],
+    queryTimeoutMs: number,
+): Promise<Map<string, Observation>> {
     const pairs = names.flatMap((name) => servers.map((server) => ({ name, server })));
     const results = await Promise.all(pairs.map(({ name, server }) => observe(name, server, queryTimeoutMs)));
     return new Map(pairs.map(({ name, server }, index) => [`${name.fqdn} ${name.type} at ${server}`, results[index]]));
@@ -122,8 +128,12 @@ export async function authoritativeServers(zone: string, resolverAddress?: strin
         return servers;
     } catch (error) {
         const failure = error as { code?: string; message?: string } | null;
-        throw new Error(`DNS propagation: could not find the name servers of ${zone} (${failure?.code ?? failure?.message ?? "error"}). ` +
-            "Fix: check that the zone is delegated to Infomaniak (`dig NS " + zone + "`), or set dropit:dns.publicResolver to a resolver that can reach them.");
+        throw new Error(
+            `DNS propagation: could not find the name servers of ${zone} (${failure?.code ?? failure?.message ?? "error"}). ` +
+                "Fix: check that the zone is delegated to Infomaniak (`dig NS " +
+                zone +
+                "`), or set dropit:dns.publicResolver to a resolver that can reach them.",
+        );
     } finally {
         resolver.cancel();
     }

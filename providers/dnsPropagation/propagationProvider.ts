@@ -45,9 +45,10 @@ export function createPropagationProvider(log?: ProgressLog): pulumi.dynamic.Res
     const progress: ProgressLog = log ?? ((line) => console.log(`dns propagation: ${line}`));
 
     const wait = async (inputs: PropagationInputs): Promise<PropagationOutputs> => {
-        const authoritative = inputs.nameservers.length > 0
-            ? inputs.nameservers
-            : await authoritativeServers(inputs.zone, inputs.publicResolver || undefined);
+        const authoritative =
+            inputs.nameservers.length > 0
+                ? inputs.nameservers
+                : await authoritativeServers(inputs.zone, inputs.publicResolver || undefined);
         const servers = inputs.publicResolver ? [...authoritative, inputs.publicResolver] : [...authoritative];
         await waitForRecords({
             names: inputs.names,
@@ -64,7 +65,8 @@ export function createPropagationProvider(log?: ProgressLog): pulumi.dynamic.Res
         check(_olds: PropagationInputs, news: PropagationInputs): Promise<pulumi.dynamic.CheckResult> {
             const failures: pulumi.dynamic.CheckFailure[] = [];
             const bounded = (property: "timeoutSeconds" | "pollSeconds", bounds: Bounds) => {
-                if (!withinBounds(news[property], bounds)) failures.push({ property, reason: `must be a whole number of seconds from ${bounds.min} to ${bounds.max}` });
+                if (!withinBounds(news[property], bounds))
+                    failures.push({ property, reason: `must be a whole number of seconds from ${bounds.min} to ${bounds.max}` });
             };
             bounded("timeoutSeconds", PROPAGATION_TIMEOUT_SECONDS);
             bounded("pollSeconds", PROPAGATION_POLL_SECONDS);

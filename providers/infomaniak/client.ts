@@ -100,7 +100,7 @@ export function messageOf(error: unknown): string {
     if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {
         return (error as { message: string }).message;
     }
-    return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+    return typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
 }
 
 const REQUIRED_SCOPES = "dns:read and dns:write";
@@ -128,9 +128,7 @@ interface RequestSpec {
     body?: unknown;
 }
 
-type Exchange =
-    | { kind: "answered"; status: number; retryAfter: string | null; text: string }
-    | { kind: "no-answer"; reason: string };
+type Exchange = { kind: "answered"; status: number; retryAfter: string | null; text: string } | { kind: "no-answer"; reason: string };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -168,7 +166,10 @@ export async function apiEnvelope(settings: ApiSettings, spec: RequestSpec): Pro
                 continue;
             }
             throw infomaniakError(
-                redact(`Infomaniak DNS API: ${label} failed after ${attempt} attempt(s) in ${Math.round((Date.now() - started) / 1000)} s: ${failure}.`, settings.token),
+                redact(
+                    `Infomaniak DNS API: ${label} failed after ${attempt} attempt(s) in ${Math.round((Date.now() - started) / 1000)} s: ${failure}.`,
+                    settings.token,
+                ),
                 { status: exchange.kind === "answered" ? exchange.status : undefined, maybeApplied: !repeatable && !throttled },
             );
         }
@@ -194,9 +195,10 @@ async function exchangeOnce(settings: ApiSettings, spec: RequestSpec): Promise<E
     } catch (error) {
         // Duck-typed: fetch's errors may come from another realm (jest), where instanceof fails.
         const name = (error as { name?: unknown } | null)?.name;
-        const reason = name === "TimeoutError" || name === "AbortError"
-            ? `no answer within ${settings.limits.requestTimeoutMs / 1000} s`
-            : `network error (${networkCause(error)})`;
+        const reason =
+            name === "TimeoutError" || name === "AbortError"
+                ? `no answer within ${settings.limits.requestTimeoutMs / 1000} s`
+                : `network error (${networkCause(error)})`;
         return { kind: "no-answer", reason };
     }
 }
@@ -266,9 +268,12 @@ function unwrapEnvelope(settings: ApiSettings, label: string, exchange: Extract<
     const error = errorOf(envelope) ?? {};
     const code = error.code ?? "unknown_error";
     if (exchange.status === 401 || exchange.status === 403 || AUTHORIZATION_CODES.has(code)) {
-        return fail(`Infomaniak DNS API refused the token for ${label} (${exchange.status} ${code}${error.description ? `: ${error.description}` : ""}). ` +
-            `The token needs the scopes ${REQUIRED_SCOPES}: create one in the Infomaniak manager (API tokens) with both scopes and store it with ` +
-            "`pulumi config set --secret dropit:infomaniakToken <token>`.", code);
+        return fail(
+            `Infomaniak DNS API refused the token for ${label} (${exchange.status} ${code}${error.description ? `: ${error.description}` : ""}). ` +
+                `The token needs the scopes ${REQUIRED_SCOPES}: create one in the Infomaniak manager (API tokens) with both scopes and store it with ` +
+                "`pulumi config set --secret dropit:infomaniakToken <token>`.",
+            code,
+        );
     }
     return fail(`Infomaniak DNS API: ${label} failed (${exchange.status} ${code}): ${describeApiError(error)}.`, code);
 }
@@ -298,9 +303,12 @@ export async function assertZoneExists(settings: ApiSettings, zone: string): Pro
         else throw error;
     }
     if (exists !== true) {
-        throw infomaniakError(`Infomaniak DNS: ${zone} is not a DNS zone this token can manage. ` +
-            "Fix: set `dropit:dns.zone` to the zone that holds the domain (as shown in the Infomaniak manager), " +
-            "and check that the token belongs to the account owning it.", { status: 404, code: "object_not_found" });
+        throw infomaniakError(
+            `Infomaniak DNS: ${zone} is not a DNS zone this token can manage. ` +
+                "Fix: set `dropit:dns.zone` to the zone that holds the domain (as shown in the Infomaniak manager), " +
+                "and check that the token belongs to the account owning it.",
+            { status: 404, code: "object_not_found" },
+        );
     }
 }
 
@@ -336,10 +344,18 @@ function pageItems(envelope: Envelope): { records: unknown[]; pages: number } | 
 
 function toRecord(item: unknown, where: string): ApiRecord {
     const record = item as Partial<ApiRecord> | null;
-    const valid = record !== null && typeof record === "object" && Number.isInteger(record.id) &&
-        typeof record.source === "string" && typeof record.type === "string" &&
-        typeof record.target === "string" && typeof record.ttl === "number";
-    if (!valid) throw infomaniakError(`Infomaniak DNS API: ${where} returned a record without id, source, type, target and ttl; nothing is assumed from it.`);
+    const valid =
+        record !== null &&
+        typeof record === "object" &&
+        Number.isInteger(record.id) &&
+        typeof record.source === "string" &&
+        typeof record.type === "string" &&
+        typeof record.target === "string" &&
+        typeof record.ttl === "number";
+    if (!valid)
+        throw infomaniakError(
+            `Infomaniak DNS API: ${where} returned a record without id, source, type, target and ttl; nothing is assumed from it.`,
+        );
     return { id: record.id!, source: record.source!, type: record.type!, target: record.target!, ttl: record.ttl! };
 }
 

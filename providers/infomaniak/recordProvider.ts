@@ -58,7 +58,11 @@ const IN_PLACE = ["target", "ttl", "token", "apiUrl", "adopt", "providerVersion"
 const CREATE_ATTEMPTS = 3;
 
 export function createDnsRecordProvider(limits: RetryLimits = DEFAULT_LIMITS): pulumi.dynamic.ResourceProvider {
-    const settingsOf = (props: Pick<DnsRecordInputs, "apiUrl" | "token">): ApiSettings => ({ apiUrl: props.apiUrl, token: props.token, limits });
+    const settingsOf = (props: Pick<DnsRecordInputs, "apiUrl" | "token">): ApiSettings => ({
+        apiUrl: props.apiUrl,
+        token: props.token,
+        limits,
+    });
     const desiredOf = (props: DnsRecordInputs): ZoneRecord => ({
         zone: props.zone,
         source: props.source,
@@ -127,13 +131,20 @@ export function createDnsRecordProvider(limits: RetryLimits = DEFAULT_LIMITS): p
                         await updateRecord(settingsOf(news), news.zone, Number(id), fields);
                     } catch (error) {
                         if (isInfomaniakError(error) && error.status === 404) {
-                            throw infomaniakError(`Infomaniak DNS: record id ${id} (${fqdnOf(news.source, news.zone)}) no longer exists. ` +
-                                "Fix: `pulumi refresh` forgets it, then `pulumi up` creates it again.");
+                            throw infomaniakError(
+                                `Infomaniak DNS: record id ${id} (${fqdnOf(news.source, news.zone)}) no longer exists. ` +
+                                    "Fix: `pulumi refresh` forgets it, then `pulumi up` creates it again.",
+                            );
                         }
                         throw error;
                     }
                 }
-                const outs: DnsRecordOutputs = { ...news, recordId: olds.recordId, adopted: olds.adopted, fqdn: fqdnOf(news.source, news.zone) };
+                const outs: DnsRecordOutputs = {
+                    ...news,
+                    recordId: olds.recordId,
+                    adopted: olds.adopted,
+                    fqdn: fqdnOf(news.source, news.zone),
+                };
                 return { outs };
             });
         },
@@ -157,7 +168,9 @@ function sameTargetValue(olds: Pick<DnsRecordInputs, "type" | "target">, news: P
 }
 
 function identityValue(props: Partial<DnsRecordInputs>, key: (typeof IDENTITY)[number]): string {
-    const zone = String(props.zone ?? "").toLowerCase().replace(/\.$/, "");
+    const zone = String(props.zone ?? "")
+        .toLowerCase()
+        .replace(/\.$/, "");
     if (key === "zone") return zone;
     if (key === "source") return normaliseSource(String(props.source ?? ""), zone);
     return String(props.type ?? "");
@@ -175,13 +188,21 @@ function allKnown(news: DnsRecordInputs): boolean {
 
 function inputProblems(news: DnsRecordInputs): pulumi.dynamic.CheckFailure[] {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (typeof news.zone !== "string" || news.zone.trim() === "") failures.push({ property: "zone", reason: "must be the zone name, such as dropit-app.fr" });
-    if (!(RECORD_TYPES as readonly string[]).includes(news.type)) failures.push({ property: "type", reason: `must be one of ${RECORD_TYPES.join(", ")}` });
+    if (typeof news.zone !== "string" || news.zone.trim() === "")
+        failures.push({ property: "zone", reason: "must be the zone name, such as dropit-app.fr" });
+    if (!(RECORD_TYPES as readonly string[]).includes(news.type))
+        failures.push({ property: "type", reason: `must be one of ${RECORD_TYPES.join(", ")}` });
     if (typeof news.ttl === "number" && !withinBounds(news.ttl, DNS_TTL_SECONDS)) {
-        failures.push({ property: "ttl", reason: `must be a whole number of seconds between ${DNS_TTL_SECONDS.min} and ${DNS_TTL_SECONDS.max}` });
+        failures.push({
+            property: "ttl",
+            reason: `must be a whole number of seconds between ${DNS_TTL_SECONDS.min} and ${DNS_TTL_SECONDS.max}`,
+        });
     }
     if (typeof news.token === "string" && news.token.trim() === "") {
-        failures.push({ property: "token", reason: "must be an Infomaniak API token with scopes dns:read and dns:write (dropit:infomaniakToken)" });
+        failures.push({
+            property: "token",
+            reason: "must be an Infomaniak API token with scopes dns:read and dns:write (dropit:infomaniakToken)",
+        });
     }
     return failures;
 }
@@ -190,7 +211,12 @@ function inputProblems(news: DnsRecordInputs): pulumi.dynamic.CheckFailure[] {
  * Adopts the record that already carries this name, or creates it. A POST that ends without
  * an answer may have been applied: the zone is listed again before any new attempt.
  */
-async function placeOrCreate(settings: ApiSettings, desired: ZoneRecord, adopt: boolean, limits: RetryLimits): Promise<{ record: ApiRecord; adopted: boolean }> {
+async function placeOrCreate(
+    settings: ApiSettings,
+    desired: ZoneRecord,
+    adopt: boolean,
+    limits: RetryLimits,
+): Promise<{ record: ApiRecord; adopted: boolean }> {
     const placement = placeRecord(await listRecords(settings, desired.zone), desired, adopt);
     if (placement.action === "conflict") throw infomaniakError(placement.message);
     const fields = { source: wireSource(desired), type: desired.type, target: desired.target, ttl: desired.ttl };
@@ -206,11 +232,13 @@ async function placeOrCreate(settings: ApiSettings, desired: ZoneRecord, adopt: 
             if (!uncertain) throw error;
             // Give a slow create time to land before looking for it.
             await new Promise((resolve) => setTimeout(resolve, Math.min(limits.baseBackoffMs, limits.maxBackoffMs)));
-            const landed = (await listRecords(settings, desired.zone))
-                .find((record) => record.type === desired.type && sameName(record, desired) && sameTarget(record, desired));
+            const landed = (await listRecords(settings, desired.zone)).find(
+                (record) => record.type === desired.type && sameName(record, desired) && sameTarget(record, desired),
+            );
             // We listed the zone just before the POST and it was not there: it is ours.
             if (landed) return { record: landed, adopted: false };
-            if ((isInfomaniakError(error) ? error.code : undefined) === "dns_record_already_exists" || attempt >= CREATE_ATTEMPTS) throw error;
+            if ((isInfomaniakError(error) ? error.code : undefined) === "dns_record_already_exists" || attempt >= CREATE_ATTEMPTS)
+                throw error;
         }
     }
 }

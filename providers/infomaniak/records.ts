@@ -71,7 +71,8 @@ export function placeRecord(existing: readonly ApiRecord[], desired: ZoneRecord,
     if (cname && desired.type !== "CNAME") {
         return {
             action: "conflict",
-            message: `Infomaniak DNS: ${fqdn} is a CNAME to ${cname.target} (record id ${cname.id}), so the ${desired.type} record cannot be added. ` +
+            message:
+                `Infomaniak DNS: ${fqdn} is a CNAME to ${cname.target} (record id ${cname.id}), so the ${desired.type} record cannot be added. ` +
                 "Nothing was changed. Fix: remove the CNAME in Infomaniak's panel if this name should point at the server.",
         };
     }
@@ -80,7 +81,8 @@ export function placeRecord(existing: readonly ApiRecord[], desired: ZoneRecord,
         const values = sameType.map((record) => `${record.target} (id ${record.id})`).join(", ");
         return {
             action: "conflict",
-            message: `Infomaniak DNS: ${fqdn} has ${sameType.length} ${desired.type} records (${values}); this program manages one. ` +
+            message:
+                `Infomaniak DNS: ${fqdn} has ${sameType.length} ${desired.type} records (${values}); this program manages one. ` +
                 "Nothing was changed. Fix: keep at most one in Infomaniak's panel; it is adopted if it holds the server's address " +
                 `(or with dropit:dns.adoptExisting).`,
         };
@@ -94,9 +96,11 @@ export function placeRecord(existing: readonly ApiRecord[], desired: ZoneRecord,
 export function conflictMessage(record: ApiRecord, desired: ZoneRecord): string {
     const relative = normaliseSource(desired.source, desired.zone);
     const configName = relative === APEX ? "@" : relative;
-    return `Infomaniak DNS: the ${desired.type} record ${fqdnOf(desired.source, desired.zone)} already exists with the value ${record.target} ` +
+    return (
+        `Infomaniak DNS: the ${desired.type} record ${fqdnOf(desired.source, desired.zone)} already exists with the value ${record.target} ` +
         `(record id ${record.id}), not ${desired.target}. Nothing was changed. ` +
         `To let this program take it over (its value becomes ${desired.target}; it is left in place on destroy), adopt it: ` +
         `\`pulumi config set --path 'dropit:dns.adoptExisting[0]' '${configName}'\` (next free index if the list has names; ` +
-        "`pulumi config set --path 'dropit:dns.adoptExisting' true` adopts every name). Or change or delete it in Infomaniak's panel.";
+        "`pulumi config set --path 'dropit:dns.adoptExisting' true` adopts every name). Or change or delete it in Infomaniak's panel."
+    );
 }

@@ -63,10 +63,15 @@ export function sdkInternals(load: ModuleLoader = require): SdkInternals {
         }
     }
     if (missing.length > 0) {
-        throw new Error(`scripts/plan/harness.ts relies on SDK internals that @pulumi/pulumi ${sdkVersion(load)} no longer provides: ` +
-            `${missing.join(", ")}. Adapt the harness to the new SDK (see the top of scripts/plan/harness.ts) or pin the previous @pulumi/pulumi.`);
+        throw new Error(
+            `scripts/plan/harness.ts relies on SDK internals that @pulumi/pulumi ${sdkVersion(load)} no longer provides: ` +
+                `${missing.join(", ")}. Adapt the harness to the new SDK (see the top of scripts/plan/harness.ts) or pin the previous @pulumi/pulumi.`,
+        );
     }
-    return { deserializeProperty: deserializeProperty as SdkInternals["deserializeProperty"], waitForRPCs: waitForRPCs as SdkInternals["waitForRPCs"] };
+    return {
+        deserializeProperty: deserializeProperty as SdkInternals["deserializeProperty"],
+        waitForRPCs: waitForRPCs as SdkInternals["waitForRPCs"],
+    };
 }
 
 function sdkVersion(load: ModuleLoader): string {
@@ -95,7 +100,8 @@ export interface PlannedResource {
 }
 
 /** One alias as the SDK sends it: a whole URN, or a spec of the parts that differ. */
-export type PlannedAlias = { urn: string } | { name?: string; type?: string; stack?: string; project?: string; parentUrn?: string; noParent?: boolean };
+export type PlannedAlias =
+    { urn: string } | { name?: string; type?: string; stack?: string; project?: string; parentUrn?: string; noParent?: boolean };
 
 export interface Plan {
     stack: string;
@@ -140,13 +146,17 @@ export function fillOfflineGaps(values: StackValues, notes: string[]): StackValu
     if (!("dropit:sshPrivateKey" in config)) {
         config["dropit:sshPrivateKey"] = PLACEHOLDER_SSH_KEY;
         secretKeys.push("dropit:sshPrivateKey");
-        notes.push("dropit:sshPrivateKey is not in the stack file (it is set with `pulumi config set --secret`); planned with a placeholder");
+        notes.push(
+            "dropit:sshPrivateKey is not in the stack file (it is set with `pulumi config set --secret`); planned with a placeholder",
+        );
     }
     const app = parseJsonObject(config["dropit:app"]);
     const source = typeof app?.source === "string" ? path.resolve(PROJECT_DIR, app.source) : undefined;
     if (app && source && !fs.existsSync(path.join(source, "pnpm-workspace.yaml"))) {
         config["dropit:app"] = JSON.stringify({ ...app, source: FIXTURE_APP });
-        notes.push(`dropit:app.source (${String(app.source)}) is not a DropIt checkout on this machine; planned with the fixture ${path.relative(PROJECT_DIR, FIXTURE_APP)}`);
+        notes.push(
+            `dropit:app.source (${String(app.source)}) is not a DropIt checkout on this machine; planned with the fixture ${path.relative(PROJECT_DIR, FIXTURE_APP)}`,
+        );
     }
     return { config, secretKeys };
 }
@@ -167,7 +177,11 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
         case "random:index/randomPassword:RandomPassword": {
             const length = typeof inputs.length === "number" ? inputs.length : 16;
             const value = `${name.replace(/[^A-Za-z0-9]/g, "")}${"x".repeat(length)}`.slice(0, length);
-            return { ...inputs, result: { [SECRET_SIG_KEY]: SECRET_SIG, value }, bcryptHash: { [SECRET_SIG_KEY]: SECRET_SIG, value: `$2a$10$${value}` } };
+            return {
+                ...inputs,
+                result: { [SECRET_SIG_KEY]: SECRET_SIG, value },
+                bcryptHash: { [SECRET_SIG_KEY]: SECRET_SIG, value: `$2a$10$${value}` },
+            };
         }
         case "docker:index/image:Image":
             return { ...inputs, repoDigest: "" };
@@ -193,7 +207,10 @@ interface CapturedRequest {
 }
 
 export class PlanError extends Error {
-    constructor(message: string, readonly configurationProblem: boolean) {
+    constructor(
+        message: string,
+        readonly configurationProblem: boolean,
+    ) {
         super(message);
     }
 }
@@ -211,17 +228,23 @@ export async function runPlan(options: {
     pulumi.runtime.setAllConfig(values.config, [...values.secretKeys, ...(options.secretKeys ?? [])]);
 
     const inputsByUrn = new Map<string, Record<string, unknown>>();
-    await pulumi.runtime.setMocks({
-        newResource: (args) => {
-            const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>);
-            return { id: args.custom ? `${args.name}-id` : undefined, state };
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>);
+                return { id: args.custom ? `${args.name}-id` : undefined, state };
+            },
+            // The real getNetwork answers with the network's ID, which services must reference.
+            call: (args) => {
+                const inputs = args.inputs as Record<string, unknown>;
+                return args.token === "docker:index/getNetwork:getNetwork" ? { ...inputs, id: `${String(inputs.name)}-id` } : inputs;
+            },
         },
-        // The real getNetwork answers with the network's ID, which services must reference.
-        call: (args) => {
-            const inputs = args.inputs as Record<string, unknown>;
-            return args.token === "docker:index/getNetwork:getNetwork" ? { ...inputs, id: `${String(inputs.name)}-id` } : inputs;
-        },
-    }, PROJECT, options.stack, false, "organization");
+        PROJECT,
+        options.stack,
+        false,
+        "organization",
+    );
 
     // Fails here, with one message, when an SDK upgrade removed what the harness relies on.
     sdkInternals();
@@ -261,21 +284,47 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
     const requests = new Map<string, CapturedRequest>();
     type Callback = (error: Error | null, response?: { getUrn(): string }) => void;
     interface Request {
-        getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
-        getDependenciesList(): string[]; getProtect(): boolean; getRetainondelete(): boolean; getProvider(): string;
-        getDeletebeforereplace(): boolean; getIgnorechangesList(): string[];
-        getAliasurnsList(): string[]; getAliasesList(): AliasMessage[];
+        getType(): string;
+        getName(): string;
+        getParent(): string;
+        getCustom(): boolean;
+        getDependenciesList(): string[];
+        getProtect(): boolean;
+        getRetainondelete(): boolean;
+        getProvider(): string;
+        getDeletebeforereplace(): boolean;
+        getIgnorechangesList(): string[];
+        getAliasurnsList(): string[];
+        getAliasesList(): AliasMessage[];
         getObject(): unknown;
     }
     interface AliasMessage {
         getUrn(): string;
-        getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+        getSpec():
+            | {
+                  getName(): string;
+                  getType(): string;
+                  getStack(): string;
+                  getProject(): string;
+                  getParenturn(): string;
+                  getNoparent(): boolean;
+              }
+            | undefined;
     }
     const aliasOf = (alias: AliasMessage): PlannedAlias => {
         const spec = alias.getSpec();
         if (!spec) return { urn: alias.getUrn() };
-        const parts = { name: spec.getName(), type: spec.getType(), stack: spec.getStack(), project: spec.getProject(), parentUrn: spec.getParenturn() };
-        return { ...Object.fromEntries(Object.entries(parts).filter(([, value]) => value !== "")), ...(spec.getNoparent() ? { noParent: true } : {}) };
+        const parts = {
+            name: spec.getName(),
+            type: spec.getType(),
+            stack: spec.getStack(),
+            project: spec.getProject(),
+            parentUrn: spec.getParenturn(),
+        };
+        return {
+            ...Object.fromEntries(Object.entries(parts).filter(([, value]) => value !== "")),
+            ...(spec.getNoparent() ? { noParent: true } : {}),
+        };
     };
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: Request, cb: Callback): void };
     const register = monitor.registerResource.bind(monitor);
@@ -284,10 +333,16 @@ function captureRegistrations(inputsByUrn: Map<string, Record<string, unknown>>)
             if (!error && response) {
                 const urn = response.getUrn();
                 requests.set(urn, {
-                    type: req.getType(), name: req.getName(), parent: req.getParent(), custom: req.getCustom(),
-                    dependencies: req.getDependenciesList(), protect: req.getProtect(),
-                    retainOnDelete: req.getRetainondelete(), provider: req.getProvider(),
-                    deleteBeforeReplace: req.getDeletebeforereplace(), ignoreChanges: req.getIgnorechangesList(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent(),
+                    custom: req.getCustom(),
+                    dependencies: req.getDependenciesList(),
+                    protect: req.getProtect(),
+                    retainOnDelete: req.getRetainondelete(),
+                    provider: req.getProvider(),
+                    deleteBeforeReplace: req.getDeletebeforereplace(),
+                    ignoreChanges: req.getIgnorechangesList(),
                     aliases: [...req.getAliasurnsList().map((urn) => ({ urn })), ...req.getAliasesList().map(aliasOf)],
                 });
                 inputsByUrn.set(urn, deserializeKeepingSecretLeaves(req.getObject()));
@@ -312,7 +367,11 @@ function deserializeKeepingSecretLeaves(struct: unknown): Record<string, unknown
         if (isSecretValue(record)) return { [SECRET_SIG_KEY]: SECRET_SIG, value: walk(record.value) };
         // Assets, archives, resource references: the SDK's reading.
         if (SECRET_SIG_KEY in record) return deserializeProperty(record);
-        return Object.fromEntries(Object.entries(record).filter(([, inner]) => inner !== undefined).map(([key, inner]) => [key, walk(inner)]));
+        return Object.fromEntries(
+            Object.entries(record)
+                .filter(([, inner]) => inner !== undefined)
+                .map(([key, inner]) => [key, walk(inner)]),
+        );
     };
     return walk((struct as { toJavaScript(): Record<string, unknown> }).toJavaScript()) as Record<string, unknown>;
 }
@@ -323,7 +382,12 @@ async function resolveOutputs(program: Record<string, unknown>): Promise<Record<
         if (value === undefined || name === "__esModule") continue;
         const output = pulumi.output(value);
         const [resolved, secret] = await Promise.all([
-            new Promise<unknown>((resolve) => output.apply((v) => { resolve(v); return v; })),
+            new Promise<unknown>((resolve) =>
+                output.apply((v) => {
+                    resolve(v);
+                    return v;
+                }),
+            ),
             pulumi.isSecret(output),
         ]);
         outputs[name] = secret ? { [SECRET_SIG_KEY]: SECRET_SIG, value: resolved } : resolved;

@@ -8,7 +8,8 @@ export function renderMermaid(resources: readonly PlannedResource[]): string {
     const components = resources.filter((resource) => resource.type.startsWith(COMPONENT_PREFIX));
     const componentOf = (urn: string | undefined): string | undefined => {
         let current = resources.find((resource) => resource.urn === urn);
-        while (current && !current.type.startsWith(COMPONENT_PREFIX)) current = resources.find((resource) => resource.urn === current?.parent);
+        while (current && !current.type.startsWith(COMPONENT_PREFIX))
+            current = resources.find((resource) => resource.urn === current?.parent);
         return current?.urn;
     };
     const id = (urn: string) => components.findIndex((component) => component.urn === urn);

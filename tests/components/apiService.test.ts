@@ -42,7 +42,12 @@ test("only the secret values are secret: each one in what is registered, the res
     expect(spec).toMatchObject({
         containerSpec: {
             image: resource(plan, "api-image").inputs.imageName,
-            env: { API_PORT: "3000", DB_HOST: "dropit-postgres", BETTER_AUTH_URL: "https://api.example.fr", BREVO_FROM_EMAIL: "no-reply@example.fr" },
+            env: {
+                API_PORT: "3000",
+                DB_HOST: "dropit-postgres",
+                BETTER_AUTH_URL: "https://api.example.fr",
+                BREVO_FROM_EMAIL: "no-reply@example.fr",
+            },
             healthcheck: { startPeriod: "1m" },
         },
         networksAdvanceds: [{ id: "dokploy-network-id" }],
@@ -50,7 +55,12 @@ test("only the secret values are secret: each one in what is registered, the res
 
     // The plan's JSON redacts the secret leaves only.
     const json = planToJson(plan).resources.find((candidate) => candidate.name === "api-service")!.inputs as ServiceTaskJson;
-    expect(json.taskSpec.containerSpec.env).toMatchObject({ API_PORT: "3000", DB_PASSWORD: "[secret]", BETTER_AUTH_SECRET: "[secret]", BREVO_API_KEY: "[secret]" });
+    expect(json.taskSpec.containerSpec.env).toMatchObject({
+        API_PORT: "3000",
+        DB_PASSWORD: "[secret]",
+        BETTER_AUTH_SECRET: "[secret]",
+        BREVO_API_KEY: "[secret]",
+    });
     expect(json.taskSpec.containerSpec.image).toMatch(/^dropit-api:/);
     expect(json.taskSpec.containerSpec.healthcheck.tests.join(" ")).toContain("/api");
 });
@@ -60,12 +70,13 @@ test("health-gated rolling updates: start-first, rollback on failure, healthchec
     expect(service.inputs.updateConfig).toMatchObject({ order: "start-first", failureAction: "rollback" });
     expect(service.inputs.rollbackConfig).toBeDefined();
     expect(service.inputs.mode).toEqual({ replicated: { replicas: 2 } });
-    expect(task().containerSpec.healthcheck.tests.join(" ")).toContain("http://127.0.0.1:3000/api\"");
+    expect(task().containerSpec.healthcheck.tests.join(" ")).toContain('http://127.0.0.1:3000/api"');
 });
 
 test("routed by Traefik at api.<domain> over HTTPS with Let's Encrypt, HTTP redirected", () => {
-    const labels = Object.fromEntries((resource(plan, "api-service").inputs.labels as Array<{ label: string; value: string }>)
-        .map(({ label, value }) => [label, value]));
+    const labels = Object.fromEntries(
+        (resource(plan, "api-service").inputs.labels as Array<{ label: string; value: string }>).map(({ label, value }) => [label, value]),
+    );
     expect(labels).toMatchObject({
         "traefik.enable": "true",
         "traefik.swarm.network": "dokploy-network",
@@ -80,7 +91,10 @@ test("routed by Traefik at api.<domain> over HTTPS with Let's Encrypt, HTTP redi
 test("the image is built on the VPS from the checkout, tagged by content, never pushed", () => {
     const image = resource(plan, "api-image");
     expect(image.inputs.imageName).toMatch(/^dropit-api:[0-9a-f]{12}$/);
-    expect(image.inputs).toMatchObject({ skipPush: true, build: { context: "tests/fixtures/dropit-app", dockerfile: "docker/api.Dockerfile" } });
+    expect(image.inputs).toMatchObject({
+        skipPush: true,
+        build: { context: "tests/fixtures/dropit-app", dockerfile: "docker/api.Dockerfile" },
+    });
     expect(task().containerSpec.image).toBe(image.inputs.imageName);
     expect(image.provider).toContain("dokploy-docker");
 });
@@ -93,6 +107,8 @@ test("the API's service waits for PostgreSQL's (healthy, through its converge wa
 test("every new image is preceded by a database dump (the app syncs its schema at start-up)", () => {
     const backup = resource(plan, "api-pre-deploy-backup");
     expect(backup.inputs.triggers).toEqual([resource(plan, "api-image").inputs.imageName]);
-    expect(backup.dependencies).toEqual(expect.arrayContaining([resource(plan, "postgres-backups").urn, resource(plan, "postgres-service").urn]));
+    expect(backup.dependencies).toEqual(
+        expect.arrayContaining([resource(plan, "postgres-backups").urn, resource(plan, "postgres-service").urn]),
+    );
     expect(resource(plan, "api-service").dependencies).toContain(backup.urn);
 });

@@ -8,14 +8,20 @@ interface Registered {
 }
 const registered: Registered[] = [];
 
-void pulumi.runtime.setMocks({
-    newResource: (args) => {
-        const inputs = args.inputs as Record<string, unknown>;
-        registered.push({ type: args.type, name: args.name, inputs });
-        return { id: `${args.name}-id`, state: inputs };
+void pulumi.runtime.setMocks(
+    {
+        newResource: (args) => {
+            const inputs = args.inputs as Record<string, unknown>;
+            registered.push({ type: args.type, name: args.name, inputs });
+            return { id: `${args.name}-id`, state: inputs };
+        },
+        call: () => ({}),
     },
-    call: () => ({}),
-}, "dropit-infra", "test", false, "organization");
+    "dropit-infra",
+    "test",
+    false,
+    "organization",
+);
 
 import { DnsZone, DnsZoneArgs } from "../../components/dnsZone";
 import { LETS_ENCRYPT_CAA } from "../../renderers/dnsRecords";
@@ -39,7 +45,10 @@ test("manual mode registers only the propagation wait, with the instructions", a
         zone: "example.fr",
         timeoutSeconds: 600,
         instructions: expect.stringContaining("Create these records in Infomaniak's panel"),
-        names: [{ fqdn: "example.fr", type: "A", value: "198.51.100.7" }, { fqdn: "api.example.fr", type: "A", value: "198.51.100.7" }],
+        names: [
+            { fqdn: "example.fr", type: "A", value: "198.51.100.7" },
+            { fqdn: "api.example.fr", type: "A", value: "198.51.100.7" },
+        ],
     });
 });
 
@@ -51,7 +60,15 @@ test("infomaniak mode registers one A record per name, the token kept secret, th
         "pulumi-nodejs:dynamic/dns:Propagation dns-propagation",
     ]);
     const [apex, api] = resources;
-    expect(apex.inputs).toMatchObject({ zone: "example.fr", source: "@", type: "A", target: "198.51.100.7", ttl: 300, adopt: false, apiUrl: "https://api.infomaniak.com" });
+    expect(apex.inputs).toMatchObject({
+        zone: "example.fr",
+        source: "@",
+        type: "A",
+        target: "198.51.100.7",
+        ttl: 300,
+        adopt: false,
+        apiUrl: "https://api.infomaniak.com",
+    });
     expect(api.inputs).toMatchObject({ source: "api", adopt: true });
     expect(apex.inputs.token).toMatchObject({ [SECRET_MARKER]: expect.any(String), value: "tok3n-SUPERSECRET" });
     const plain = JSON.stringify(resources.map(({ inputs: { token: _token, __provider: _provider, ...rest } }) => rest));
@@ -60,8 +77,16 @@ test("infomaniak mode registers one A record per name, the token kept secret, th
 
 test("CAA and AAAA records are added only when asked", async () => {
     const resources = await register({ mode: "infomaniak", token: "t", caa: true, ipv6: "2001:db8::10" });
-    const records = resources.filter((resource) => resource.type.endsWith("DnsRecord")).map((resource) => [resource.inputs.type, resource.inputs.source, resource.inputs.target].map(String).join(" "));
-    expect(records).toEqual(["A @ 198.51.100.7", "A api 198.51.100.7", "AAAA @ 2001:db8::10", "AAAA api 2001:db8::10", `CAA @ ${LETS_ENCRYPT_CAA}`]);
+    const records = resources
+        .filter((resource) => resource.type.endsWith("DnsRecord"))
+        .map((resource) => [resource.inputs.type, resource.inputs.source, resource.inputs.target].map(String).join(" "));
+    expect(records).toEqual([
+        "A @ 198.51.100.7",
+        "A api 198.51.100.7",
+        "AAAA @ 2001:db8::10",
+        "AAAA api 2001:db8::10",
+        `CAA @ ${LETS_ENCRYPT_CAA}`,
+    ]);
     const wait = resources.find((resource) => resource.type.endsWith("Propagation"))!;
     expect(wait.inputs.names).toContainEqual({ fqdn: "api.example.fr", type: "AAAA", value: "2001:db8::10" });
 });
@@ -85,8 +110,15 @@ test("infomaniak mode without a token is refused", () => {
 
 test("children are named after the component, so a second zone does not collide with the first", async () => {
     const resources = await register({ mode: "infomaniak", token: "t", caa: true }, "staging-dns");
-    expect(resources.map((resource) => resource.name)).toEqual(["staging-dns-a-apex", "staging-dns-a-api", "staging-dns-caa-apex", "staging-dns-propagation"]);
+    expect(resources.map((resource) => resource.name)).toEqual([
+        "staging-dns-a-apex",
+        "staging-dns-a-api",
+        "staging-dns-caa-apex",
+        "staging-dns-propagation",
+    ]);
     // A child of the component: the component's type leads the wait's URN type.
     const wait = new DnsZone("child-dns", zoneArgs).readiness[0];
-    expect(await new Promise((resolve) => wait.urn.apply(resolve))).toContain("::dropit:index:DnsZone$pulumi-nodejs:dynamic/dns:Propagation::child-dns-propagation");
+    expect(await new Promise((resolve) => wait.urn.apply(resolve))).toContain(
+        "::dropit:index:DnsZone$pulumi-nodejs:dynamic/dns:Propagation::child-dns-propagation",
+    );
 });

@@ -21,7 +21,7 @@ test("one record per public name through the API, the token secret, the apex ado
     }
     expect(resource(plan, "dns-a-apex").inputs).toMatchObject({ type: "A", target: "198.51.100.7", adopt: true, zone: "example.fr" });
     expect(resource(plan, "dns-a-api").inputs).toMatchObject({ adopt: false, ttl: 300 });
-    expect(resource(plan, "dns-caa-apex").inputs).toMatchObject({ type: "CAA", target: "0 issue \"letsencrypt.org\"" });
+    expect(resource(plan, "dns-caa-apex").inputs).toMatchObject({ type: "CAA", target: '0 issue "letsencrypt.org"' });
 });
 
 test("the propagation wait follows the records, and every certificate-requesting route follows the wait", () => {

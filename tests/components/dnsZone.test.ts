@@ -7,15 +7,20 @@ beforeAll(async () => {
 });
 
 test("manual mode: the four A records are outputs and no Infomaniak API resource is registered", () => {
-    expect(plan.outputs.dnsRecords).toEqual(["@", "api", "traefik", "dokploy"].map((name) => ({
-        name,
-        fqdn: name === "@" ? "example.fr" : `${name}.example.fr`,
-        type: "A",
-        value: "198.51.100.7",
-        ttl: 300,
-    })));
-    expect(childrenOf(plan, "dns").filter((child) => child.custom).map((child) => child.type))
-        .toEqual(["pulumi-nodejs:dynamic/dns:Propagation"]);
+    expect(plan.outputs.dnsRecords).toEqual(
+        ["@", "api", "traefik", "dokploy"].map((name) => ({
+            name,
+            fqdn: name === "@" ? "example.fr" : `${name}.example.fr`,
+            type: "A",
+            value: "198.51.100.7",
+            ttl: 300,
+        })),
+    );
+    expect(
+        childrenOf(plan, "dns")
+            .filter((child) => child.custom)
+            .map((child) => child.type),
+    ).toEqual(["pulumi-nodejs:dynamic/dns:Propagation"]);
 });
 
 test("manual mode still waits for the names to resolve, printing what to create, before any certificate", () => {

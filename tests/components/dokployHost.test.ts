@@ -59,7 +59,9 @@ test("the firewall keeps server.port (the SSH port) open; destroy leaves Dokploy
 test("every command connects as the sudo user with the host key pinned, the key kept secret", () => {
     const commands = plan.resources.filter((candidate) => candidate.type === "command:remote:Command");
     // Dokploy's six steps, plus the database's guard, backups and pre-rollout dump.
-    expect(commands.map((command) => command.name)).toEqual(expect.arrayContaining(["dokploy-system-update", "postgres-version-guard", "api-pre-deploy-backup"]));
+    expect(commands.map((command) => command.name)).toEqual(
+        expect.arrayContaining(["dokploy-system-update", "postgres-version-guard", "api-pre-deploy-backup"]),
+    );
     for (const command of commands) {
         const connection = reveal(command.inputs.connection) as Record<string, unknown>;
         expect(command.inputs.connection).toHaveProperty("value");
@@ -118,7 +120,12 @@ test("renamed from DokployInstall: registered as DokployHost with the old type a
 
 test("the Docker provider reaches the services' children through the components' options, not their arguments", () => {
     const provider = resource(plan, "dokploy-docker");
-    const onVps = plan.resources.filter((candidate) => candidate.custom && candidate.type.startsWith("docker:") && candidate.name !== "dokploy-docker");
-    expect(onVps.map((candidate) => candidate.name)).toEqual(expect.arrayContaining(["api-image", "web-service", "postgres-data", "redis-service", "typesense-data"]));
-    for (const candidate of onVps) expect(`${candidate.name} ${candidate.provider}`).toBe(`${candidate.name} ${provider.urn}::${provider.name}-id`);
+    const onVps = plan.resources.filter(
+        (candidate) => candidate.custom && candidate.type.startsWith("docker:") && candidate.name !== "dokploy-docker",
+    );
+    expect(onVps.map((candidate) => candidate.name)).toEqual(
+        expect.arrayContaining(["api-image", "web-service", "postgres-data", "redis-service", "typesense-data"]),
+    );
+    for (const candidate of onVps)
+        expect(`${candidate.name} ${candidate.provider}`).toBe(`${candidate.name} ${provider.urn}::${provider.name}-id`);
 });

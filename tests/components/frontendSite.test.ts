@@ -8,7 +8,10 @@ beforeAll(async () => {
 
 test("the API origin is baked in at build time, after the API exists", () => {
     const image = resource(plan, "web-image");
-    expect(image.inputs).toMatchObject({ skipPush: true, build: { args: { VITE_API_URL: "https://api.example.fr" }, dockerfile: "docker/web.Dockerfile" } });
+    expect(image.inputs).toMatchObject({
+        skipPush: true,
+        build: { args: { VITE_API_URL: "https://api.example.fr" }, dockerfile: "docker/web.Dockerfile" },
+    });
     expect(image.dependencies).toContain(resource(plan, "api-service").urn);
     expect(image.inputs.imageName).toMatch(/^dropit-web:[0-9a-f]{12}$/);
 });

@@ -8,8 +8,12 @@ beforeAll(async () => {
 
 type TaskSpec = {
     containerSpec: {
-        image: string; env: Record<string, string>; args: string[]; healthcheck: { tests: string[] };
-        mounts: Array<{ source: string; target: string; type: string }>; configs: Array<{ fileName: string }>;
+        image: string;
+        env: Record<string, string>;
+        args: string[];
+        healthcheck: { tests: string[] };
+        mounts: Array<{ source: string; target: string; type: string }>;
+        configs: Array<{ fileName: string }>;
     };
     networksAdvanceds: Array<{ id: string }>;
     placement: { constraints: string[] };
@@ -21,7 +25,9 @@ test("PostgreSQL 16 alpine with the guide's database, user and tuning, on dokplo
     expect(service.inputs.name).toBe("dropit-postgres");
     expect(task.containerSpec.image).toBe("postgres:16-alpine");
     expect(task.containerSpec.env).toMatchObject({ POSTGRES_DB: "dropit", POSTGRES_USER: "dropit" });
-    expect(task.containerSpec.args).toEqual(expect.arrayContaining(["max_connections=200", "shared_buffers=256MB", "effective_cache_size=1GB"]));
+    expect(task.containerSpec.args).toEqual(
+        expect.arrayContaining(["max_connections=200", "shared_buffers=256MB", "effective_cache_size=1GB"]),
+    );
     expect(task.networksAdvanceds).toEqual([{ id: "dokploy-network-id" }]);
     expect(task.placement.constraints).toEqual(["node.role==manager"]);
     expect(task.containerSpec.healthcheck.tests.join(" ")).toContain("pg_isready");
@@ -31,12 +37,14 @@ test("the generated password is URL-safe and travels only as a secret", () => {
     const password = resource(plan, "postgres-password");
     expect(password.inputs).toMatchObject({ length: 32, special: false });
     expect(registeredTask(plan, "postgres-service")).toMatchObject({
-        spec: { containerSpec: {
-            image: "postgres:16-alpine",
-            env: { POSTGRES_USER: "dropit", PGDATA: "/var/lib/postgresql/data/pgdata" },
-            mounts: [{ type: "volume", source: "dropit-postgres-data", target: "/var/lib/postgresql/data" }],
-            healthcheck: { tests: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U dropit -d dropit"] },
-        } },
+        spec: {
+            containerSpec: {
+                image: "postgres:16-alpine",
+                env: { POSTGRES_USER: "dropit", PGDATA: "/var/lib/postgresql/data/pgdata" },
+                mounts: [{ type: "volume", source: "dropit-postgres-data", target: "/var/lib/postgresql/data" }],
+                healthcheck: { tests: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U dropit -d dropit"] },
+            },
+        },
         secretEnv: ["POSTGRES_PASSWORD"],
     });
 });

@@ -9,7 +9,10 @@ beforeAll(async () => {
 test("redis:7-alpine with a generated password kept off command lines, AOF on a kept volume", () => {
     const service = resource(plan, "redis-service");
     // Only the password is secret: the rest of the task spec stays readable in a preview.
-    expect(registeredTask(plan, "redis-service")).toMatchObject({ spec: { containerSpec: { image: "redis:7-alpine" } }, secretEnv: ["REDIS_PASSWORD"] });
+    expect(registeredTask(plan, "redis-service")).toMatchObject({
+        spec: { containerSpec: { image: "redis:7-alpine" } },
+        secretEnv: ["REDIS_PASSWORD"],
+    });
     const task = reveal(service.inputs.taskSpec) as { containerSpec: { image: string; commands: string[]; env: Record<string, string> } };
     expect(task.containerSpec.image).toBe("redis:7-alpine");
     expect(task.containerSpec.commands.join(" ")).toContain("appendonly yes");

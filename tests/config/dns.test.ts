@@ -33,7 +33,10 @@ test("adoptExisting is true, false or a list of names; TTL and timeouts are boun
     expect(dns({ adoptExisting: "true" }).adoptExisting).toBe(true);
     expect(dns({ adoptExisting: ["api", "@"] }).adoptExisting).toEqual(["api", "@"]);
     expect(dns({}).adoptExisting).toBe(false);
-    const bad = problems({ ...valid(), "dropit:dns": JSON.stringify({ adoptExisting: ["API!"], ttl: 30, propagationTimeoutSeconds: 5, publicResolver: "dns.google" }) });
+    const bad = problems({
+        ...valid(),
+        "dropit:dns": JSON.stringify({ adoptExisting: ["API!"], ttl: 30, propagationTimeoutSeconds: 5, publicResolver: "dns.google" }),
+    });
     expect(bad.join("\n")).toMatch(/dropit:dns\.adoptExisting/);
     expect(bad.join("\n")).toContain("dropit:dns.ttl: must be at least 60");
     expect(bad.join("\n")).toContain("dropit:dns.propagationTimeoutSeconds: must be at least 10");
@@ -41,9 +44,9 @@ test("adoptExisting is true, false or a list of names; TTL and timeouts are boun
 });
 
 test("server.ipv6 must be an IPv6 address", () => {
-    expect(problems({ ...valid(), "dropit:server": JSON.stringify({ host: "203.0.113.10", hostKey: HOST_KEY, ipv6: "203.0.113.10" }) })).toEqual([
-        expect.stringContaining("dropit:server.ipv6: must be an IPv6 address"),
-    ]);
+    expect(
+        problems({ ...valid(), "dropit:server": JSON.stringify({ host: "203.0.113.10", hostKey: HOST_KEY, ipv6: "203.0.113.10" }) }),
+    ).toEqual([expect.stringContaining("dropit:server.ipv6: must be an IPv6 address")]);
 });
 
 test("server.host may be IPv6 (AAAA records); server.ipv6 goes only beside an IPv4 host", () => {

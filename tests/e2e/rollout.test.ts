@@ -123,7 +123,9 @@ function spawnSyncDocker(args: string[]) {
 
 /** Task IPs a Traefik Swarm provider would route to right now. */
 function routableTargets(): string[] {
-    const ids = docker(["service", "ps", "-q", "--filter", "desired-state=running", SERVICE], { timeoutMs: 10000 }).stdout.split("\n").filter(Boolean);
+    const ids = docker(["service", "ps", "-q", "--filter", "desired-state=running", SERVICE], { timeoutMs: 10000 })
+        .stdout.split("\n")
+        .filter(Boolean);
     if (ids.length === 0) return [];
     const format = `{{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NETWORK}"}}{{range .Addresses}}{{.}}{{end}}{{end}}{{end}}`;
     const lines = docker(["inspect", "--type", "task", "--format", format, ...ids], { timeoutMs: 10000 }).stdout.split("\n");
@@ -212,7 +214,19 @@ beforeAll(async () => {
     buildImage("v3", "v3");
     buildImage("bad", undefined);
     dockerOk(["network", "create", "--driver", "overlay", "--attachable", NETWORK]);
-    dockerOk(["service", "create", "--detach", "--name", SERVICE, "--network", NETWORK, "--replicas", "1", ...rolloutCliFlags(SETTINGS), `${IMAGE}:v1`]);
+    dockerOk([
+        "service",
+        "create",
+        "--detach",
+        "--name",
+        SERVICE,
+        "--network",
+        NETWORK,
+        "--replicas",
+        "1",
+        ...rolloutCliFlags(SETTINGS),
+        `${IMAGE}:v1`,
+    ]);
     await waitForTargets(1, 60_000);
     dockerOk(["run", "-d", "--name", CLIENT, "--network", NETWORK, `${IMAGE}:v1`, "/bin/sh", "/client.sh"]);
     routing = true;
@@ -248,7 +262,10 @@ describe("rolling updates on a real Swarm with the rendered settings", () => {
     });
 
     it("rolls back automatically to v2 when the new version never becomes healthy, still with zero failures", async () => {
-        const { state, seen } = await duringUpdate(["--image", `${IMAGE}:bad`], ["completed", "paused", "rollback_completed", "rollback_paused"]);
+        const { state, seen } = await duringUpdate(
+            ["--image", `${IMAGE}:bad`],
+            ["completed", "paused", "rollback_completed", "rollback_paused"],
+        );
         console.log(`unhealthy update: ${state}; ${seen.ok} requests ok, ${seen.fail} failed, ${seen.none} with no routable task`);
         expect(state).toBe("rollback_completed");
         expect(image()).toMatch(new RegExp(`^${IMAGE}:v2(@|$)`));
@@ -258,7 +275,10 @@ describe("rolling updates on a real Swarm with the rendered settings", () => {
     });
 
     it("control: the same measurement sees downtime with stop-first, so the zero above can fail", async () => {
-        const { state, seen } = await duringUpdate(["--image", `${IMAGE}:v3`, "--update-order", "stop-first"], ["completed", "paused", "rollback_completed"]);
+        const { state, seen } = await duringUpdate(
+            ["--image", `${IMAGE}:v3`, "--update-order", "stop-first"],
+            ["completed", "paused", "rollback_completed"],
+        );
         console.log(`stop-first control: ${seen.ok} ok, ${seen.fail} failed, ${seen.none} with no routable task`);
         expect(state).toBe("completed");
         expect(seen.fail + seen.none).toBeGreaterThan(0);

@@ -85,14 +85,34 @@ describe("this repo's Dockerfiles against a DropIt-shaped checkout", () => {
         expect(tag()).not.toBe(before);
     });
 
-    test.each(["api", "web"])("docker/%s.Dockerfile.dockerignore keeps the same files out of the context the provider hashes and sends", (app) => {
-        const file = `${dockerfilePath("reference", app as "api" | "web", context)}.dockerignore`;
-        const matcher = dockerignore({ ignorecase: false }).add(fs.readFileSync(file, "utf8").split(/\r?\n/));
-        for (const excluded of [".git", ".git/HEAD", "node_modules", "apps/api/node_modules", "apps/web/dist", "packages/contract/.turbo", ".pnpm-store", ".env", "apps/api/.env.production"]) {
-            expect({ path: excluded, ignored: matcher.ignores(excluded) }).toEqual({ path: excluded, ignored: true });
-        }
-        for (const kept of ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", "apps/api/src/main.ts", "apps/web/index.html", "packages/contract/src/index.ts"]) {
-            expect({ path: kept, ignored: matcher.ignores(kept) }).toEqual({ path: kept, ignored: false });
-        }
-    });
+    test.each(["api", "web"])(
+        "docker/%s.Dockerfile.dockerignore keeps the same files out of the context the provider hashes and sends",
+        (app) => {
+            const file = `${dockerfilePath("reference", app as "api" | "web", context)}.dockerignore`;
+            const matcher = dockerignore({ ignorecase: false }).add(fs.readFileSync(file, "utf8").split(/\r?\n/));
+            for (const excluded of [
+                ".git",
+                ".git/HEAD",
+                "node_modules",
+                "apps/api/node_modules",
+                "apps/web/dist",
+                "packages/contract/.turbo",
+                ".pnpm-store",
+                ".env",
+                "apps/api/.env.production",
+            ]) {
+                expect({ path: excluded, ignored: matcher.ignores(excluded) }).toEqual({ path: excluded, ignored: true });
+            }
+            for (const kept of [
+                "package.json",
+                "pnpm-lock.yaml",
+                "pnpm-workspace.yaml",
+                "apps/api/src/main.ts",
+                "apps/web/index.html",
+                "packages/contract/src/index.ts",
+            ]) {
+                expect({ path: kept, ignored: matcher.ignores(kept) }).toEqual({ path: kept, ignored: false });
+            }
+        },
+    );
 });

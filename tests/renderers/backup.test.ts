@@ -32,7 +32,9 @@ beforeAll(async () => {
     fs.mkdirSync(bin);
     // `docker exec [-i] <task> pg_dump|pg_restore ARGS` runs the tool against the local server;
     // files in $work steer it: dump-format (e.g. plain), dump-fails, api-log (where scale calls go).
-    fs.writeFileSync(path.join(bin, "docker"), `#!/bin/bash
+    fs.writeFileSync(
+        path.join(bin, "docker"),
+        `#!/bin/bash
 case "$1" in
   ps) echo pgtask ;;
   exec)
@@ -48,7 +50,9 @@ case "$1" in
       scale) echo "scale $4" >> "$(cat "${work}/api-log")" ;;
     esac ;;
 esac
-`, { mode: 0o755 });
+`,
+        { mode: 0o755 },
+    );
 }, 30000);
 
 afterAll(async () => {
@@ -66,7 +70,12 @@ function run(script: string, env: string, args: string[] = []) {
     const result = spawnSync("bash", [script, ...args], {
         encoding: "utf8",
         timeout: 20000,
-        env: { PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`, LANG: "C.UTF-8", DROPIT_PG_BACKUP_ENV: env, PGPORT_UNDER_TEST: String(pg.port) },
+        env: {
+            PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+            LANG: "C.UTF-8",
+            DROPIT_PG_BACKUP_ENV: env,
+            PGPORT_UNDER_TEST: String(pg.port),
+        },
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -86,8 +95,16 @@ function restore(apiLog: string, args: string[], extra: Partial<BackupParameters
     return run(RESTORE, envFile("restore", extra), args);
 }
 
-const dumpsIn = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".dump")).sort();
-const visibleFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f !== ".lock").sort();
+const dumpsIn = (dir: string) =>
+    fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".dump"))
+        .sort();
+const visibleFiles = (dir: string) =>
+    fs
+        .readdirSync(dir)
+        .filter((f) => f !== ".lock")
+        .sort();
 
 const ROWS = "SELECT id || ':' || name || ':' || coalesce(note, 'NULL') FROM athletes ORDER BY id";
 
@@ -103,7 +120,10 @@ function seed(): string {
 }
 
 describe("installed files", () => {
-    it.each([["backup", BACKUP], ["restore", RESTORE]])("%s passes bash -n", (_name, file) => {
+    it.each([
+        ["backup", BACKUP],
+        ["restore", RESTORE],
+    ])("%s passes bash -n", (_name, file) => {
         const result = spawnSync("bash", ["-n", file], { encoding: "utf8" });
         expect(result.stderr).toBe("");
         expect(result.status).toBe(0);

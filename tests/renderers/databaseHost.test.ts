@@ -12,13 +12,17 @@ beforeEach(() => {
     fs.mkdirSync(path.join(dir, "bin"));
     fs.writeFileSync(path.join(dir, "bin", "sudo"), '#!/bin/bash\nexec "$@"\n', { mode: 0o755 });
     // `docker volume inspect` prints the mount point when the volume "exists" (a file flag).
-    fs.writeFileSync(path.join(dir, "bin", "docker"), `#!/bin/bash\n[ -e "${dir}/volume-exists" ] || exit 1\necho "${dir}/volume"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "bin", "docker"), `#!/bin/bash\n[ -e "${dir}/volume-exists" ] || exit 1\necho "${dir}/volume"\n`, {
+        mode: 0o755,
+    });
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function guard(configured: number) {
     return spawnSync("bash", ["-c", renderMajorVersionGuard("dropit-postgres-data", configured, "pgdata")], {
-        encoding: "utf8", timeout: 10_000, env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}` },
+        encoding: "utf8",
+        timeout: 10_000,
+        env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}` },
     });
 }
 
@@ -43,12 +47,21 @@ test("another major version is refused with the dump/restore path, before anythi
     dataWrittenBy("16");
     const result = guard(17);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("dropit:postgres.version is 17 but the data in volume dropit-postgres-data was written by PostgreSQL 16");
+    expect(result.stderr).toContain(
+        "dropit:postgres.version is 17 but the data in volume dropit-postgres-data was written by PostgreSQL 16",
+    );
     expect(result.stderr).toContain(`sudo ${BACKUP_SCRIPT_PATH}`);
 });
 
 test("the installed commands are exactly the repository's files, their parameters in the env file, and every command is valid bash", () => {
-    const settings = { database: "dropit", user: "dropit", schedule: "*-*-* 03:15:00", keepCount: 14, keepDays: 30, directory: "/var/backups/dropit/postgres" };
+    const settings = {
+        database: "dropit",
+        user: "dropit",
+        schedule: "*-*-* 03:15:00",
+        keepCount: 14,
+        keepDays: 30,
+        directory: "/var/backups/dropit/postgres",
+    };
     const install = renderInstallBackups(settings);
     const script = fs.readFileSync(path.join(HOST_DIR, "files", "dropit-pg-backup.sh"), "utf8");
     expect(install).toContain(`\nBACKUP_SCRIPT='${script.trimEnd()}'\n`);

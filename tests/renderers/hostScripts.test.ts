@@ -10,8 +10,18 @@ import * as path from "path";
 import { renderFirewallEnv } from "../../renderers/firewall";
 import { HOST_DIR } from "../../renderers/shellParams";
 import {
-    renderAcmeContact, renderAdminAccount, renderClosePanelPort, renderDockerAccess, renderDockerEngine, renderDokployInstall,
-    renderDokployUninstall, renderDokployUpdate, renderDynamicConfigFile, renderFirewall, renderRegistryLogin, renderSystemUpdate,
+    renderAcmeContact,
+    renderAdminAccount,
+    renderClosePanelPort,
+    renderDockerAccess,
+    renderDockerEngine,
+    renderDokployInstall,
+    renderDokployUninstall,
+    renderDokployUpdate,
+    renderDynamicConfigFile,
+    renderFirewall,
+    renderRegistryLogin,
+    renderSystemUpdate,
 } from "../../renderers/hostScripts";
 
 let dir: string;
@@ -30,7 +40,9 @@ function installStandIns(): void {
     const write = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
     write("sudo", `[ "$1" = "-n" ] && shift; exec "$@"`);
     write("sleep", "exit 0");
-    write("docker", `echo "docker $*" >> "${dir}/calls.log"
+    write(
+        "docker",
+        `echo "docker $*" >> "${dir}/calls.log"
 case "$1 $2" in
   "service inspect")
     [ -e "${dir}/dokploy-running" ] || exit 1
@@ -41,8 +53,11 @@ case "$1 $2" in
   "service ls") cat "${dir}/services" 2>/dev/null; exit 0 ;;
   "volume inspect") exit 1 ;;
 esac
-exit 0`);
-    write("curl", `echo "curl $*" >> "${dir}/calls.log"
+exit 0`,
+    );
+    write(
+        "curl",
+        `echo "curl $*" >> "${dir}/calls.log"
 out=""; url=""
 while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift ;; http*) url="$1" ;; esac; shift; done
 case "$url" in
@@ -53,15 +68,21 @@ case "$url" in
     cat > "${dir}/signup-request"
     cp "${dir}/signup-body" "$out" 2>/dev/null || echo '{}' > "$out"
     cat "${dir}/signup-status" 2>/dev/null || printf 200 ;;
-esac`);
-    fs.writeFileSync(path.join(dir, "installer.sh"), `echo "installer ran ADVERTISE_ADDR=$ADVERTISE_ADDR DOKPLOY_VERSION=$DOKPLOY_VERSION args=$*" >> "${dir}/calls.log"
-[ "$1" = update ] || touch "${dir}/dokploy-running"\n`);
+esac`,
+    );
+    fs.writeFileSync(
+        path.join(dir, "installer.sh"),
+        `echo "installer ran ADVERTISE_ADDR=$ADVERTISE_ADDR DOKPLOY_VERSION=$DOKPLOY_VERSION args=$*" >> "${dir}/calls.log"
+[ "$1" = update ] || touch "${dir}/dokploy-running"\n`,
+    );
     fs.writeFileSync(path.join(dir, "calls.log"), "");
 }
 
 function run(command: string, stdin = "", env: Record<string, string> = {}) {
     const result = spawnSync("bash", ["-c", command], {
-        input: stdin, encoding: "utf8", timeout: 20_000,
+        input: stdin,
+        encoding: "utf8",
+        timeout: 20_000,
         env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, ...env },
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -75,11 +96,18 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test("every script is valid bash", () => {
     const scripts = [
-        renderSystemUpdate(), renderDockerEngine("28.5.0"), renderRegistryLogin("docker.io", "bot"),
+        renderSystemUpdate(),
+        renderDockerEngine("28.5.0"),
+        renderRegistryLogin("docker.io", "bot"),
         renderDokployInstall({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }),
         renderDokployUpdate({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }),
-        renderAcmeContact("ops@example.fr"), renderDockerAccess("deploy"), renderAdminAccount(), renderDynamicConfigFile("/etc/x/y.yml"),
-        renderClosePanelPort("dokploy.example.fr"), renderFirewall({ sshPort: 22 }), renderDokployUninstall(),
+        renderAcmeContact("ops@example.fr"),
+        renderDockerAccess("deploy"),
+        renderAdminAccount(),
+        renderDynamicConfigFile("/etc/x/y.yml"),
+        renderClosePanelPort("dokploy.example.fr"),
+        renderFirewall({ sshPort: 22 }),
+        renderDokployUninstall(),
     ];
     for (const script of scripts) {
         const inner = script.split("\n").slice(1, -2).join("\n");
@@ -88,7 +116,12 @@ test("every script is valid bash", () => {
 });
 
 test("the installer runs once with ADVERTISE_ADDR inline; a second run leaves it alone", () => {
-    const install = renderDokployInstall({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1", stateDir: path.join(dir, "state") });
+    const install = renderDokployInstall({
+        version: "v0.29.2",
+        installerUrl: "https://example.test/install.sh",
+        advertiseAddr: "192.0.2.1",
+        stateDir: path.join(dir, "state"),
+    });
     const first = run(install);
     expect(first.status).toBe(0);
     expect(first.stdout).toContain("Dokploy v0.29.2 installed");
@@ -147,7 +180,9 @@ test("a host where the install completed but the dokploy service is gone, or aft
 test("a version change goes through the installer's update path", () => {
     fs.writeFileSync(path.join(dir, "dokploy-running"), "");
     fs.writeFileSync(path.join(dir, "image"), "dokploy/dokploy:v0.29.2@sha256:0123abcd\n");
-    const result = run(renderDokployUpdate({ version: "v0.30.0", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }));
+    const result = run(
+        renderDokployUpdate({ version: "v0.30.0", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }),
+    );
     expect(result.status).toBe(0);
     expect(log()).toContain("DOKPLOY_VERSION=v0.30.0 args=update");
 });
@@ -159,7 +194,9 @@ test.each([
 ])("any other input change (flag, host key, SSH key) leaves a Dokploy already at the pinned version alone: image %s", (_, image) => {
     fs.writeFileSync(path.join(dir, "dokploy-running"), "");
     fs.writeFileSync(path.join(dir, "image"), `${image}\n`);
-    const result = run(renderDokployUpdate({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }));
+    const result = run(
+        renderDokployUpdate({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }),
+    );
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("already runs v0.29.2");
     expect(log()).not.toContain("installer ran");
@@ -168,7 +205,10 @@ test.each([
 
 test("the ACME contact is rewritten once and Traefik restarted only on a change", () => {
     const file = path.join(dir, "traefik.yml");
-    fs.writeFileSync(file, "certificatesResolvers:\n  letsencrypt:\n    acme:\n      email: test@localhost.com\n      storage: /etc/dokploy/traefik/dynamic/acme.json\n");
+    fs.writeFileSync(
+        file,
+        "certificatesResolvers:\n  letsencrypt:\n    acme:\n      email: test@localhost.com\n      storage: /etc/dokploy/traefik/dynamic/acme.json\n",
+    );
     const script = renderAcmeContact("ops+le@example.fr", file);
     expect(run(script).stdout).toContain("set to ops+le@example.fr; Traefik restarted");
     expect(fs.readFileSync(file, "utf8")).toContain("      email: ops+le@example.fr\n      storage:");
@@ -222,7 +262,9 @@ test("a dynamic Traefik file is written from stdin (mode 0600) only when its con
     const file = path.join(dir, "dynamic", "dokploy.yml");
     fs.mkdirSync(path.dirname(file));
     const script = renderDynamicConfigFile(file);
-    fs.writeFileSync(path.join(bin, "install"), `#!/bin/bash\nargs=("$@"); cp "\${args[-2]}" "\${args[-1]}"; chmod 600 "\${args[-1]}"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "install"), `#!/bin/bash\nargs=("$@"); cp "\${args[-2]}" "\${args[-1]}"; chmod 600 "\${args[-1]}"\n`, {
+        mode: 0o755,
+    });
     expect(run(script, "http: {}\n").stdout).toContain("written");
     expect(fs.readFileSync(file, "utf8")).toBe("http: {}\n");
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
@@ -261,7 +303,10 @@ test("the installed firewall script reads its ports from its env file and keeps 
     write("iptables", `echo "iptables $*" >> "${dir}/calls.log"; [ "$1" = -C ] && exit 1; exit 0`);
     write("ip6tables", "exit 1"); // never this machine's own rules
     const script = path.join(HOST_DIR, "files", "firewall.sh");
-    const result = spawnSync("sh", [script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, DROPIT_FIREWALL_ENV: env } });
+    const result = spawnSync("sh", [script], {
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, DROPIT_FIREWALL_ENV: env },
+    });
     expect(result.stderr).toBe("");
     expect(result.stdout).toContain("applied on eth0 (tcp 80 443 2222, udp 443)");
     const calls = log();
@@ -270,11 +315,20 @@ test("the installed firewall script reads its ports from its env file and keeps 
     expect(calls).toContain("iptables -A DROPIT-DOCKER -p tcp -m conntrack --ctorigdstport 443 -j RETURN");
     expect(calls).not.toContain("--ctorigdstport 2222");
     expect(calls).toContain("iptables -I DOCKER-USER 1 -j DROPIT-DOCKER");
-    expect(calls.trim().split("\n").filter((line) => line.startsWith("iptables -A DROPIT-INPUT")).pop()).toBe("iptables -A DROPIT-INPUT -j DROP");
+    expect(
+        calls
+            .trim()
+            .split("\n")
+            .filter((line) => line.startsWith("iptables -A DROPIT-INPUT"))
+            .pop(),
+    ).toBe("iptables -A DROPIT-INPUT -j DROP");
     // An env file that would close SSH is refused before any rule changes.
     fs.writeFileSync(env, "SSH_PORT=2222\nTCP_PORTS=80,443\n");
     fs.writeFileSync(path.join(dir, "calls.log"), "");
-    const refused = spawnSync("sh", [script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, DROPIT_FIREWALL_ENV: env } });
+    const refused = spawnSync("sh", [script], {
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, DROPIT_FIREWALL_ENV: env },
+    });
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain("does not keep the SSH port 2222");
     expect(log()).toBe("");

@@ -57,17 +57,22 @@ describe("renderNginxConf", () => {
         }
     });
 
-    it.each(["/", "/athletes/123", "/workouts/create", "/login", "/accept-invitation/abc-def", "/library/exercises", "/athletes/jean.dupont"])(
-        "answers the SPA shell for client route %s with 200, no-cache and the security headers",
-        async (route) => {
-            const res = await get(route);
-            expect(res.status).toBe(200);
-            expect(res.headers["content-type"]).toMatch(/^text\/html/);
-            expect(decoded(res).equals(indexHtml())).toBe(true);
-            expect(res.headers["cache-control"]).toBe("no-cache");
-            expectSecurityHeaders(res);
-        },
-    );
+    it.each([
+        "/",
+        "/athletes/123",
+        "/workouts/create",
+        "/login",
+        "/accept-invitation/abc-def",
+        "/library/exercises",
+        "/athletes/jean.dupont",
+    ])("answers the SPA shell for client route %s with 200, no-cache and the security headers", async (route) => {
+        const res = await get(route);
+        expect(res.status).toBe(200);
+        expect(res.headers["content-type"]).toMatch(/^text\/html/);
+        expect(decoded(res).equals(indexHtml())).toBe(true);
+        expect(res.headers["cache-control"]).toBe("no-cache");
+        expectSecurityHeaders(res);
+    });
 
     it("answers 404, not index.html, for a missing hashed asset, and never lets it be cached", async () => {
         // During a start-first rolling update a browser can ask the old task for a new asset:

@@ -12,9 +12,12 @@ describe("renderServerArgs and renderInitSql (pure)", () => {
     it("sorts settings and prefixes the postgres command", () => {
         expect(renderServerArgs(SETTINGS)).toEqual([
             "postgres",
-            "-c", "effective_cache_size=1GB",
-            "-c", "max_connections=200",
-            "-c", "shared_buffers=256MB",
+            "-c",
+            "effective_cache_size=1GB",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "shared_buffers=256MB",
         ]);
     });
 
@@ -69,7 +72,10 @@ describe("on a real PostgreSQL server", () => {
         const sql = renderInitSql(EXTENSIONS);
         pg.psql(sql);
         pg.psql(sql);
-        expect(pg.psql("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname").split("\n")).toEqual(["pgcrypto", "uuid-ossp"]);
+        expect(pg.psql("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname").split("\n")).toEqual([
+            "pgcrypto",
+            "uuid-ossp",
+        ]);
         expect(pg.psql("SELECT length(uuid_generate_v4()::text) + length(encode(gen_random_bytes(4), 'hex'))")).toBe("44");
     });
 

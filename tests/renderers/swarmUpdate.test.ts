@@ -6,7 +6,14 @@ const PROBE = ["CMD", "wget", "-q", "--spider", "http://127.0.0.1/"];
 describe("rolloutSettings", () => {
     it("starts the new task first, rolls back on failure, one replica at a time", () => {
         const { updateConfig, rollbackConfig, healthcheck } = rolloutSettings({ healthTest: PROBE, startPeriodSeconds: 60 });
-        expect(updateConfig).toEqual({ parallelism: 1, order: "start-first", failureAction: "rollback", monitor: "30s", delay: "5s", maxFailureRatio: "0" });
+        expect(updateConfig).toEqual({
+            parallelism: 1,
+            order: "start-first",
+            failureAction: "rollback",
+            monitor: "30s",
+            delay: "5s",
+            maxFailureRatio: "0",
+        });
         expect(rollbackConfig).toMatchObject({ parallelism: 1, order: "start-first", failureAction: "pause" });
         expect(healthcheck).toEqual({ tests: PROBE, interval: "10s", timeout: "5s", startPeriod: "1m", retries: 3 });
     });

@@ -1,7 +1,9 @@
 import { renderTraefikLabels } from "../../renderers/traefik";
 
 test("HTTP redirects, HTTPS gets a Let's Encrypt certificate and HSTS, the port is explicit", () => {
-    const labels = Object.fromEntries(renderTraefikLabels({ name: "dropit-api", host: "api.example.fr", port: 3000 }).map((l) => [l.label, l.value]));
+    const labels = Object.fromEntries(
+        renderTraefikLabels({ name: "dropit-api", host: "api.example.fr", port: 3000 }).map((l) => [l.label, l.value]),
+    );
     expect(labels).toEqual({
         "traefik.enable": "true",
         "traefik.swarm.network": "dokploy-network",

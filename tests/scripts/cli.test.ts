@@ -27,7 +27,8 @@ describe("--help", () => {
     });
 
     it("the npm scripts named in the usage exist", () => {
-        const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+        const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> })
+            .scripts;
         expect(scripts.plan).toBe("node scripts/load-like-pulumi.js scripts/plan.ts");
         expect(scripts.smoke).toBe("tsx scripts/smoke.ts");
         expect(scripts["bench:plan"]).toBe("tsx scripts/bench-plan.ts");
@@ -42,11 +43,14 @@ describe("exitWhenDrained (scripts/cli.ts)", () => {
 
     function script(name: string, exit: string): string {
         const file = path.join(dir, name);
-        fs.writeFileSync(file, `import { exitWhenDrained } from ${JSON.stringify(path.join(ROOT, "scripts", "cli"))};
+        fs.writeFileSync(
+            file,
+            `import { exitWhenDrained } from ${JSON.stringify(path.join(ROOT, "scripts", "cli"))};
 void exitWhenDrained;
 process.stdout.write("x".repeat(${MIB}));
 ${exit};
-`);
+`,
+        );
         return file;
     }
 
@@ -64,9 +68,21 @@ ${exit};
     }, 30_000);
 
     it("exits, with the code, when the reader goes away (`| head`)", () => {
-        const result = spawnSync("bash", ["-c", 'set -o pipefail; "$@" | head -c 10 >/dev/null; echo "${PIPESTATUS[0]}"', "bash", TSX, script("head.ts", "void exitWhenDrained(4)")], {
-            cwd: ROOT, encoding: "utf8", timeout: 30_000,
-        });
+        const result = spawnSync(
+            "bash",
+            [
+                "-c",
+                'set -o pipefail; "$@" | head -c 10 >/dev/null; echo "${PIPESTATUS[0]}"',
+                "bash",
+                TSX,
+                script("head.ts", "void exitWhenDrained(4)"),
+            ],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+                timeout: 30_000,
+            },
+        );
         expect(result.stdout.trim()).toBe("4");
         expect(result.stderr).toBe("");
     });

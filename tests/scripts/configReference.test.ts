@@ -11,9 +11,10 @@ const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
 test("docs/configuration.md is what the schema generates today", () => {
     const committed = fs.existsSync(REFERENCE_PATH) ? fs.readFileSync(REFERENCE_PATH, "utf8") : "";
-    const verdict = committed === renderConfigReference()
-        ? "up to date"
-        : `docs/configuration.md is stale (config/schema.ts changed): run \`${REGENERATE_COMMAND}\` and commit the result`;
+    const verdict =
+        committed === renderConfigReference()
+            ? "up to date"
+            : `docs/configuration.md is stale (config/schema.ts changed): run \`${REGENERATE_COMMAND}\` and commit the result`;
     expect(verdict).toBe("up to date");
 });
 
@@ -21,10 +22,19 @@ test("every key has a description, a type and a default or says it is required",
     const rows = configRows();
     expect(rows.length).toBeGreaterThan(50);
     for (const row of rows) {
-        expect({ key: row.key, description: row.description.length > 0, type: row.type.length > 0, defaultText: row.defaultText.length > 0 })
-            .toEqual({ key: row.key, description: true, type: true, defaultText: true });
+        expect({
+            key: row.key,
+            description: row.description.length > 0,
+            type: row.type.length > 0,
+            defaultText: row.defaultText.length > 0,
+        }).toEqual({ key: row.key, description: true, type: true, defaultText: true });
     }
-    expect(rows.filter((row) => row.secret).map((row) => row.key).sort()).toEqual(SECRET_KEYS.map((key) => `dropit:${key}`).sort());
+    expect(
+        rows
+            .filter((row) => row.secret)
+            .map((row) => row.key)
+            .sort(),
+    ).toEqual(SECRET_KEYS.map((key) => `dropit:${key}`).sort());
 });
 
 test("types, defaults and bounds come from the schema, messages in words", () => {
@@ -42,13 +52,21 @@ test("--check exits 1 on a stale file and names the command that fixes it; --out
     try {
         const file = path.join(dir, "configuration.md");
         fs.writeFileSync(file, "# stale\n");
-        const stale = spawnSync(TSX, ["scripts/config-reference.ts", "--check", "--out", file], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+        const stale = spawnSync(TSX, ["scripts/config-reference.ts", "--check", "--out", file], {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 30_000,
+        });
         expect(stale.status).toBe(1);
         expect(stale.stderr).toContain(REGENERATE_COMMAND);
         const written = spawnSync(TSX, ["scripts/config-reference.ts", "--out", file], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
         expect(written.status).toBe(0);
         expect(fs.readFileSync(file, "utf8")).toBe(renderConfigReference());
-        const fresh = spawnSync(TSX, ["scripts/config-reference.ts", "--check", "--out", file], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+        const fresh = spawnSync(TSX, ["scripts/config-reference.ts", "--check", "--out", file], {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 30_000,
+        });
         expect(fresh.status).toBe(0);
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });

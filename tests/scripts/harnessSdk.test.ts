@@ -9,8 +9,13 @@ import { sdkInternals } from "../../scripts/plan/harness";
 const SDK_VERSION = (JSON.parse(fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
 
 test(`the SDK internals the plan harness relies on are all there (@pulumi/pulumi ${SDK_VERSION})`, async () => {
-    await pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Record<string, unknown> }), call: () => ({}) },
-        "dropit", "test", false, "organization");
+    await pulumi.runtime.setMocks(
+        { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs as Record<string, unknown> }), call: () => ({}) },
+        "dropit",
+        "test",
+        false,
+        "organization",
+    );
     // Throws "scripts/plan/harness.ts relies on SDK internals that @pulumi/pulumi X no longer provides: ..." otherwise.
     const internals = sdkInternals();
     const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, unknown>;
@@ -28,7 +33,7 @@ test("a missing internal fails with a message naming it, the SDK version and wha
     };
     expect(() => sdkInternals(withoutRpc)).toThrow(
         "scripts/plan/harness.ts relies on SDK internals that @pulumi/pulumi 9.9.9 no longer provides: " +
-        "@pulumi/pulumi/runtime/rpc: deserializeProperty(), pulumi.runtime.getMonitor().registerResource(). " +
-        "Adapt the harness to the new SDK",
+            "@pulumi/pulumi/runtime/rpc: deserializeProperty(), pulumi.runtime.getMonitor().registerResource(). " +
+            "Adapt the harness to the new SDK",
     );
 });

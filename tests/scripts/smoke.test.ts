@@ -45,11 +45,59 @@ function openssl(args: string[]): void {
 
 /** A test CA and leaf certificates signed by it (EC keys: fast to generate). */
 function makeCertificates() {
-    openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj", "/CN=DropIt Smoke Test CA"]);
-    openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=example.test"]);
+    openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=DropIt Smoke Test CA",
+    ]);
+    openssl([
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "leaf.key",
+        "-out",
+        "leaf.csr",
+        "-subj",
+        "/CN=example.test",
+    ]);
     const leaf = (name: string, days: string, sans: string[]) => {
-        fs.writeFileSync(path.join(dir, `${name}.ext`), `subjectAltName=${sans.map((h) => `DNS:${h}`).join(",")}\nextendedKeyUsage=serverAuth\n`);
-        openssl(["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", days, "-extfile", `${name}.ext`, "-out", `${name}.pem`]);
+        fs.writeFileSync(
+            path.join(dir, `${name}.ext`),
+            `subjectAltName=${sans.map((h) => `DNS:${h}`).join(",")}\nextendedKeyUsage=serverAuth\n`,
+        );
+        openssl([
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            days,
+            "-extfile",
+            `${name}.ext`,
+            "-out",
+            `${name}.pem`,
+        ]);
         return fs.readFileSync(path.join(dir, `${name}.pem`), "utf8");
     };
     return {
@@ -77,7 +125,8 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
         return send(404, "application/json", '{"statusCode":404}');
     }
     if (host === "dokploy.example.test") return send(302, "text/plain", "", { Location: "/login" });
-    if (host === "traefik.example.test") return send(behaviour.traefikStatus, "text/plain", "", { "WWW-Authenticate": 'Basic realm="traefik"' });
+    if (host === "traefik.example.test")
+        return send(behaviour.traefikStatus, "text/plain", "", { "WWW-Authenticate": 'Basic realm="traefik"' });
     send(404, "text/plain", "404 page not found");
 }
 
@@ -100,7 +149,14 @@ beforeAll(async () => {
     fs.writeFileSync(outputsFile, JSON.stringify(OUTPUTS));
     cliArgs = [
         ...HOSTS.flatMap((h) => ["--resolve", `${h}:127.0.0.1`]),
-        "--ca", certs.ca, "--https-port", String(httpsPort), "--http-port", String(httpPort), "--timeout-ms", "3000",
+        "--ca",
+        certs.ca,
+        "--https-port",
+        String(httpsPort),
+        "--http-port",
+        String(httpPort),
+        "--timeout-ms",
+        "3000",
     ];
 }, 20000);
 
@@ -195,7 +251,11 @@ describe("smoke", () => {
     it("rejects outputs without a usable deployment object (exit 2)", async () => {
         expect(() => parseOutputs("not json")).toThrow(/not JSON/);
         expect(() => parseOutputs(JSON.stringify({ deployment: { schemaVersion: 2 } }))).toThrow(/schemaVersion/);
-        expect(() => parseOutputs(JSON.stringify({ deployment: { ...OUTPUTS.deployment, urls: { ...OUTPUTS.deployment.urls, web: "http://example.test" } } }))).toThrow(/urls\.web/);
+        expect(() =>
+            parseOutputs(
+                JSON.stringify({ deployment: { ...OUTPUTS.deployment, urls: { ...OUTPUTS.deployment.urls, web: "http://example.test" } } }),
+            ),
+        ).toThrow(/urls\.web/);
         let out = "";
         expect(await main(["--bogus"], { readStdin: () => "", write: (t) => (out += t) })).toBe(2);
         expect(out).toContain("unexpected argument --bogus");

@@ -15,7 +15,10 @@ export interface DnsViews {
 }
 
 export function dnsViews(plan: Plan): DnsViews {
-    const wait = reveal(resource(plan, "dns-propagation").inputs) as { zone: string; names: Array<{ fqdn: string; type: string; value: string }> };
+    const wait = reveal(resource(plan, "dns-propagation").inputs) as {
+        zone: string;
+        names: Array<{ fqdn: string; type: string; value: string }>;
+    };
     const managed = plan.resources
         .filter((candidate) => candidate.type === "pulumi-nodejs:dynamic/infomaniak:DnsRecord")
         .map((candidate) => reveal(candidate.inputs) as { source: string; type: string; target: string; zone: string })
@@ -24,7 +27,9 @@ export function dnsViews(plan: Plan): DnsViews {
     return {
         managed,
         waitedFor: wait.names.map((name) => `${name.type} ${name.fqdn} ${name.value}`),
-        output: (plan.outputs.dnsRecords as Array<{ type: string; fqdn: string; value: string }>).map((record) => `${record.type} ${record.fqdn} ${record.value}`),
+        output: (plan.outputs.dnsRecords as Array<{ type: string; fqdn: string; value: string }>).map(
+            (record) => `${record.type} ${record.fqdn} ${record.value}`,
+        ),
     };
 }
 
@@ -38,8 +43,12 @@ export async function runPlannedWait(plan: Plan, answers: Record<string, NameBeh
     try {
         const planned = reveal(resource(plan, "dns-propagation").inputs) as PropagationInputs;
         const provider = createPropagationProvider(() => undefined);
-        const error = await provider.create({ ...planned, nameservers: [dns.address], publicResolver: "", timeoutSeconds: 1, pollSeconds: 0.2 })
-            .then(() => undefined, (caught: unknown) => (caught as Error).message);
+        const error = await provider
+            .create({ ...planned, nameservers: [dns.address], publicResolver: "", timeoutSeconds: 1, pollSeconds: 0.2 })
+            .then(
+                () => undefined,
+                (caught: unknown) => (caught as Error).message,
+            );
         return { questions: [...new Set(dns.questions)].sort(), error };
     } finally {
         await dns.close();

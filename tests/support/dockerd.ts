@@ -11,7 +11,10 @@ import { sleep } from "./loopback";
 
 const SOCKET = "/var/run/docker.sock";
 
-export function docker(args: readonly string[], options: { input?: string; timeoutMs?: number; cwd?: string } = {}): SpawnSyncReturns<string> {
+export function docker(
+    args: readonly string[],
+    options: { input?: string; timeoutMs?: number; cwd?: string } = {},
+): SpawnSyncReturns<string> {
     return spawnSync("docker", args, { encoding: "utf8", timeout: options.timeoutMs ?? 60000, input: options.input, cwd: options.cwd });
 }
 
@@ -62,7 +65,9 @@ export async function ensureSwarm(): Promise<DockerEngine> {
             if (createdSwarm) docker(["swarm", "leave", "--force"], { timeoutMs: 30000 });
             if (daemon && daemon.exitCode === null) {
                 daemon.kill("SIGTERM");
-                await waitFor("dockerd exit", 20000, () => daemon?.exitCode !== null || daemon?.signalCode !== null).catch(() => daemon?.kill("SIGKILL"));
+                await waitFor("dockerd exit", 20000, () => daemon?.exitCode !== null || daemon?.signalCode !== null).catch(() =>
+                    daemon?.kill("SIGKILL"),
+                );
             }
             if (logDir) fs.rmSync(logDir, { recursive: true, force: true });
         },

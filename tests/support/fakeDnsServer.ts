@@ -50,7 +50,14 @@ export async function startFakeDnsServer(names: Record<string, NameBehaviour> = 
             const type = (question as { type?: number }).type;
             questions.push(`${Object.entries(Packet.TYPE).find(([, value]) => value === type)?.[0] ?? String(type)} ${name}`);
             if (behaviour?.kind === "ns") {
-                for (const host of behaviour.hosts) response.answers.push({ name: question.name, type: Packet.TYPE.NS, class: Packet.CLASS.IN, ttl: 60, ns: host } as never);
+                for (const host of behaviour.hosts)
+                    response.answers.push({
+                        name: question.name,
+                        type: Packet.TYPE.NS,
+                        class: Packet.CLASS.IN,
+                        ttl: 60,
+                        ns: host,
+                    } as never);
                 void send(response);
                 return;
             }
@@ -63,7 +70,13 @@ export async function startFakeDnsServer(names: Record<string, NameBehaviour> = 
             for (const address of typeof behaviour.address === "string" ? [behaviour.address] : behaviour.address) {
                 const isV6 = address.includes(":");
                 if ((type === Packet.TYPE.AAAA) === isV6 && (type === Packet.TYPE.A || type === Packet.TYPE.AAAA)) {
-                    response.answers.push({ name: question.name, type: isV6 ? Packet.TYPE.AAAA : Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address } as never);
+                    response.answers.push({
+                        name: question.name,
+                        type: isV6 ? Packet.TYPE.AAAA : Packet.TYPE.A,
+                        class: Packet.CLASS.IN,
+                        ttl: 60,
+                        address,
+                    } as never);
                 }
             }
             void send(response);

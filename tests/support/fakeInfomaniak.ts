@@ -53,8 +53,8 @@ const FOREIGN_RECORDS: readonly Omit<FakeRecord, "id" | "source_idn" | "updated_
     { source: ".", type: "NS", target: "ns11.infomaniak.ch.", ttl: 3600 },
     { source: ".", type: "NS", target: "ns12.infomaniak.ch.", ttl: 3600 },
     { source: ".", type: "MX", target: "10 mta-gw.infomaniak.ch.", ttl: 3600 },
-    { source: ".", type: "TXT", target: "\"v=spf1 include:spf.infomaniak.ch -all\"", ttl: 3600 },
-    { source: "20240101._domainkey", type: "TXT", target: "\"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC7\"", ttl: 3600 },
+    { source: ".", type: "TXT", target: '"v=spf1 include:spf.infomaniak.ch -all"', ttl: 3600 },
+    { source: "20240101._domainkey", type: "TXT", target: '"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC7"', ttl: 3600 },
     { source: "mail", type: "A", target: "198.51.100.25", ttl: 3600 },
     { source: "www", type: "CNAME", target: "example.fr.", ttl: 3600 },
 ];
@@ -67,7 +67,10 @@ export class FakeInfomaniak {
     /** Records per zone; only `FAKE_ZONE` exists unless a test adds one. */
     readonly zones = new Map<string, FakeRecord[]>();
     /** Token → scopes it carries. */
-    readonly tokens = new Map<string, string[]>([[FAKE_TOKEN, ["dns:read", "dns:write"]], [READ_ONLY_TOKEN, ["dns:read"]]]);
+    readonly tokens = new Map<string, string[]>([
+        [FAKE_TOKEN, ["dns:read", "dns:write"]],
+        [READ_ONLY_TOKEN, ["dns:read"]],
+    ]);
     /** Page size cap; small so that listing exercises paging. */
     maxPerPage = 4;
     private nextId = 32_800;
@@ -163,7 +166,7 @@ export class FakeInfomaniak {
             request.socket.destroy();
             return;
         }
-        if (fault?.kind === "malformed") return send(response, 200, "{\"result\":\"success\",\"data\":[{\"id\":1,");
+        if (fault?.kind === "malformed") return send(response, 200, '{"result":"success","data":[{"id":1,');
         if (fault?.kind === "status") {
             const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { "Retry-After": fault.retryAfter };
             return send(response, fault.status, errorBody(fault.code ?? "error", fault.description ?? "Simulated failure"), headers);
@@ -181,19 +184,30 @@ export class FakeInfomaniak {
     }
 
     private takeFault(method: string, path: string): Fault | undefined {
-        const scripted = this.faults.find((item) => item.remaining > 0 && (!item.method || item.method === method) && (!item.path || item.path.test(path)));
+        const scripted = this.faults.find(
+            (item) => item.remaining > 0 && (!item.method || item.method === method) && (!item.path || item.path.test(path)),
+        );
         if (!scripted) return undefined;
         scripted.remaining--;
         return scripted.fault;
     }
 
-    private route(request: http.IncomingMessage, method: string, path: string, query: URLSearchParams, text: string, body: unknown): Answer {
+    private route(
+        request: http.IncomingMessage,
+        method: string,
+        path: string,
+        query: URLSearchParams,
+        text: string,
+        body: unknown,
+    ): Answer {
         const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
         const scopes = token ? this.tokens.get(token) : undefined;
         if (!scopes) return fail(401, "not_authorized", "Authorization required");
         if (request.headers.accept !== "application/json") return fail(406, "not_acceptable", "Accept must be application/json");
-        if (text && request.headers["content-type"] !== "application/json") return fail(415, "unsupported_media_type", "Content-Type must be application/json");
-        if (method !== "GET" && !scopes.includes("dns:write")) return fail(403, "not_authorized", "The token does not have the required scope");
+        if (text && request.headers["content-type"] !== "application/json")
+            return fail(415, "unsupported_media_type", "Content-Type must be application/json");
+        if (method !== "GET" && !scopes.includes("dns:write"))
+            return fail(403, "not_authorized", "The token does not have the required scope");
 
         const exists = /^\/2\/zones\/([^/]+)\/exists$/.exec(path);
         if (exists && method === "GET") {
@@ -232,7 +246,7 @@ export class FakeInfomaniak {
         const problem = validate(input);
         if (problem) return problem;
         const source = apex(String(input!.source));
-        const target = input!.type === "TXT" && !String(input!.target).startsWith("\"") ? `"${input!.target}"` : String(input!.target);
+        const target = input!.type === "TXT" && !String(input!.target).startsWith('"') ? `"${input!.target}"` : String(input!.target);
         if (records.some((record) => record.source === source && record.type === input!.type && record.target === target)) {
             return fail(400, "dns_record_already_exists", "The DNS record already exists");
         }
@@ -282,10 +296,18 @@ function validate(input: Partial<FakeRecord> | undefined): Answer | undefined {
         errors.push({ code: "validation_rule_in", description: "The selected type is invalid", context: { attribute: "type" } });
     }
     if (input.type === "A" && !IPV4.test(String(input.target))) {
-        errors.push({ code: "invalid_dns_record", description: "The target must be a valid IPv4 address", context: { attribute: "target" } });
+        errors.push({
+            code: "invalid_dns_record",
+            description: "The target must be a valid IPv4 address",
+            context: { attribute: "target" },
+        });
     }
     if (typeof input.ttl !== "number" || input.ttl < 60 || input.ttl > 86400) {
-        errors.push({ code: "validation_rule_between", description: "The ttl must be between 60 and 86400", context: { attribute: "ttl" } });
+        errors.push({
+            code: "validation_rule_between",
+            description: "The ttl must be between 60 and 86400",
+            context: { attribute: "ttl" },
+        });
     }
     return errors.length > 0 ? fail(422, "validation_failed", "Validation failed", errors) : undefined;
 }

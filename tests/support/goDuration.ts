@@ -5,7 +5,7 @@
  * in this form differs from the read-back value, and every `pulumi up` plans an update.
  * Written from that description for the tests; it is not the provider's code.
  */
-const NANOS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const NANOS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** Go's `time.ParseDuration` for non-negative values, in nanoseconds. */
 export function parseGoDuration(text: string): number {

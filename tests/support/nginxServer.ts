@@ -31,12 +31,30 @@ const ident = (rand: () => number) => Math.floor(rand() * 36 ** 4).toString(36);
 /** index.html plus hashed JS, CSS and SVG under assets/, as `vite build` lays them out. */
 export function createViteBuild(root: string): void {
     fs.mkdirSync(path.join(root, "assets"), { recursive: true });
-    const js = pseudoSource(1, 2500, (r, i) =>
-        `function ${ident(r)}${i}(e,t){const n=e.${ident(r)}??t;return n.map(o=>({id:o.${ident(r)},label:"${ident(r)} ${ident(r)}",v:${Math.floor(r() * 1e6)}}))}`);
-    const css = pseudoSource(2, 900, (r, i) =>
-        `.c-${ident(r)}${i}{display:flex;margin:${Math.floor(r() * 40)}px;color:#${Math.floor(r() * 0xffffff).toString(16).padStart(6, "0")};padding:0 ${Math.floor(r() * 9)}rem}`);
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">${pseudoSource(3, 60, (r) =>
-        `<circle cx="${Math.floor(r() * 100)}" cy="${Math.floor(r() * 100)}" r="${Math.floor(r() * 20)}" fill="#${Math.floor(r() * 0xffffff).toString(16).padStart(6, "0")}"/>`)}</svg>`;
+    const js = pseudoSource(
+        1,
+        2500,
+        (r, i) =>
+            `function ${ident(r)}${i}(e,t){const n=e.${ident(r)}??t;return n.map(o=>({id:o.${ident(r)},label:"${ident(r)} ${ident(r)}",v:${Math.floor(r() * 1e6)}}))}`,
+    );
+    const css = pseudoSource(
+        2,
+        900,
+        (r, i) =>
+            `.c-${ident(r)}${i}{display:flex;margin:${Math.floor(r() * 40)}px;color:#${Math.floor(r() * 0xffffff)
+                .toString(16)
+                .padStart(6, "0")};padding:0 ${Math.floor(r() * 9)}rem}`,
+    );
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">${pseudoSource(
+        3,
+        60,
+        (r) =>
+            `<circle cx="${Math.floor(r() * 100)}" cy="${Math.floor(r() * 100)}" r="${Math.floor(r() * 20)}" fill="#${Math.floor(
+                r() * 0xffffff,
+            )
+                .toString(16)
+                .padStart(6, "0")}"/>`,
+    )}</svg>`;
     const html = `<!doctype html>
 <html lang="fr">
   <head>
@@ -143,7 +161,12 @@ export function fetchRaw(port: number, urlPath: string, headers: http.OutgoingHt
             const chunks: Buffer[] = [];
             res.on("data", (chunk: Buffer) => chunks.push(chunk));
             res.on("end", () =>
-                resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), wireBytes: res.socket.bytesRead }),
+                resolve({
+                    status: res.statusCode ?? 0,
+                    headers: res.headers,
+                    body: Buffer.concat(chunks),
+                    wireBytes: res.socket.bytesRead,
+                }),
             );
             res.on("error", reject);
         });

@@ -52,7 +52,8 @@ export function resource(plan: Plan, name: string): PlannedResource {
 export function reveal(value: unknown): unknown {
     if (isSecretValue(value)) return reveal(value.value);
     if (Array.isArray(value)) return value.map(reveal);
-    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, reveal(inner)]));
+    if (typeof value === "object" && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, reveal(inner)]));
     return value;
 }
 
@@ -60,7 +61,12 @@ export function reveal(value: unknown): unknown {
 export function registeredTask(plan: Plan, serviceName: string): { spec: unknown; secretEnv: string[] } {
     const spec = resource(plan, serviceName).inputs.taskSpec;
     const env = (spec as { containerSpec?: { env?: Record<string, unknown> } } | undefined)?.containerSpec?.env ?? {};
-    return { spec, secretEnv: Object.keys(env).filter((name) => isSecretValue(env[name])).sort() };
+    return {
+        spec,
+        secretEnv: Object.keys(env)
+            .filter((name) => isSecretValue(env[name]))
+            .sort(),
+    };
 }
 
 export function childrenOf(plan: Plan, parentName: string): PlannedResource[] {

@@ -23,7 +23,8 @@ export interface RunningPostgres {
 function postgresIds(): { uid: number; gid: number } {
     const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
     const gid = Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim());
-    if (!Number.isInteger(uid) || !Number.isInteger(gid) || uid <= 0) throw new Error("no `postgres` OS user (scripts/setup.sh installs it)");
+    if (!Number.isInteger(uid) || !Number.isInteger(gid) || uid <= 0)
+        throw new Error("no `postgres` OS user (scripts/setup.sh installs it)");
     return { uid, gid };
 }
 
@@ -46,7 +47,11 @@ export async function startPostgres(serverFlags: readonly string[] = []): Promis
     const data = path.join(dir, "data");
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", HOME: dir };
     const asPostgres = { ...ids, env, cwd: dir };
-    runChecked(`${PG_BIN}/initdb`, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"], asPostgres);
+    runChecked(
+        `${PG_BIN}/initdb`,
+        ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
+        asPostgres,
+    );
     const port = await freePort();
     const child: ChildProcess = spawn(
         `${PG_BIN}/postgres`,
@@ -68,9 +73,13 @@ export async function startPostgres(serverFlags: readonly string[] = []): Promis
     };
 
     const psql = (sql: string, database = "postgres") =>
-        runChecked("psql", ["-X", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql], {
-            env: { PATH: env.PATH, LANG: "C.UTF-8" },
-        }).trim();
+        runChecked(
+            "psql",
+            ["-X", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql],
+            {
+                env: { PATH: env.PATH, LANG: "C.UTF-8" },
+            },
+        ).trim();
 
     try {
         await waitReady(port, () => exited && `${exited}: ${log}`);

@@ -30,7 +30,11 @@ export class PulumiCli {
     readonly transcript: string[] = [];
     private readonly env: NodeJS.ProcessEnv;
 
-    constructor(readonly binary: string, readonly projectDir: string, passphrase: string) {
+    constructor(
+        readonly binary: string,
+        readonly projectDir: string,
+        passphrase: string,
+    ) {
         fs.mkdirSync(this.stateDir);
         this.env = {
             ...process.env,

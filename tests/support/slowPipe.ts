@@ -15,7 +15,11 @@ export interface SlowPipeResult {
 
 const READER = 'set -o pipefail; "$@" 2>/dev/null | { dd bs=1 count=1 status=none; sleep "$STALL_SECONDS"; cat; }';
 
-export function runThroughSlowPipe(command: string, args: readonly string[], options: { cwd: string; stallSeconds?: number; timeoutMs?: number }): SlowPipeResult {
+export function runThroughSlowPipe(
+    command: string,
+    args: readonly string[],
+    options: { cwd: string; stallSeconds?: number; timeoutMs?: number },
+): SlowPipeResult {
     const result = spawnSync("bash", ["-c", READER, "bash", command, ...args], {
         cwd: options.cwd,
         env: { ...process.env, STALL_SECONDS: String(options.stallSeconds ?? 2) },

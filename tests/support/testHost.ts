@@ -19,16 +19,25 @@ const VPS_BUILD_DIR = path.resolve(__dirname, "..", "e2e", "host", "vps");
 const VPS_IMAGE_REPOSITORY = "dropit-e2e/vps";
 export const VPS_USER = "deploy";
 
-interface RunOptions { input?: string | Buffer; timeoutMs?: number }
+interface RunOptions {
+    input?: string | Buffer;
+    timeoutMs?: number;
+}
 
 export function docker(args: readonly string[], options: RunOptions = {}): SpawnSyncReturns<string> {
-    return spawnSync("docker", args, { encoding: "utf8", timeout: options.timeoutMs ?? 60_000, input: options.input, maxBuffer: 64 * 1024 * 1024 });
+    return spawnSync("docker", args, {
+        encoding: "utf8",
+        timeout: options.timeoutMs ?? 60_000,
+        input: options.input,
+        maxBuffer: 64 * 1024 * 1024,
+    });
 }
 
 /** Runs docker and returns trimmed stdout, or throws with its stderr. */
 export function dockerOk(args: readonly string[], options: RunOptions = {}): string {
     const result = docker(args, options);
-    if (result.status !== 0) throw new Error(`docker ${args.slice(0, 4).join(" ")} failed (${result.status ?? result.signal}): ${result.stderr}`);
+    if (result.status !== 0)
+        throw new Error(`docker ${args.slice(0, 4).join(" ")} failed (${result.status ?? result.signal}): ${result.stderr}`);
     return result.stdout.trim();
 }
 
@@ -54,15 +63,22 @@ export async function ensureDockerEngine(): Promise<{ release(): Promise<void> }
         daemon = spawn("dockerd", [], { stdio: ["ignore", log, log] });
         fs.closeSync(log);
     };
-    await waitFor("dockerd", 60_000, () => {
-        startIfAbsent();
-        return docker(["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 }).status === 0;
-    }, 500);
+    await waitFor(
+        "dockerd",
+        60_000,
+        () => {
+            startIfAbsent();
+            return docker(["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 }).status === 0;
+        },
+        500,
+    );
     return {
         async release() {
             if (!daemon || daemon.exitCode !== null) return;
             daemon.kill("SIGTERM");
-            await waitFor("dockerd exit", 20_000, () => daemon?.exitCode !== null || daemon?.signalCode !== null).catch(() => daemon?.kill("SIGKILL"));
+            await waitFor("dockerd exit", 20_000, () => daemon?.exitCode !== null || daemon?.signalCode !== null).catch(() =>
+                daemon?.kill("SIGKILL"),
+            );
         },
     };
 }
@@ -98,13 +114,27 @@ export async function startVps(image: string, name: string): Promise<TestVps> {
     const sshPort = await freePort();
     docker(["rm", "-f", "-v", name]);
     dockerOk([
-        "run", "-d", "--name", name, "--hostname", "vps",
-        "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
-        "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
-        "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--hostname",
+        "vps",
+        "--cap-add",
+        "SYS_ADMIN",
+        "--cap-add",
+        "NET_ADMIN",
+        "--security-opt",
+        "seccomp=unconfined",
+        "--security-opt",
+        "apparmor=unconfined",
+        "-v",
+        "/sys/fs/cgroup:/sys/fs/cgroup:rw",
         // The inner engine's storage on the host's filesystem (overlay2 cannot nest in overlay).
-        "-v", "/var/lib/docker",
-        "-p", `127.0.0.1:${sshPort}:22`,
+        "-v",
+        "/var/lib/docker",
+        "-p",
+        `127.0.0.1:${sshPort}:22`,
         image,
     ]);
     const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-e2e-key-"));
@@ -117,7 +147,10 @@ export async function startVps(image: string, name: string): Promise<TestVps> {
         exec: (script, options = {}) => docker(["exec", "-i", name, "bash", "-c", script], options),
         execOk: (script, options = {}) => {
             const result = vps.exec(script, options);
-            if (result.status !== 0) throw new Error(`on the VPS: ${script.slice(0, 200)}\n→ ${result.status ?? result.signal}: ${result.stderr}${result.stdout}`);
+            if (result.status !== 0)
+                throw new Error(
+                    `on the VPS: ${script.slice(0, 200)}\n→ ${result.status ?? result.signal}: ${result.stderr}${result.stdout}`,
+                );
             return result.stdout.trim();
         },
         remove: () => {
@@ -126,11 +159,20 @@ export async function startVps(image: string, name: string): Promise<TestVps> {
         },
     };
     try {
-        await waitFor("the VPS's sshd and Docker engine", 60_000, () => vps.exec("test -s /etc/ssh/ssh_host_ed25519_key.pub && docker info >/dev/null 2>&1").status === 0, 500);
-        const keygen = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "dropit-e2e", "-f", vps.privateKeyFile], { encoding: "utf8" });
+        await waitFor(
+            "the VPS's sshd and Docker engine",
+            60_000,
+            () => vps.exec("test -s /etc/ssh/ssh_host_ed25519_key.pub && docker info >/dev/null 2>&1").status === 0,
+            500,
+        );
+        const keygen = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "dropit-e2e", "-f", vps.privateKeyFile], {
+            encoding: "utf8",
+        });
         if (keygen.status !== 0) throw new Error(`ssh-keygen failed: ${keygen.stderr}`);
         vps.privateKey = fs.readFileSync(vps.privateKeyFile, "utf8");
-        vps.execOk(`install -m 0600 -o ${VPS_USER} -g ${VPS_USER} /dev/stdin /home/${VPS_USER}/.ssh/authorized_keys`, { input: fs.readFileSync(`${vps.privateKeyFile}.pub`) });
+        vps.execOk(`install -m 0600 -o ${VPS_USER} -g ${VPS_USER} /dev/stdin /home/${VPS_USER}/.ssh/authorized_keys`, {
+            input: fs.readFileSync(`${vps.privateKeyFile}.pub`),
+        });
         vps.hostKey = vps.execOk("cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub");
     } catch (error) {
         vps.remove();

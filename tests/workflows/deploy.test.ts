@@ -50,7 +50,9 @@ const copy = <T>(value: T): T => structuredClone(value);
 /** Jobs that do not start with the checkout of this repository followed by the local action. */
 function jobsNotSetUp(wf: Workflow): string[] {
     return Object.entries(wf.jobs)
-        .filter(([, job]) => !(job.steps[0]?.uses === "actions/checkout@v4" && job.steps[0].with === undefined && job.steps[1]?.uses === SETUP))
+        .filter(
+            ([, job]) => !(job.steps[0]?.uses === "actions/checkout@v4" && job.steps[0].with === undefined && job.steps[1]?.uses === SETUP),
+        )
         .map(([name]) => name);
 }
 
@@ -61,9 +63,11 @@ function inputMismatches(wf: Workflow, act: Action): string[] {
         for (const step of job.steps.filter((s) => s.uses === SETUP)) {
             const passed = Object.keys(step.with ?? {});
             found.push(...passed.filter((input) => !(input in act.inputs)).map((input) => `${name}: unknown input ${input}`));
-            found.push(...Object.entries(act.inputs)
-                .filter(([input, spec]) => spec.required === true && !passed.includes(input))
-                .map(([input]) => `${name}: missing required input ${input}`));
+            found.push(
+                ...Object.entries(act.inputs)
+                    .filter(([input, spec]) => spec.required === true && !passed.includes(input))
+                    .map(([input]) => `${name}: missing required input ${input}`),
+            );
         }
     }
     return found;
@@ -71,7 +75,9 @@ function inputMismatches(wf: Workflow, act: Action): string[] {
 
 /** `run:` scripts that interpolate a secret (workflow) or any expression at all (action). */
 function interpolatingRuns(wf: Workflow, act: Action): string[] {
-    const workflowRuns = Object.values(wf.jobs).flatMap((job) => job.steps).map((s) => s.run ?? "");
+    const workflowRuns = Object.values(wf.jobs)
+        .flatMap((job) => job.steps)
+        .map((s) => s.run ?? "");
     const actionRuns = act.runs.steps.map((s) => s.run ?? "");
     return [
         ...workflowRuns.filter((run) => /\$\{\{[^}]*secrets\./.test(run) || /ssh-add\s+\S*KEY/.test(run)),
@@ -209,7 +215,12 @@ describe("deploy workflow", () => {
     });
 
     it("uses exactly the secrets docs/ci.md documents", () => {
-        expect(documentedSecrets(DOCS)).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]);
+        expect(documentedSecrets(DOCS)).toEqual([
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "PULUMI_BACKEND_URL",
+            "PULUMI_CONFIG_PASSPHRASE",
+        ]);
         expect(secretNames(SOURCE)).toEqual(documentedSecrets(DOCS));
     });
 

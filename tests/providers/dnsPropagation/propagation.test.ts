@@ -1,6 +1,11 @@
 /** The propagation wait against a DNS server on 127.0.0.1 that answers late, never, or wrong. */
 import { authoritativeServers, canonicalAddress, ExpectedName, waitForRecords } from "../../../providers/dnsPropagation/propagation";
-import { createPropagationProvider, PROPAGATION_PROVIDER_VERSION, PropagationInputs, PropagationOutputs } from "../../../providers/dnsPropagation/propagationProvider";
+import {
+    createPropagationProvider,
+    PROPAGATION_PROVIDER_VERSION,
+    PropagationInputs,
+    PropagationOutputs,
+} from "../../../providers/dnsPropagation/propagationProvider";
 import { FakeDnsServer, startFakeDnsServer } from "../../support/fakeDnsServer";
 
 const SERVER = "203.0.113.10";
@@ -20,18 +25,31 @@ afterEach(async () => {
 });
 
 function waiting(names: ExpectedName[], serverAddresses: string[], lines: string[], timeoutMs = 1_500) {
-    return waitForRecords({ names, servers: serverAddresses, timeoutMs, pollMs: 100, queryTimeoutMs: 200, log: (line) => lines.push(line) });
+    return waitForRecords({
+        names,
+        servers: serverAddresses,
+        timeoutMs,
+        pollMs: 100,
+        queryTimeoutMs: 200,
+        log: (line) => lines.push(line),
+    });
 }
 
 async function rejection(work: Promise<unknown>): Promise<string> {
-    const error = await work.then(() => undefined, (caught: unknown) => caught);
+    const error = await work.then(
+        () => undefined,
+        (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(Error);
     return (error as Error).message;
 }
 
 describe("waitForRecords", () => {
     it("succeeds at once when every name answers the server's address", async () => {
-        const dns = await dnsServer({ "api.example.fr": { kind: "answer", address: SERVER }, "example.fr": { kind: "answer", address: SERVER } });
+        const dns = await dnsServer({
+            "api.example.fr": { kind: "answer", address: SERVER },
+            "example.fr": { kind: "answer", address: SERVER },
+        });
         const lines: string[] = [];
         await waiting([api, apex], [dns.address], lines);
         expect(lines.at(-1)).toContain("expected address for every name");
@@ -43,7 +61,9 @@ describe("waitForRecords", () => {
         const started = Date.now();
         await waiting([api], [dns.address], lines, 3_000);
         expect(Date.now() - started).toBeGreaterThanOrEqual(350);
-        expect(lines.some((line) => line.includes("Still waiting") && line.includes("api.example.fr") && line.includes("ENOTFOUND"))).toBe(true);
+        expect(lines.some((line) => line.includes("Still waiting") && line.includes("api.example.fr") && line.includes("ENOTFOUND"))).toBe(
+            true,
+        );
         expect(dns.queries.length).toBeGreaterThan(1);
     });
 
@@ -113,7 +133,9 @@ describe("propagation provider", () => {
         const lines: string[] = [];
         const provider = createPropagationProvider((line) => lines.push(line));
         const instructions = "Create these records in Infomaniak's panel:\n  A    api        203.0.113.10  TTL 300";
-        const result = await provider.create(inputs({ nameservers: [authoritative.address], publicResolver: resolver.address, instructions }));
+        const result = await provider.create(
+            inputs({ nameservers: [authoritative.address], publicResolver: resolver.address, instructions }),
+        );
         expect(lines[0]).toBe(instructions);
         expect((result.outs as PropagationOutputs).checkedServers).toEqual([authoritative.address, resolver.address]);
         expect(resolver.queries).toContain("api.example.fr");
@@ -123,11 +145,19 @@ describe("propagation provider", () => {
         const provider = createPropagationProvider(() => undefined);
         const olds = { ...inputs({}), checkedServers: [] };
         expect(await provider.diff!("id", olds, inputs({ timeoutSeconds: 30 }))).toMatchObject({ changes: false });
-        expect(await provider.diff!("id", olds, inputs({ names: [{ ...api, value: "203.0.113.20" }] }))).toMatchObject({ changes: true, replaces: [] });
+        expect(await provider.diff!("id", olds, inputs({ names: [{ ...api, value: "203.0.113.20" }] }))).toMatchObject({
+            changes: true,
+            replaces: [],
+        });
         // The schema's bounds (config/rules.ts): the tests above wait less, through create directly.
-        const checked = async (fields: Partial<PropagationInputs>) => (await provider.check!(olds, inputs({ timeoutSeconds: 600, pollSeconds: 10, ...fields }))).failures;
+        const checked = async (fields: Partial<PropagationInputs>) =>
+            (await provider.check!(olds, inputs({ timeoutSeconds: 600, pollSeconds: 10, ...fields }))).failures;
         expect(await checked({})).toEqual([]);
-        expect(await checked({ timeoutSeconds: 0 })).toEqual([{ property: "timeoutSeconds", reason: "must be a whole number of seconds from 10 to 3600" }]);
-        expect(await checked({ pollSeconds: 301 })).toEqual([{ property: "pollSeconds", reason: "must be a whole number of seconds from 1 to 300" }]);
+        expect(await checked({ timeoutSeconds: 0 })).toEqual([
+            { property: "timeoutSeconds", reason: "must be a whole number of seconds from 10 to 3600" },
+        ]);
+        expect(await checked({ pollSeconds: 301 })).toEqual([
+            { property: "pollSeconds", reason: "must be a whole number of seconds from 1 to 300" },
+        ]);
     });
 });

@@ -4,7 +4,12 @@
  * as they started and no (name, type, value) exists twice.
  */
 import type { RetryLimits } from "../../../providers/infomaniak/client";
-import { createDnsRecordProvider, DnsRecordInputs, DnsRecordOutputs, RECORD_PROVIDER_VERSION } from "../../../providers/infomaniak/recordProvider";
+import {
+    createDnsRecordProvider,
+    DnsRecordInputs,
+    DnsRecordOutputs,
+    RECORD_PROVIDER_VERSION,
+} from "../../../providers/infomaniak/recordProvider";
 import { FAKE_TOKEN, FAKE_ZONE, FakeInfomaniak, READ_ONLY_TOKEN, startFakeInfomaniak } from "../../support/fakeInfomaniak";
 
 const LIMITS: RetryLimits = { requestTimeoutMs: 300, maxAttempts: 4, totalBudgetMs: 4_000, baseBackoffMs: 20, maxBackoffMs: 1_500 };
@@ -44,7 +49,10 @@ async function created(fields: Partial<DnsRecordInputs> = {}): Promise<{ id: str
 }
 
 async function failure(work: Promise<unknown>): Promise<string> {
-    const error = await work.then(() => undefined, (caught: unknown) => caught);
+    const error = await work.then(
+        () => undefined,
+        (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
     seen.push(message);
@@ -77,8 +85,17 @@ describe("create", () => {
         expect(outs).toMatchObject({ adopted: false, fqdn: "api.example.fr", target: "203.0.113.10", ttl: 300 });
         expect(ours()).toHaveLength(1);
         // 7 foreign records, 4 per page: both pages were read before deciding.
-        expect(fake.requests.filter((request) => request.method === "GET" && request.path.endsWith("/records")).map((request) => request.query.page)).toEqual(["1", "2"]);
-        expect(fake.requests.find((request) => request.method === "POST")?.body).toEqual({ source: "api", type: "A", target: "203.0.113.10", ttl: 300 });
+        expect(
+            fake.requests
+                .filter((request) => request.method === "GET" && request.path.endsWith("/records"))
+                .map((request) => request.query.page),
+        ).toEqual(["1", "2"]);
+        expect(fake.requests.find((request) => request.method === "POST")?.body).toEqual({
+            source: "api",
+            type: "A",
+            target: "203.0.113.10",
+            ttl: 300,
+        });
     });
 
     it("creates the apex so that it round-trips, and a second create adopts it instead of duplicating", async () => {
@@ -179,12 +196,17 @@ describe("update and diff", () => {
         expect(refreshed.props).toMatchObject({ target: "2001:0DB8:0000:0000:0000:0000:0000:0010" });
         const change = await diff(id, refreshed.props as DnsRecordOutputs, inputs({ type: "AAAA", target: "2001:db8::10" }));
         expect(change).toMatchObject({ changes: false, replaces: [] });
-        expect(await diff(id, refreshed.props as DnsRecordOutputs, inputs({ type: "AAAA", target: "2001:db8::11" }))).toMatchObject({ changes: true });
+        expect(await diff(id, refreshed.props as DnsRecordOutputs, inputs({ type: "AAAA", target: "2001:db8::11" }))).toMatchObject({
+            changes: true,
+        });
     });
 
     it("explains how to recover when the record was deleted by hand", async () => {
         const { id, outs } = await created();
-        fake.records().splice(fake.records().findIndex((record) => record.id === outs.recordId), 1);
+        fake.records().splice(
+            fake.records().findIndex((record) => record.id === outs.recordId),
+            1,
+        );
         expect(await failure(update(id, outs, inputs({ ttl: 600 })))).toContain("pulumi refresh");
         expect(await read(id, outs)).toEqual({});
     });
@@ -195,7 +217,9 @@ describe("delete", () => {
         const { id, outs } = await created();
         await remove(id, outs);
         expect(ours()).toHaveLength(0);
-        expect(fake.requests.filter((request) => request.method === "DELETE").map((request) => request.path)).toEqual([`/2/zones/example.fr/records/${id}`]);
+        expect(fake.requests.filter((request) => request.method === "DELETE").map((request) => request.path)).toEqual([
+            `/2/zones/example.fr/records/${id}`,
+        ]);
     });
 
     it("succeeds when the record is already gone", async () => {
@@ -279,7 +303,10 @@ describe("faults", () => {
     });
 
     it("shows the description of dns_record_already_exists when the record cannot be found", async () => {
-        fake.inject({ kind: "status", status: 400, code: "dns_record_already_exists", description: "The DNS record already exists" }, { method: "POST" });
+        fake.inject(
+            { kind: "status", status: 400, code: "dns_record_already_exists", description: "The DNS record already exists" },
+            { method: "POST" },
+        );
         expect(await failure(create(inputs()))).toContain("The DNS record already exists");
         expect(fake.count("POST")).toBe(1);
     });

@@ -3,7 +3,14 @@ import { fqdnOf, normaliseSource, normaliseTarget, placeRecord } from "../../../
 
 const zone = "example.fr";
 const desired = { zone, source: "api", type: "A", target: "203.0.113.10", ttl: 300 };
-const record = (fields: Partial<ApiRecord>): ApiRecord => ({ id: 1, source: "api", type: "A", target: "203.0.113.10", ttl: 300, ...fields });
+const record = (fields: Partial<ApiRecord>): ApiRecord => ({
+    id: 1,
+    source: "api",
+    type: "A",
+    target: "203.0.113.10",
+    ttl: 300,
+    ...fields,
+});
 
 describe("normaliseSource", () => {
     it.each(["", "@", ".", "example.fr", "example.fr.", "EXAMPLE.fr"])("reads %j as the apex", (source) => {
@@ -20,9 +27,12 @@ describe("normaliseSource", () => {
 });
 
 describe("normaliseTarget", () => {
-    it.each(["2001:db8::10", "2001:DB8::10", "2001:0db8:0000:0000:0000:0000:0000:0010", " 2001:db8:0:0:0:0:0:10 "])("reads the IPv6 address %p as one spelling", (spelling) => {
-        expect(normaliseTarget("AAAA", spelling)).toBe("2001:db8::10");
-    });
+    it.each(["2001:db8::10", "2001:DB8::10", "2001:0db8:0000:0000:0000:0000:0000:0010", " 2001:db8:0:0:0:0:0:10 "])(
+        "reads the IPv6 address %p as one spelling",
+        (spelling) => {
+            expect(normaliseTarget("AAAA", spelling)).toBe("2001:db8::10");
+        },
+    );
 
     it("keeps different addresses different and leaves a non-address alone", () => {
         expect(normaliseTarget("AAAA", "2001:db8::11")).not.toBe(normaliseTarget("AAAA", "2001:db8::10"));
@@ -32,7 +42,9 @@ describe("normaliseTarget", () => {
 
 describe("placeRecord", () => {
     it("creates when nothing carries the name and type", () => {
-        expect(placeRecord([record({ type: "TXT", target: "\"x\"" }), record({ source: "www" })], desired, false)).toEqual({ action: "create" });
+        expect(placeRecord([record({ type: "TXT", target: '"x"' }), record({ source: "www" })], desired, false)).toEqual({
+            action: "create",
+        });
     });
     it("adopts the same address without an update, or with one for another TTL", () => {
         expect(placeRecord([record({})], desired, false)).toMatchObject({ action: "adopt", update: false });

@@ -24,7 +24,17 @@ it("the record provider survives closure serialization and still talks to the AP
     const loaded = requireFromString(serialized.text).handler();
     const fake = await startFakeInfomaniak();
     try {
-        const inputs = { zone: FAKE_ZONE, source: "@", type: "A", target: "203.0.113.10", ttl: 300, token: FAKE_TOKEN, apiUrl: fake.url, adopt: false, providerVersion: RECORD_PROVIDER_VERSION };
+        const inputs = {
+            zone: FAKE_ZONE,
+            source: "@",
+            type: "A",
+            target: "203.0.113.10",
+            ttl: 300,
+            token: FAKE_TOKEN,
+            apiUrl: fake.url,
+            adopt: false,
+            providerVersion: RECORD_PROVIDER_VERSION,
+        };
         const { id, outs } = (await loaded.create(inputs)) as { id: string; outs: Record<string, unknown> };
         expect(fake.records().filter((record) => record.source === "." && record.type === "A")).toHaveLength(1);
         await loaded.delete!(id, outs);
@@ -36,14 +46,29 @@ it("the record provider survives closure serialization and still talks to the AP
 }, 20_000);
 
 it("the loaded copy reports an API failure with its message, in check and in create", async () => {
-    const loaded = requireFromString((await pulumi.runtime.serializeFunction(() => createDnsRecordProvider(LIMITS), { allowSecrets: true })).text).handler();
+    const loaded = requireFromString(
+        (await pulumi.runtime.serializeFunction(() => createDnsRecordProvider(LIMITS), { allowSecrets: true })).text,
+    ).handler();
     const fake = await startFakeInfomaniak();
     try {
-        const inputs = { zone: FAKE_ZONE, source: "api", type: "A", target: "203.0.113.10", ttl: 300, token: "not-a-token", apiUrl: fake.url, adopt: false, providerVersion: RECORD_PROVIDER_VERSION };
+        const inputs = {
+            zone: FAKE_ZONE,
+            source: "api",
+            type: "A",
+            target: "203.0.113.10",
+            ttl: 300,
+            token: "not-a-token",
+            apiUrl: fake.url,
+            adopt: false,
+            providerVersion: RECORD_PROVIDER_VERSION,
+        };
         const checked = await loaded.check!({}, inputs);
         expect(checked.failures).toHaveLength(1);
         expect(checked.failures![0].reason).toContain("dns:read and dns:write");
-        const failure = await loaded.create(inputs).then(() => undefined, (error: unknown) => error);
+        const failure = await loaded.create(inputs).then(
+            () => undefined,
+            (error: unknown) => error,
+        );
         expect((failure as { message?: unknown }).message).toContain("dns:read and dns:write");
     } finally {
         await fake.close();

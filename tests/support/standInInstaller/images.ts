@@ -69,10 +69,13 @@ RUN ["/bin/busybox", "--install", "-s", "/bin"]
 function dokployContext(): string {
     const dir = newContext();
     fs.copyFileSync(path.join(STAND_IN_DIR, "dokploy", "api.sh"), path.join(dir, "api.sh"));
-    fs.writeFileSync(path.join(dir, "Dockerfile"), `${BUSYBOX_BASE}COPY api.sh /standin/api.sh
+    fs.writeFileSync(
+        path.join(dir, "Dockerfile"),
+        `${BUSYBOX_BASE}COPY api.sh /standin/api.sh
 EXPOSE 3000
 CMD ["/bin/nc", "-ll", "-p", "3000", "-e", "/standin/api.sh"]
-`);
+`,
+    );
     return dir;
 }
 
@@ -96,20 +99,53 @@ function traefikContext(tlsHosts: readonly string[]): string {
         fs.copyFileSync(path.join(STAND_IN_DIR, "traefik", script), path.join(root, "standin", script));
         fs.chmodSync(path.join(root, "standin", script), 0o755);
     }
-    fs.writeFileSync(path.join(dir, "Dockerfile"), `${BUSYBOX_BASE}COPY rootfs/ /
+    fs.writeFileSync(
+        path.join(dir, "Dockerfile"),
+        `${BUSYBOX_BASE}COPY rootfs/ /
 EXPOSE 80 443
 CMD ["/standin/entrypoint.sh"]
-`);
+`,
+    );
     return dir;
 }
 
 /** A throwaway CA and a server certificate for the hosts (the stand-in for Let's Encrypt). */
 function writeTestCertificates(dir: string, hosts: readonly string[]): void {
     const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-    run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj", "/CN=dropit e2e test CA"]);
+    run([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=dropit e2e test CA",
+    ]);
     run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "server.csr", "-subj", `/CN=${hosts[0]}`]);
     fs.writeFileSync(path.join(dir, "san.ext"), `subjectAltName=${hosts.map((host) => `DNS:${host}`).join(",")}\n`);
-    run(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "30", "-extfile", "san.ext"]);
+    run([
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "30",
+        "-extfile",
+        "san.ext",
+    ]);
     for (const file of ["ca.key", "server.csr", "san.ext", "ca.srl"]) fs.rmSync(path.join(dir, file), { force: true });
     fs.chmodSync(path.join(dir, "key.pem"), 0o644);
 }
@@ -127,14 +163,29 @@ export const REGISTRY_PORT = 5000;
  */
 export function prepareStandIn(vps: TestVps, images: StandInImages): string {
     loadImagesIntoVps(vps, images.references);
-    vps.execOk("install -m 0644 /dev/stdin /usr/local/share/ca-certificates/dropit-e2e-ca.crt && update-ca-certificates >/dev/null 2>&1", { input: images.caCertificate });
-    vps.execOk("install -d /srv/dropit-standin /usr/local/lib/dropit-standin && install -m 0755 /dev/stdin /usr/local/lib/dropit-standin/busybox", { input: fs.readFileSync("/bin/busybox") });
+    vps.execOk("install -m 0644 /dev/stdin /usr/local/share/ca-certificates/dropit-e2e-ca.crt && update-ca-certificates >/dev/null 2>&1", {
+        input: images.caCertificate,
+    });
+    vps.execOk(
+        "install -d /srv/dropit-standin /usr/local/lib/dropit-standin && install -m 0755 /dev/stdin /usr/local/lib/dropit-standin/busybox",
+        { input: fs.readFileSync("/bin/busybox") },
+    );
     vps.execOk("install -m 0644 /dev/stdin /srv/dropit-standin/install.sh", { input: fs.readFileSync(INSTALLER_SCRIPT) });
-    vps.execOk("install -m 0755 /dev/stdin /usr/local/lib/dropit-standin/registry.sh", { input: fs.readFileSync(path.join(STAND_IN_DIR, "registry.sh")) });
+    vps.execOk("install -m 0755 /dev/stdin /usr/local/lib/dropit-standin/registry.sh", {
+        input: fs.readFileSync(path.join(STAND_IN_DIR, "registry.sh")),
+    });
     const busybox = "/usr/local/lib/dropit-standin/busybox";
     dockerOk(["exec", "-d", vps.container, busybox, "httpd", "-f", "-p", `127.0.0.1:${INSTALLER_PORT}`, "-h", "/srv/dropit-standin"]);
     // busybox nc cannot bind one address; the firewall under test keeps :5000 closed from outside.
-    dockerOk(["exec", "-d", "-e", "PATH=/usr/local/lib/dropit-standin/bin:/usr/bin:/bin", vps.container, "sh", "-c",
-        `mkdir -p /usr/local/lib/dropit-standin/bin && ${busybox} --install -s /usr/local/lib/dropit-standin/bin && exec nc -ll -p ${REGISTRY_PORT} -e /usr/local/lib/dropit-standin/registry.sh`]);
+    dockerOk([
+        "exec",
+        "-d",
+        "-e",
+        "PATH=/usr/local/lib/dropit-standin/bin:/usr/bin:/bin",
+        vps.container,
+        "sh",
+        "-c",
+        `mkdir -p /usr/local/lib/dropit-standin/bin && ${busybox} --install -s /usr/local/lib/dropit-standin/bin && exec nc -ll -p ${REGISTRY_PORT} -e /usr/local/lib/dropit-standin/registry.sh`,
+    ]);
     return `http://127.0.0.1:${INSTALLER_PORT}/install.sh`;
 }
