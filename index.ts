@@ -13,6 +13,7 @@ import { RedisService } from "./components/redisService";
 import { TypesenseService } from "./components/typesenseService";
 import { readStackConfig } from "./config/pulumiConfig";
 import { dnsZoneArgs } from "./config/componentArgs";
+import { memoryBudget } from "./config/memoryBudget";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
 
 const { settings, secrets, appSource } = readStackConfig(__dirname);
@@ -48,7 +49,19 @@ const onVps: pulumi.ComponentResourceOptions = { providers: [dokploy.dockerProvi
 const network = { networkId: dokploy.networkId, auth: dokploy.registryAuth };
 
 const connection = dokploy.connection;
-const postgres = new PostgresService("postgres", { ...settings.postgres, ...network, connection, hostReady: [dokploy] }, onVps);
+/** Memory per task of each service, from the budget the configuration was checked against (config/memoryBudget.ts). */
+const budget = memoryBudget(settings);
+const memoryOf = (key: "postgres" | "api" | "web" | "redis" | "typesense") => {
+    const row = budget.rows.find((candidate) => candidate.key === key);
+    if (!row) throw new Error(`no memory budget for ${key}`);
+    return { limitMb: row.limitMb, reservationMb: row.reservationMb };
+};
+
+const postgres = new PostgresService(
+    "postgres",
+    { ...settings.postgres, memory: memoryOf("postgres"), ...network, connection, hostReady: [dokploy] },
+    onVps,
+);
 
 const webOrigin = `https://${domain}`;
 const api = new ApiService(
@@ -59,6 +72,7 @@ const api = new ApiService(
         port: settings.api.port,
         healthPath: settings.api.healthPath,
         replicas: settings.api.replicas,
+        memory: memoryOf("api"),
         appSource,
         dockerfile: settings.app.dockerfile,
         database: {
@@ -86,6 +100,7 @@ const web = new FrontendSite(
         host: domain,
         apiUrl: api.url,
         replicas: settings.web.replicas,
+        memory: memoryOf("web"),
         appSource,
         networkId: dokploy.networkId,
         certificateGate: dns.readiness,
@@ -93,9 +108,9 @@ const web = new FrontendSite(
     onVps,
 );
 
-const redis = settings.redis.enabled ? new RedisService("redis", network, onVps) : undefined;
+const redis = settings.redis.enabled ? new RedisService("redis", { ...network, memory: memoryOf("redis") }, onVps) : undefined;
 const typesense = settings.typesense.enabled
-    ? new TypesenseService("typesense", { ...network, version: settings.typesense.version }, onVps)
+    ? new TypesenseService("typesense", { ...network, version: settings.typesense.version, memory: memoryOf("typesense") }, onVps)
     : undefined;
 
 export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([apiImage, webImage]) =>
@@ -114,6 +129,9 @@ export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([api
         },
     }),
 );
+
+/** Memory per service (MiB): limits and reservations against the host and Dokploy's share; `npm run plan` prints it. */
+export const memory = budget;
 
 /** The records to create by hand in manual mode (also inside `deployment.dns`). */
 export const dnsRecords = dns.records;

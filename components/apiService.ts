@@ -8,6 +8,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { ServiceMemory } from "../config/memoryBudget";
 import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
 import { API_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
@@ -49,6 +50,8 @@ export interface ApiServiceArgs {
     healthPath: string;
     /** Number of tasks of the Swarm service. */
     replicas: number;
+    /** Memory limit and reservation per task (dropit:api.memoryMb, .memoryReservationMb). */
+    memory: ServiceMemory;
     /** Absolute path of the DropIt checkout (the build context). */
     appSource: string;
     /** `reference`: docker/api.Dockerfile of this repo; `app`: the checkout's apps/api/Dockerfile. */
@@ -136,6 +139,7 @@ export class ApiService extends pulumi.ComponentResource {
                 env: environment,
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,
+                memory: args.memory,
                 labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port }),
                 updateConfig: rollout.updateConfig,
                 rollbackConfig: rollout.rollbackConfig,

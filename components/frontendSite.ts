@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import type { ServiceMemory } from "../config/memoryBudget";
 import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
 import { WEB_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
@@ -25,6 +26,8 @@ export interface FrontendSiteArgs {
     apiUrl: pulumi.Input<string>;
     /** Number of tasks of the Swarm service. */
     replicas: number;
+    /** Memory limit and reservation per task (dropit:web.memoryMb, .memoryReservationMb). */
+    memory: ServiceMemory;
     /** Absolute path of the DropIt checkout (the build context). */
     appSource: string;
     /** ID of dokploy-network (DokployHost.networkId). */
@@ -71,6 +74,7 @@ export class FrontendSite extends pulumi.ComponentResource {
                 configs: [{ configId: nginxConf.id, configName: nginxConf.name, fileName: "/etc/nginx/conf.d/default.conf" }],
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,
+                memory: args.memory,
                 labels: renderTraefikLabels({ name: WEB_SERVICE, host: args.host, port: NGINX_PORT }),
                 updateConfig: rollout.updateConfig,
                 rollbackConfig: rollout.rollbackConfig,

@@ -6,6 +6,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { ServiceMemory } from "../config/memoryBudget";
 import { BackupSettings, renderInstallBackups, renderMajorVersionGuard } from "../renderers/databaseHost";
 import { swarmDuration } from "../renderers/duration";
 import { renderInitSql, renderServerArgs } from "../renderers/postgres";
@@ -28,6 +29,8 @@ export interface PostgresServiceArgs {
     settings: Readonly<Record<string, string | number>>;
     /** Extensions created on first start (`CREATE EXTENSION IF NOT EXISTS`). */
     extensions: readonly string[];
+    /** Memory limit and reservation per task (dropit:postgres.memoryMb, .memoryReservationMb). */
+    memory: ServiceMemory;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
     /** Registry credentials for pulling the image (DokployHost.registryAuth). */
@@ -117,6 +120,7 @@ export class PostgresService extends pulumi.ComponentResource {
                     startPeriod: swarmDuration(30),
                     retries: 5,
                 },
+                memory: args.memory,
                 onManager: true,
                 updateConfig: STOP_FIRST_UPDATE,
                 stopGracePeriod: swarmDuration(60),

@@ -2,11 +2,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { ServiceMemory } from "../config/memoryBudget";
 import { REDIS_SERVICE, REDIS_VOLUME } from "../config/names";
 import { swarmDuration } from "../renderers/duration";
 import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 
 export interface RedisServiceArgs {
+    /** Memory limit and reservation per task (dropit:redis.memoryMb, .memoryReservationMb). */
+    memory: ServiceMemory;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
     /** Registry credentials for pulling the image (DokployHost.registryAuth). */
@@ -56,6 +59,7 @@ export class RedisService extends pulumi.ComponentResource {
                     startPeriod: swarmDuration(10),
                     retries: 5,
                 },
+                memory: args.memory,
                 onManager: true,
                 updateConfig: STOP_FIRST_UPDATE,
             }),

@@ -2,6 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { ServiceMemory } from "../config/memoryBudget";
 import { TYPESENSE_SERVICE, TYPESENSE_VOLUME } from "../config/names";
 import { swarmDuration } from "../renderers/duration";
 import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
@@ -9,6 +10,8 @@ import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib
 export interface TypesenseServiceArgs {
     /** The image tag, typesense/typesense:<version>. */
     version: string;
+    /** Memory limit and reservation per task (dropit:typesense.memoryMb, .memoryReservationMb). */
+    memory: ServiceMemory;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
     /** Registry credentials for pulling the image (DokployHost.registryAuth). */
@@ -50,6 +53,7 @@ export class TypesenseService extends pulumi.ComponentResource {
                     startPeriod: swarmDuration(20),
                     retries: 5,
                 },
+                memory: args.memory,
                 onManager: true,
                 updateConfig: STOP_FIRST_UPDATE,
             }),

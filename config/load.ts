@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { ConfigError, describeIssues, keyName } from "./errors";
+import { budgetProblems, memoryBudget } from "./memoryBudget";
 import { configSchema, DropitConfig, SCALAR_KEYS } from "./schema";
 
 export { ConfigError } from "./errors";
@@ -97,6 +98,7 @@ function crossFieldProblems(config: DropitConfig, stack: string): string[] {
                 "Fix: set it to the zone that holds the domain, or remove it to use the domain itself.",
         );
     }
+    problems.push(...budgetProblems(memoryBudget(config)));
     return problems;
 }
 

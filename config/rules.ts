@@ -30,6 +30,18 @@ export const SYSTEMD_CALENDAR = /^[A-Za-z0-9*:,./~-]+( [A-Za-z0-9*:,./~-]+){0,3}
 /** An absolute path of plain characters, no `..`. */
 export const ABSOLUTE_PATH = /^\/(?!.*\.\.)[A-Za-z0-9_./-]+$/;
 
+/**
+ * Memory of one service task (limit or reservation), in MiB as Docker's `512m` means it. The
+ * engine refuses limits under 6 MiB; 16 leaves room for a shell healthcheck.
+ */
+export const SERVICE_MEMORY_MB: Bounds = { min: 16, max: 1048576 };
+/** Memory of the whole VPS, in MiB (the 2 GB default plan is 2048). */
+export const HOST_MEMORY_MB: Bounds = { min: 512, max: 4194304 };
+/** Memory kept for Dokploy and the host itself (its panel, PostgreSQL, Redis, Traefik, the OS, dockerd). */
+export const DOKPLOY_MEMORY_MB: Bounds = { min: 0, max: 1048576 };
+/** Bytes per MiB: the Docker provider takes memory in bytes, as whole numbers. */
+export const BYTES_PER_MB = 1024 * 1024;
+
 /** A PostgreSQL database or role name as this program creates them (lowercase, unquoted). */
 export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 /** A PostgreSQL parameter (GUC) name such as max_connections. */

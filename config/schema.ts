@@ -12,6 +12,8 @@ import {
     BACKUP_KEEP_DAYS,
     Bounds,
     DNS_TTL_SECONDS,
+    DOKPLOY_MEMORY_MB,
+    HOST_MEMORY_MB,
     PG_EXTENSION_NAME,
     PG_IDENTIFIER,
     PG_REFUSED_SETTINGS,
@@ -19,6 +21,7 @@ import {
     PG_SETTING_VALUE,
     PROPAGATION_POLL_SECONDS,
     PROPAGATION_TIMEOUT_SECONDS,
+    SERVICE_MEMORY_MB,
     SYSTEMD_CALENDAR,
 } from "./rules";
 
@@ -42,6 +45,19 @@ const integer = (min: number, max: number, fallback: number) =>
         .default(fallback);
 /** A whole number within bounds shared with the code that consumes it (config/rules.ts). */
 const bounded = (bounds: Bounds, fallback: number) => integer(bounds.min, bounds.max, fallback);
+
+/**
+ * A service's memory per task, in MiB (docs/services.md, "Memory budget"). The defaults fit the
+ * whole stack, optional services included, into a 2 GB VPS beside Dokploy's reserve.
+ */
+const serviceMemory = (what: string, limitMb: number, reservationMb: number) => ({
+    memoryMb: bounded(SERVICE_MEMORY_MB, limitMb).describe(
+        `Memory limit of each ${what} task, in MiB: above it the kernel kills the task and Swarm restarts it.`,
+    ),
+    memoryReservationMb: bounded(SERVICE_MEMORY_MB, reservationMb).describe(
+        `Memory reserved for each ${what} task, in MiB: Swarm starts a task only while this much is unreserved on the host; at most memoryMb.`,
+    ),
+});
 
 const required = (what: string) => (issue: { input: unknown }) => (issue.input === undefined ? "is required" : `must be ${what}`);
 
@@ -123,6 +139,9 @@ const server = z.strictObject({
         .ipv6({ error: "must be an IPv6 address such as 2001:db8::10" })
         .optional()
         .describe("Public IPv6 address of an IPv4 host: AAAA records beside the A records (not with an IPv6 server.host)."),
+    memoryMb: bounded(HOST_MEMORY_MB, 2048).describe(
+        "Memory of the VPS in MiB: the services' reservations plus dokploy.memoryMb must fit in it; `npm run plan` warns when their limits do not.",
+    ),
 });
 
 /** `true` adopts every name; a list adopts those names (relative to the zone, `@` for the apex). */
@@ -204,6 +223,9 @@ const dokploy = z
             .describe("Email of the panel's owner account, created right after the install; default: acmeEmail."),
         /** `pulumi destroy` runs Dokploy's documented uninstall (its data is lost). Default false. */
         uninstallOnDestroy: flag(false).describe("`pulumi destroy` runs Dokploy's documented uninstall (its projects and data are lost)."),
+        memoryMb: bounded(DOKPLOY_MEMORY_MB, 896).describe(
+            "Memory kept for what runs beside the DropIt services, in MiB: Dokploy's panel, its PostgreSQL and Redis, Traefik, dockerd and the OS (docs/services.md, Memory budget).",
+        ),
     })
     .prefault({})
     .describe("The Dokploy release and its installation on the VPS.");
@@ -319,6 +341,7 @@ const postgres = z
             .default(["uuid-ossp", "pgcrypto"])
             .describe("Extensions created by the init script on the first start of an empty volume."),
         backups,
+        ...serviceMemory("PostgreSQL", 512, 192),
     })
     .prefault({})
     .describe("The PostgreSQL service (dropit-postgres), never published outside the Swarm network.");
@@ -340,12 +363,13 @@ const api = z
             .optional()
             .describe("Sender address of the app's emails (BREVO_FROM_EMAIL)."),
         brevoFromName: z.string().min(1).optional().describe("Sender name of the app's emails (BREVO_FROM_NAME)."),
+        ...serviceMemory("API", 320, 160),
     })
     .prefault({})
     .describe("The NestJS API (dropit-api), built on the VPS, at <api>.<domain>.");
 
 const web = z
-    .strictObject({ replicas: integer(1, 10, 1).describe("Number of nginx tasks.") })
+    .strictObject({ replicas: integer(1, 10, 1).describe("Number of nginx tasks."), ...serviceMemory("nginx", 64, 16) })
     .prefault({})
     .describe("The front end (dropit-web): nginx serving the Vite build at the domain.");
 
@@ -354,6 +378,7 @@ const redis = z
         enabled: flag(false).describe(
             "Deploys dropit-redis (redis:7-alpine, generated password, append-only file, kept volume dropit-redis-data).",
         ),
+        ...serviceMemory("Redis", 96, 32),
     })
     .prefault({})
     .describe("Optional Redis service.");
@@ -366,6 +391,7 @@ const typesense = z
             .regex(/^\d+\.\d+\.\d+$/, { error: "must be a version such as 0.25.2" })
             .default("0.25.2")
             .describe("Typesense image version (typesense/typesense:<version>)."),
+        ...serviceMemory("Typesense", 160, 64),
     })
     .prefault({})
     .describe("Optional Typesense search service.");

@@ -8,6 +8,7 @@
 import { createHash } from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { memoryResources, type ServiceMemory } from "../config/memoryBudget";
 import { swarmDuration } from "../renderers/duration";
 import type { Label } from "../renderers/traefik";
 
@@ -31,6 +32,8 @@ export interface SwarmServiceSpec {
     args?: string[];
     commands?: string[];
     healthcheck: docker.types.input.ServiceTaskSpecContainerSpecHealthcheck;
+    /** Memory limit and reservation per task (config/memoryBudget.ts): every service is bounded. */
+    memory: ServiceMemory;
     mounts?: docker.types.input.ServiceTaskSpecContainerSpecMount[];
     configs?: Input<docker.types.input.ServiceTaskSpecContainerSpecConfig>[];
     replicas?: number;
@@ -64,6 +67,7 @@ export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
                 configs: spec.configs,
                 stopGracePeriod: spec.stopGracePeriod ?? swarmDuration(30),
             },
+            resources: memoryResources(spec.memory),
             networksAdvanceds: [{ id: spec.networkId }],
             placement: spec.onManager ? { constraints: ["node.role==manager"] } : undefined,
             restartPolicy: { condition: "any", delay: swarmDuration(5), maxAttempts: 0, window: swarmDuration(60) },

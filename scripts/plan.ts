@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { renderBudget, type MemoryBudget } from "../config/memoryBudget";
 import { exitWhenDrained, wantsHelp } from "./cli";
 import { PlanError, planToJson, PROJECT_DIR, redact, runPlan, type Plan, type PlannedResource } from "./plan/harness";
 import { renderMermaid } from "./plan/mermaid";
@@ -55,6 +56,8 @@ function printHuman(plan: Plan): void {
         for (const child of plan.resources.filter((candidate) => candidate.parent === resource.urn)) print(child, depth + 1);
     };
     for (const root of plan.resources.filter((resource) => !resource.parent || !byUrn.has(resource.parent))) print(root, 0);
+    console.log("");
+    for (const line of renderBudget(plan.outputs.memory as MemoryBudget)) console.log(line);
     console.log("\nOutputs:");
     for (const [name, value] of Object.entries(redact(plan.outputs) as Record<string, unknown>)) {
         console.log(`  ${name}: ${JSON.stringify(value, null, 2).replace(/\n/g, "\n  ")}`);
@@ -87,6 +90,9 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.dirname(diagramFile), { recursive: true });
     fs.writeFileSync(diagramFile, diagram);
     if (options.json) {
+        // The one-line warning reaches a human on stderr; the JSON document keeps the whole budget.
+        const warning = renderBudget(plan.outputs.memory as MemoryBudget).find((line) => line.startsWith("warning:"));
+        if (warning) console.error(warning);
         process.stdout.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
     } else {
         printHuman(plan);

@@ -28,7 +28,7 @@ function problems(raw: Record<string, string>, stack = "dev"): string[] {
 
 test("defaults come from the schema: the guide's values", () => {
     const config = parseConfig(valid(), "prod");
-    expect(config.server).toEqual({ host: "203.0.113.10", user: "deploy", port: 22, hostKey: HOST_KEY });
+    expect(config.server).toEqual({ host: "203.0.113.10", user: "deploy", port: 22, hostKey: HOST_KEY, memoryMb: 2048 });
     expect(config.subdomains).toEqual({ api: "api", traefik: "traefik", dokploy: "dokploy" });
     expect(config.dns).toEqual({
         provider: "manual",
@@ -45,10 +45,12 @@ test("defaults come from the schema: the guide's values", () => {
         settings: { max_connections: 200, shared_buffers: "256MB", effective_cache_size: "1GB" },
         extensions: ["uuid-ossp", "pgcrypto"],
         backups: { enabled: true, schedule: "*-*-* 03:15:00", keepCount: 14, keepDays: 30, directory: "/var/backups/dropit/postgres" },
+        memoryMb: 512,
+        memoryReservationMb: 192,
     });
     expect(config.api).toMatchObject({ healthPath: "/api/health", replicas: 1, port: 3000, seedDemoData: false });
     expect(config.redis.enabled).toBe(false);
-    expect(config.typesense).toEqual({ enabled: false, version: "0.25.2" });
+    expect(config.typesense).toEqual({ enabled: false, version: "0.25.2", memoryMb: 160, memoryReservationMb: 64 });
     expect(config.dokploy).toMatchObject({ version: "v0.30.2" });
 });
 
