@@ -87,6 +87,7 @@ const api = new ApiService(
             ? { apiKey: secrets.brevoApiKey, fromEmail: settings.api.brevoFromEmail, fromName: settings.api.brevoFromName }
             : undefined,
         seedDemoData: settings.api.seedDemoData,
+        connection,
         preDeployBackup: postgres.backups ? { connection, installed: postgres.backups } : undefined,
         networkId: dokploy.networkId,
         certificateGate: dns.readiness,
@@ -104,6 +105,7 @@ const web = new FrontendSite(
         appSource,
         networkId: dokploy.networkId,
         certificateGate: dns.readiness,
+        connection,
     },
     onVps,
 );

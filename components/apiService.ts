@@ -17,7 +17,7 @@ import { swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { assertUrlSafe, renderApiEnvironment } from "../renderers/apiEnvironment";
 import { renderPreDeployBackup } from "../renderers/databaseHost";
 import { nodeHttpProbe } from "../renderers/healthchecks";
-import { rolloutSettings } from "../renderers/swarmUpdate";
+import { renderRolloutSettled, rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
 
 export interface DatabaseConnection {
@@ -66,6 +66,8 @@ export interface ApiServiceArgs {
     networkId: pulumi.Input<string>;
     /** Resources that must exist before Traefik asks Let's Encrypt for api.<domain>. */
     certificateGate: pulumi.Resource[];
+    /** SSH to the VPS (DokployHost.connection): after each new image, a command waits for Swarm to settle the rollout. */
+    connection: command.types.input.remote.ConnectionArgs;
     /** Dump the database before every new image (the app syncs its schema when it starts). */
     preDeployBackup?: { connection: command.types.input.remote.ConnectionArgs; installed: pulumi.Resource };
 }
@@ -76,6 +78,8 @@ export class ApiService extends pulumi.ComponentResource {
     readonly imageName: pulumi.Output<string>;
     readonly betterAuthSecret: pulumi.Output<string>;
     readonly service: docker.Service;
+    /** Fails `pulumi up` when Swarm rolls back (or pauses) a new image after the provider reported it done. */
+    readonly settled: command.remote.Command;
 
     constructor(name: string, args: ApiServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:ApiService", name, {}, opts);
@@ -145,6 +149,19 @@ export class ApiService extends pulumi.ComponentResource {
                 rollbackConfig: rollout.rollbackConfig,
             }),
             swarmServiceOptions({ ...child, dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate] }),
+        );
+
+        // The provider's update returns once each slot has a running task, before Swarm's monitor
+        // window: this waits for Swarm's own verdict on every new image (docs/services.md).
+        this.settled = new command.remote.Command(
+            `${name}-rollout-settled`,
+            {
+                connection: args.connection,
+                ...NO_PREVIOUS_OUTPUT_IN_ENV,
+                create: renderRolloutSettled(API_SERVICE, rollout, args.replicas),
+                triggers: [image.imageName],
+            },
+            { parent: this, dependsOn: [this.service] },
         );
 
         this.url = this.service.id.apply(() => apiOrigin);

@@ -3,16 +3,18 @@
  * nginx (config from renderers/nginx.ts, mounted as a Swarm config), routed at <domain>.
  */
 import * as fs from "fs";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceMemory } from "../config/memoryBudget";
 import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
 import { WEB_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
+import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
 import { contentAddressedConfig, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { wgetProbe } from "../renderers/healthchecks";
 import { renderNginxConf } from "../renderers/nginx";
-import { rolloutSettings } from "../renderers/swarmUpdate";
+import { renderRolloutSettled, rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
 
 /**
@@ -34,6 +36,8 @@ export interface FrontendSiteArgs {
     networkId: pulumi.Input<string>;
     /** Resources that must exist before Traefik asks Let's Encrypt for <domain> (DnsZone.readiness). */
     certificateGate: pulumi.Resource[];
+    /** SSH to the VPS (DokployHost.connection): after each new image, a command waits for Swarm to settle the rollout. */
+    connection: command.types.input.remote.ConnectionArgs;
 }
 
 const NGINX_PORT = 80;
@@ -42,6 +46,8 @@ export class FrontendSite extends pulumi.ComponentResource {
     readonly url: string;
     readonly imageName: pulumi.Output<string>;
     readonly service: docker.Service;
+    /** Fails `pulumi up` when Swarm rolls back (or pauses) a new image after the provider reported it done. */
+    readonly settled: command.remote.Command;
 
     constructor(name: string, args: FrontendSiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:FrontendSite", name, {}, opts);
@@ -80,6 +86,19 @@ export class FrontendSite extends pulumi.ComponentResource {
                 rollbackConfig: rollout.rollbackConfig,
             }),
             swarmServiceOptions({ ...child, dependsOn: args.certificateGate }),
+        );
+
+        // The provider's update returns once each slot has a running task, before Swarm's monitor
+        // window: this waits for Swarm's own verdict on every new image (docs/services.md).
+        this.settled = new command.remote.Command(
+            `${name}-rollout-settled`,
+            {
+                connection: args.connection,
+                ...NO_PREVIOUS_OUTPUT_IN_ENV,
+                create: renderRolloutSettled(WEB_SERVICE, rollout, args.replicas),
+                triggers: [image.imageName],
+            },
+            { parent: this, dependsOn: [this.service] },
         );
 
         this.url = `https://${args.host}`;

@@ -14,6 +14,7 @@
  */
 
 import { swarmDuration } from "./duration";
+import { hostStep } from "./shellParams";
 
 export interface UpdatePolicy {
     parallelism: number;
@@ -43,10 +44,20 @@ export interface HealthcheckSettings {
     retries: number;
 }
 
+/** The same timings as whole seconds (the settle check's bounds are derived from them). */
+export interface RolloutTiming {
+    monitorSeconds: number;
+    delaySeconds: number;
+    startPeriodSeconds: number;
+    intervalSeconds: number;
+    retries: number;
+}
+
 export interface RolloutSettings {
     updateConfig: UpdatePolicy;
     rollbackConfig: RollbackPolicy;
     healthcheck: HealthcheckSettings;
+    timing: RolloutTiming;
 }
 
 export interface RolloutOptions {
@@ -118,7 +129,37 @@ export function rolloutSettings(opts: RolloutOptions): RolloutSettings {
             startPeriod: seconds(startPeriod),
             retries,
         },
+        timing: { monitorSeconds: monitor, delaySeconds: delay, startPeriodSeconds: startPeriod, intervalSeconds: interval, retries },
     };
+}
+
+/** Margin for image start-up and Swarm's scheduling on a small VPS, on top of the computed bound. */
+const SETTLE_MARGIN_SECONDS = 120;
+
+/**
+ * How long host/rollout-settled.sh waits at most: the provider may hand over after the first
+ * slot, so every slot may still have to become healthy (start period, then `retries + 1`
+ * probes), be monitored and wait the delay, one after the other (parallelism 1); plus a margin.
+ */
+export function settleTimeoutSeconds(settings: RolloutSettings, replicas: number): number {
+    if (!Number.isInteger(replicas) || replicas < 1)
+        throw new Error(`settleTimeoutSeconds: replicas must be a whole number >= 1, got ${replicas}`);
+    const t = settings.timing;
+    const perSlot = t.startPeriodSeconds + t.intervalSeconds * (t.retries + 1) + t.monitorSeconds + t.delaySeconds;
+    return replicas * perSlot + SETTLE_MARGIN_SECONDS;
+}
+
+/**
+ * The remote command run after each rolling service update: waits until Swarm reports the
+ * update `completed` (after its monitor window) and fails, naming the service and its tasks,
+ * if Swarm rolled it back or paused it (host/rollout-settled.sh; docs/services.md).
+ */
+export function renderRolloutSettled(service: string, settings: RolloutSettings, replicas: number): string {
+    return hostStep("rollout-settled", {
+        SERVICE: service,
+        MONITOR_SECONDS: settings.timing.monitorSeconds,
+        TIMEOUT_SECONDS: settleTimeoutSeconds(settings, replicas),
+    });
 }
 
 /** The same settings as `docker service create/update` flags (the e2e proof uses these). */

@@ -58,9 +58,15 @@ test("the firewall keeps server.port (the SSH port) open; destroy leaves Dokploy
 
 test("every command connects as the sudo user with the host key pinned, the key kept secret", () => {
     const commands = plan.resources.filter((candidate) => candidate.type === "command:remote:Command");
-    // Dokploy's six steps, plus the database's guard, backups and pre-rollout dump.
+    // Dokploy's six steps, plus the database's guard, backups and pre-rollout dump, and the rollout settle checks.
     expect(commands.map((command) => command.name)).toEqual(
-        expect.arrayContaining(["dokploy-system-update", "postgres-version-guard", "api-pre-deploy-backup"]),
+        expect.arrayContaining([
+            "dokploy-system-update",
+            "postgres-version-guard",
+            "api-pre-deploy-backup",
+            "api-rollout-settled",
+            "web-rollout-settled",
+        ]),
     );
     for (const command of commands) {
         const connection = reveal(command.inputs.connection) as Record<string, unknown>;

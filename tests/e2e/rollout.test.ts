@@ -17,11 +17,11 @@
  * route through the service VIP (traefik.swarm.lbswarm=true), which Swarm updates before
  * stopping a task.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { rolloutCliFlags, rolloutSettings } from "../../renderers/swarmUpdate";
+import { renderRolloutSettled, rolloutCliFlags, rolloutSettings } from "../../renderers/swarmUpdate";
 import { DockerEngine, docker, dockerOk, ensureSwarm } from "../support/dockerd";
 import { sleep } from "../support/loopback";
 
@@ -80,6 +80,7 @@ done
 
 let engine: DockerEngine | undefined;
 let context: string;
+let sudoStandIn: string;
 let routing = false;
 let router: Promise<void> = Promise.resolve();
 
@@ -194,13 +195,55 @@ function tally(lines: readonly string[]): Tally {
     return result;
 }
 
-/** Runs `update` while requests stream; returns what the client saw during it (plus 2 s after). */
-async function duringUpdate(args: string[], expected: readonly string[]): Promise<{ state: string; seen: Tally }> {
+interface SettleRun {
+    status: number | null;
+    output: string;
+    seconds: number;
+    /** The update status when the check exited. */
+    stateAtExit: string;
+}
+
+/**
+ * The deployed settle check (renderers/swarmUpdate.ts renderRolloutSettled → host/rollout-settled.sh,
+ * host/common.sh included), run by bash here against the local dockerd; the `sudo` on PATH
+ * only execs its arguments (the test runs as root).
+ */
+function runSettleCheck(): Promise<SettleRun> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = spawn("bash", ["-c", renderRolloutSettled(SERVICE, SETTINGS, 1)], {
+            env: { ...process.env, PATH: `${sudoStandIn}:${process.env.PATH ?? ""}` },
+        });
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        const timer = setTimeout(() => child.kill("SIGKILL"), 200_000);
+        child.on("error", reject);
+        child.on("close", (status) => {
+            clearTimeout(timer);
+            const stateAtExit = docker([
+                "service",
+                "inspect",
+                "--format",
+                "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}",
+                SERVICE,
+            ]).stdout.trim();
+            resolve({ status, output, seconds: (Date.now() - started) / 1000, stateAtExit });
+        });
+    });
+}
+
+/**
+ * Runs `update` while requests stream; returns what the client saw during it (plus 2 s after),
+ * and how the settle check, started as soon as the update was issued, ended.
+ */
+async function duringUpdate(args: string[], expected: readonly string[]): Promise<{ state: string; seen: Tally; settle: SettleRun }> {
     const before = clientLog().length;
     dockerOk(["service", "update", "--detach", ...args, SERVICE]);
+    const settle = runSettleCheck();
     const state = await waitForUpdate(expected, 120_000);
     await sleep(2000);
-    return { state, seen: tally(clientLog().slice(before)) };
+    return { state, seen: tally(clientLog().slice(before)), settle: await settle };
 }
 
 const image = () => dockerOk(["service", "inspect", "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}", SERVICE]);
@@ -209,6 +252,9 @@ beforeAll(async () => {
     engine = await ensureSwarm();
     await removeLeftovers();
     context = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-rollout-"));
+    sudoStandIn = path.join(context, "bin");
+    fs.mkdirSync(sudoStandIn);
+    fs.writeFileSync(path.join(sudoStandIn, "sudo"), '#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n', { mode: 0o755 });
     buildImage("v1", "v1");
     buildImage("v2", "v2");
     buildImage("v3", "v3");
@@ -252,9 +298,23 @@ describe("rolling updates on a real Swarm with the rendered settings", () => {
     });
 
     it("updates v1 → v2 (one replica, start-first) with zero failed requests", async () => {
-        const { state, seen } = await duringUpdate(["--image", `${IMAGE}:v2`], ["completed", "paused", "rollback_completed"]);
+        const { state, seen, settle } = await duringUpdate(["--image", `${IMAGE}:v2`], ["completed", "paused", "rollback_completed"]);
         console.log(`rollout v1→v2: ${seen.ok} requests ok, ${seen.fail} failed, ${seen.none} with no routable task`);
+        console.log(
+            `settle check after v1→v2: exit ${settle.status} after ${settle.seconds.toFixed(1)} s, state then "${settle.stateAtExit}"\n${settle.output}`,
+        );
         expect(state).toBe("completed");
+        // It waited for Swarm's verdict (the monitor window included), not just for a running task.
+        expect(settle.status).toBe(0);
+        expect(settle.stateAtExit).toBe("completed");
+        expect(settle.seconds).toBeGreaterThanOrEqual(SETTINGS.timing.monitorSeconds);
+        expect(settle.output).toContain(`service ${SERVICE}: update completed`);
+        // What Swarm does: `completed` comes a monitor window after the new task was running (healthy).
+        const completedAt = Number(dockerOk(["service", "inspect", "--format", "{{.UpdateStatus.CompletedAt.UnixNano}}", SERVICE]));
+        const task = dockerOk(["service", "ps", "-q", "--filter", "desired-state=running", SERVICE]).split("\n")[0];
+        const runningAt = Number(dockerOk(["inspect", "--type", "task", "--format", "{{.Status.Timestamp.UnixNano}}", task]));
+        console.log(`v1→v2: update completed ${((completedAt - runningAt) / 1e9).toFixed(1)} s after the new task was running`);
+        expect((completedAt - runningAt) / 1e9).toBeGreaterThanOrEqual(SETTINGS.timing.monitorSeconds);
         expect(seen.fail).toBe(0);
         expect(seen.none).toBe(0);
         expect(seen.bodies).toEqual(["v1", "v2"]);
@@ -262,12 +322,21 @@ describe("rolling updates on a real Swarm with the rendered settings", () => {
     });
 
     it("rolls back automatically to v2 when the new version never becomes healthy, still with zero failures", async () => {
-        const { state, seen } = await duringUpdate(
+        const { state, seen, settle } = await duringUpdate(
             ["--image", `${IMAGE}:bad`],
             ["completed", "paused", "rollback_completed", "rollback_paused"],
         );
         console.log(`unhealthy update: ${state}; ${seen.ok} requests ok, ${seen.fail} failed, ${seen.none} with no routable task`);
+        console.log(
+            `settle check after the unhealthy update: exit ${settle.status} after ${settle.seconds.toFixed(1)} s\n${settle.output}`,
+        );
         expect(state).toBe("rollback_completed");
+        expect(settle.status).toBe(1);
+        expect(settle.output).toMatch(
+            new RegExp(`service ${SERVICE}: Swarm rolled the update back \\(update status: rollback_(started|completed)\\)`),
+        );
+        expect(settle.output).toContain(`docker service ps ${SERVICE}:`);
+        expect(settle.output).toContain(`${IMAGE}:bad`);
         expect(image()).toMatch(new RegExp(`^${IMAGE}:v2(@|$)`));
         expect(seen.fail).toBe(0);
         expect(seen.none).toBe(0);

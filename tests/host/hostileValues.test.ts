@@ -20,6 +20,7 @@ import {
     renderDokployUninstall, renderDokployUpdate, renderDynamicConfigFile, renderFirewall, renderRegistryLogin, renderSystemUpdate,
 } from "../../renderers/hostScripts";
 import { HOST_DIR, shellAssignments } from "../../renderers/shellParams";
+import { renderRolloutSettled, rolloutSettings } from "../../renderers/swarmUpdate";
 import { HOST_KEY } from "../support/plan";
 
 /** Each would run `touch pwned` if it were spliced into shell code unquoted, double-quoted or single-quoted. */
@@ -168,6 +169,11 @@ const CASES: Case[] = [
             fs.writeFileSync(path.join(dir, "volume", v, "PG_VERSION"), "15\n");
         },
         expected: () => "was written by PostgreSQL 15",
+    },
+    {
+        // Swarm's verdict is `completed`, the update started long ago: the check reaches its end.
+        name: "rollout-settled SERVICE", render: (v) => renderRolloutSettled(v, rolloutSettings({ healthTest: ["CMD", "true"] }), 2),
+        before: () => fs.writeFileSync(path.join(sandbox.stubs, "docker"), `#!/bin/bash\nprintf '%s ' docker "$@" >> "${sandbox.log}"; echo >> "${sandbox.log}"\necho 'completed|1|1'\n`, { mode: 0o755 }),
     },
     ...(["database", "user", "directory"] as const).map((key): Case => ({
         name: `install-backups ${key}`,
