@@ -13,11 +13,11 @@ import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
 import { API_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
-import { swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
+import { rolloutSettledCommand, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { assertUrlSafe, renderApiEnvironment } from "../renderers/apiEnvironment";
 import { renderPreDeployBackup } from "../renderers/databaseHost";
 import { nodeHttpProbe } from "../renderers/healthchecks";
-import { renderRolloutSettled, rolloutSettings } from "../renderers/swarmUpdate";
+import { rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
 
 export interface DatabaseConnection {
@@ -151,17 +151,10 @@ export class ApiService extends pulumi.ComponentResource {
             swarmServiceOptions({ ...child, dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate] }),
         );
 
-        // The provider's update returns once each slot has a running task, before Swarm's monitor
-        // window: this waits for Swarm's own verdict on every new image (docs/services.md).
-        this.settled = new command.remote.Command(
+        this.settled = rolloutSettledCommand(
             `${name}-rollout-settled`,
-            {
-                connection: args.connection,
-                ...NO_PREVIOUS_OUTPUT_IN_ENV,
-                create: renderRolloutSettled(API_SERVICE, rollout, args.replicas),
-                triggers: [image.imageName],
-            },
-            { parent: this, dependsOn: [this.service] },
+            { connection: args.connection, serviceName: API_SERVICE, rollout, replicas: args.replicas, imageName: image.imageName },
+            { parent: this, service: this.service },
         );
 
         this.url = this.service.id.apply(() => apiOrigin);

@@ -10,11 +10,10 @@ import type { ServiceMemory } from "../config/memoryBudget";
 import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
 import { WEB_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
-import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
-import { contentAddressedConfig, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
+import { contentAddressedConfig, rolloutSettledCommand, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
 import { wgetProbe } from "../renderers/healthchecks";
 import { renderNginxConf } from "../renderers/nginx";
-import { renderRolloutSettled, rolloutSettings } from "../renderers/swarmUpdate";
+import { rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
 
 /**
@@ -88,17 +87,10 @@ export class FrontendSite extends pulumi.ComponentResource {
             swarmServiceOptions({ ...child, dependsOn: args.certificateGate }),
         );
 
-        // The provider's update returns once each slot has a running task, before Swarm's monitor
-        // window: this waits for Swarm's own verdict on every new image (docs/services.md).
-        this.settled = new command.remote.Command(
+        this.settled = rolloutSettledCommand(
             `${name}-rollout-settled`,
-            {
-                connection: args.connection,
-                ...NO_PREVIOUS_OUTPUT_IN_ENV,
-                create: renderRolloutSettled(WEB_SERVICE, rollout, args.replicas),
-                triggers: [image.imageName],
-            },
-            { parent: this, dependsOn: [this.service] },
+            { connection: args.connection, serviceName: WEB_SERVICE, rollout, replicas: args.replicas, imageName: image.imageName },
+            { parent: this, service: this.service },
         );
 
         this.url = `https://${args.host}`;

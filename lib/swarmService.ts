@@ -6,10 +6,13 @@
  * the next `pulumi up` diffs against what was read back, not against what was sent.
  */
 import { createHash } from "crypto";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { memoryResources, type ServiceMemory } from "../config/memoryBudget";
 import { swarmDuration } from "../renderers/duration";
+import { renderRolloutSettled, type RolloutSettings } from "../renderers/swarmUpdate";
+import { NO_PREVIOUS_OUTPUT_IN_ENV } from "./sshConnection";
 import type { Label } from "../renderers/traefik";
 
 type Input<T> = pulumi.Input<T>;
@@ -122,5 +125,33 @@ export function contentAddressedConfig(
             data: Buffer.from(content, "utf8").toString("base64"),
         },
         { ...opts, deleteBeforeReplace: false },
+    );
+}
+
+/**
+ * The provider's update returns once each slot has a running task, before Swarm's monitor
+ * window: this command, replaced with every new image, waits for Swarm's own verdict on the
+ * rollout and fails when Swarm rolled it back (docs/services.md).
+ */
+export function rolloutSettledCommand(
+    name: string,
+    args: {
+        connection: command.types.input.remote.ConnectionArgs;
+        serviceName: string;
+        rollout: RolloutSettings;
+        replicas: number;
+        imageName: pulumi.Input<string>;
+    },
+    opts: { parent: pulumi.Resource; service: docker.Service },
+): command.remote.Command {
+    return new command.remote.Command(
+        name,
+        {
+            connection: args.connection,
+            ...NO_PREVIOUS_OUTPUT_IN_ENV,
+            create: renderRolloutSettled(args.serviceName, args.rollout, args.replicas),
+            triggers: [args.imageName],
+        },
+        { parent: opts.parent, dependsOn: [opts.service] },
     );
 }
