@@ -1,7 +1,9 @@
 /**
- * A Docker engine with Swarm active, for the e2e rollout proof. Debian's docker.io installs
- * dockerd without starting it (scripts/setup.sh forbids service starts), so this starts it when
- * its socket is absent and stops only what it started. Every wait is bounded.
+ * This machine's Docker engine, for the e2e suites. Debian's docker.io installs dockerd without
+ * starting it (scripts/setup.sh forbids service starts), and a machine can keep a socket file
+ * from a daemon that is long gone: whether the engine is up is asked of the engine itself
+ * (`docker info`), never read off the socket file. Only what was started here is stopped here.
+ * Every wait is bounded.
  */
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
@@ -9,20 +11,37 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { sleep } from "./loopback";
 
-const SOCKET = "/var/run/docker.sock";
+export interface DockerRunOptions {
+    input?: string | Buffer;
+    timeoutMs?: number;
+    cwd?: string;
+}
 
-export function docker(
-    args: readonly string[],
-    options: { input?: string; timeoutMs?: number; cwd?: string } = {},
-): SpawnSyncReturns<string> {
-    return spawnSync("docker", args, { encoding: "utf8", timeout: options.timeoutMs ?? 60000, input: options.input, cwd: options.cwd });
+export function docker(args: readonly string[], options: DockerRunOptions = {}): SpawnSyncReturns<string> {
+    return spawnSync("docker", args, {
+        encoding: "utf8",
+        timeout: options.timeoutMs ?? 60_000,
+        input: options.input,
+        cwd: options.cwd,
+        maxBuffer: 64 * 1024 * 1024,
+    });
 }
 
 /** Runs docker and returns trimmed stdout, or throws with its stderr. */
-export function dockerOk(args: readonly string[], options: { input?: string; timeoutMs?: number; cwd?: string } = {}): string {
+export function dockerOk(args: readonly string[], options: DockerRunOptions = {}): string {
     const result = docker(args, options);
-    if (result.status !== 0) throw new Error(`docker ${args.join(" ")} failed (${result.status ?? result.signal}): ${result.stderr}`);
+    if (result.status !== 0)
+        throw new Error(`docker ${args.slice(0, 4).join(" ")} failed (${result.status ?? result.signal}): ${result.stderr}`);
     return result.stdout.trim();
+}
+
+export async function waitFor(what: string, timeoutMs: number, probe: () => boolean, intervalMs = 250): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; attempt < 2_000 && Date.now() < deadline; attempt += 1) {
+        if (probe()) return;
+        await sleep(intervalMs);
+    }
+    throw new Error(`${what} not ready within ${timeoutMs} ms`);
 }
 
 export interface DockerEngine {
@@ -30,46 +49,64 @@ export interface DockerEngine {
     release(): Promise<void>;
 }
 
-async function waitFor(what: string, timeoutMs: number, probe: () => boolean): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (let attempt = 0; attempt < 600 && Date.now() < deadline; attempt += 1) {
-        if (probe()) return;
-        await sleep(250);
+const engineAnswers = () => docker(["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 }).status === 0;
+
+/**
+ * Starts dockerd unless an engine already answers. A daemon that exits early (another suite's
+ * daemon still shutting down holds the pid file) is started again within the same bounded wait;
+ * a failure shows the tail of dockerd's own log.
+ */
+export async function ensureDockerEngine(): Promise<DockerEngine> {
+    if (engineAnswers()) return { release: () => Promise.resolve() };
+    const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dropit-dockerd-")), "dockerd.log");
+    let daemon: ChildProcess | undefined;
+    const startUnlessRunning = () => {
+        if (daemon && daemon.exitCode === null && daemon.signalCode === null) return;
+        const log = fs.openSync(logFile, "a");
+        daemon = spawn("dockerd", [], { stdio: ["ignore", log, log] });
+        fs.closeSync(log);
+    };
+    const stop = async () => {
+        if (!daemon || daemon.exitCode !== null || daemon.signalCode !== null) return;
+        daemon.kill("SIGTERM");
+        await waitFor("dockerd exit", 20_000, () => daemon?.exitCode !== null || daemon?.signalCode !== null).catch(() =>
+            daemon?.kill("SIGKILL"),
+        );
+    };
+    try {
+        await waitFor(
+            "dockerd",
+            60_000,
+            () => {
+                startUnlessRunning();
+                return engineAnswers();
+            },
+            500,
+        );
+    } catch (error) {
+        await stop();
+        throw new Error(`${(error as Error).message}\n${fs.readFileSync(logFile, "utf8").slice(-3000)}`);
     }
-    throw new Error(`${what} not ready within ${timeoutMs} ms`);
+    return { release: stop };
 }
 
+/** The engine above with Swarm active (the rollout proof needs services). */
 export async function ensureSwarm(): Promise<DockerEngine> {
-    let daemon: ChildProcess | undefined;
-    let logDir: string | undefined;
-    if (!fs.existsSync(SOCKET)) {
-        logDir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-dockerd-"));
-        const log = fs.openSync(path.join(logDir, "dockerd.log"), "a");
-        daemon = spawn("dockerd", [], { stdio: ["ignore", log, log], detached: false });
-        fs.closeSync(log);
-    }
-    const dockerdLog = () => (logDir ? fs.readFileSync(path.join(logDir, "dockerd.log"), "utf8").slice(-2000) : "");
-    try {
-        await waitFor("dockerd", 30000, () => docker(["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5000 }).status === 0);
-    } catch (error) {
-        daemon?.kill("SIGTERM");
-        throw new Error(`${(error as Error).message}\n${dockerdLog()}`);
-    }
+    const engine = await ensureDockerEngine();
     let createdSwarm = false;
-    if (dockerOk(["info", "--format", "{{.Swarm.LocalNodeState}}"]) !== "active") {
-        dockerOk(["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:2377"]);
-        createdSwarm = true;
+    try {
+        if (dockerOk(["info", "--format", "{{.Swarm.LocalNodeState}}"]) !== "active") {
+            dockerOk(["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:2377"]);
+            createdSwarm = true;
+        }
+    } catch (error) {
+        await engine.release();
+        throw error;
     }
     return {
         async release() {
-            if (createdSwarm) docker(["swarm", "leave", "--force"], { timeoutMs: 30000 });
-            if (daemon && daemon.exitCode === null) {
-                daemon.kill("SIGTERM");
-                await waitFor("dockerd exit", 20000, () => daemon?.exitCode !== null || daemon?.signalCode !== null).catch(() =>
-                    daemon?.kill("SIGKILL"),
-                );
-            }
-            if (logDir) fs.rmSync(logDir, { recursive: true, force: true });
+            if (createdSwarm) docker(["swarm", "leave", "--force"], { timeoutMs: 30_000 });
+            await engine.release();
         },
     };
 }

@@ -7,81 +7,17 @@
  * machine, which nothing here needs.
  * The image is tagged by the content of its build scripts, so only the first run builds it.
  */
-import { spawn, spawnSync, SpawnSyncReturns, ChildProcess } from "node:child_process";
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { freePort, sleep } from "./loopback";
+import { docker, dockerOk, waitFor, type DockerRunOptions as RunOptions } from "./dockerd";
+import { freePort } from "./loopback";
 
-const SOCKET = "/var/run/docker.sock";
 const VPS_BUILD_DIR = path.resolve(__dirname, "..", "e2e", "host", "vps");
 const VPS_IMAGE_REPOSITORY = "dropit-e2e/vps";
 export const VPS_USER = "deploy";
-
-interface RunOptions {
-    input?: string | Buffer;
-    timeoutMs?: number;
-}
-
-export function docker(args: readonly string[], options: RunOptions = {}): SpawnSyncReturns<string> {
-    return spawnSync("docker", args, {
-        encoding: "utf8",
-        timeout: options.timeoutMs ?? 60_000,
-        input: options.input,
-        maxBuffer: 64 * 1024 * 1024,
-    });
-}
-
-/** Runs docker and returns trimmed stdout, or throws with its stderr. */
-export function dockerOk(args: readonly string[], options: RunOptions = {}): string {
-    const result = docker(args, options);
-    if (result.status !== 0)
-        throw new Error(`docker ${args.slice(0, 4).join(" ")} failed (${result.status ?? result.signal}): ${result.stderr}`);
-    return result.stdout.trim();
-}
-
-async function waitFor(what: string, timeoutMs: number, probe: () => boolean, intervalMs = 250): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (let attempt = 0; attempt < 2_000 && Date.now() < deadline; attempt += 1) {
-        if (probe()) return;
-        await sleep(intervalMs);
-    }
-    throw new Error(`${what} not ready within ${timeoutMs} ms`);
-}
-
-/**
- * This machine's Docker engine; started here (and stopped on release) only when not running.
- * Another suite may be stopping its own dockerd right now (its pid file still present), so a
- * daemon that exits early is started again, within the same bounded wait.
- */
-export async function ensureDockerEngine(): Promise<{ release(): Promise<void> }> {
-    let daemon: ChildProcess | undefined;
-    const startIfAbsent = () => {
-        if (fs.existsSync(SOCKET) || (daemon && daemon.exitCode === null && daemon.signalCode === null)) return;
-        const log = fs.openSync(path.join(os.tmpdir(), "dropit-e2e-dockerd.log"), "a");
-        daemon = spawn("dockerd", [], { stdio: ["ignore", log, log] });
-        fs.closeSync(log);
-    };
-    await waitFor(
-        "dockerd",
-        60_000,
-        () => {
-            startIfAbsent();
-            return docker(["info", "--format", "{{.ServerVersion}}"], { timeoutMs: 5_000 }).status === 0;
-        },
-        500,
-    );
-    return {
-        async release() {
-            if (!daemon || daemon.exitCode !== null) return;
-            daemon.kill("SIGTERM");
-            await waitFor("dockerd exit", 20_000, () => daemon?.exitCode !== null || daemon?.signalCode !== null).catch(() =>
-                daemon?.kill("SIGKILL"),
-            );
-        },
-    };
-}
 
 /** The VPS image, built by vps/build-image.sh unless an image with the same content tag exists. */
 export function ensureVpsImage(): { image: string; builtMs: number } {

@@ -10,7 +10,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { docker, dockerOk, loadImagesIntoVps, type TestVps } from "../testHost";
+import { docker, dockerOk } from "../dockerd";
+import { loadImagesIntoVps, type TestVps } from "../testHost";
 
 export const STAND_IN_DIR = __dirname;
 export const INSTALLER_SCRIPT = path.join(STAND_IN_DIR, "install.sh");
