@@ -16,35 +16,24 @@ import {
     renderDashboardRoutes,
     renderPanelRoutes,
 } from "../renderers/dokployPanel";
-import { assertKeepsSsh } from "../renderers/firewall";
 import {
     renderAcmeContact,
     renderAdminAccount,
     renderClosePanelPort,
     renderDockerAccess,
-    renderDockerEngine,
     renderDokployInstall,
     renderDokployUninstall,
     renderDokployUpdate,
     renderDynamicConfigFile,
-    renderFirewall,
-    renderRegistryLogin,
-    renderSystemUpdate,
 } from "../renderers/hostScripts";
 import { DOKPLOY_NETWORK } from "../config/names";
-import { NO_PREVIOUS_OUTPUT_IN_ENV, remoteConnection, ServerLogin } from "../lib/sshConnection";
+import { remoteConnection, ServerLogin } from "../lib/sshConnection";
 import { writeSshIdentity } from "../lib/sshIdentity";
+import { convergeHostBase, hostCommand, type RegistryCredentials } from "../lib/hostConvergence";
+
+export type { RegistryCredentials };
 
 export type ServerConnection = ServerLogin;
-
-export interface RegistryCredentials {
-    /** The registry's host, e.g. docker.io. */
-    server: string;
-    /** The account that logs in. */
-    username: string;
-    /** Its password or access token; sent on stdin, kept secret. */
-    password: pulumi.Input<string>;
-}
 
 /**
  * Plain values shape what is rendered at plan time (scripts, labels, health checks, content tags);
@@ -75,6 +64,8 @@ export interface DokployHostArgs {
     firewallSshPort?: number;
     /** Run the documented uninstall on `pulumi destroy` (default false: Dokploy and its data stay). */
     uninstallOnDestroy?: boolean;
+    /** The address Swarm advertises (the one other nodes reach); default server.host. */
+    swarmAddress?: string;
 }
 
 export const DOKPLOY_HOST_TYPE = "dropit:index:DokployHost";
@@ -109,35 +100,18 @@ export class DokployHost extends pulumi.ComponentResource {
         const connection = remoteConnection(args.server);
         this.connection = connection;
         const step = (stepName: string, create: string, extra: Partial<command.remote.CommandArgs>, after: pulumi.Resource[]) =>
-            new command.remote.Command(
-                `${name}-${stepName}`,
-                { connection, ...NO_PREVIOUS_OUTPUT_IN_ENV, create, ...extra },
-                { parent: this, dependsOn: after },
-            );
+            hostCommand(this, name, connection, stepName, create, extra, after);
 
-        const firewallOptions = { sshPort: args.firewallSshPort ?? args.server.port };
-        // Refused at plan time too, before anything touches the host.
-        assertKeepsSsh(firewallOptions);
-
-        const update = step("system-update", renderSystemUpdate(), {}, []);
-        const engine = step("docker-engine", renderDockerEngine(args.dockerVersion), {}, [update]);
-        const login = args.registry
-            ? step(
-                  "registry-login",
-                  renderRegistryLogin(args.registry.server, args.registry.username),
-                  {
-                      stdin: pulumi.secret(args.registry.password),
-                      logging: "stdoutAndStderr",
-                  },
-                  [engine],
-              )
-            : undefined;
-        // Before the installer publishes port 3000: nobody outside can reach the panel before it has an owner.
-        const firewall = step("firewall", renderFirewall(firewallOptions), {}, [login ?? engine]);
+        const { firewall } = convergeHostBase(this, name, {
+            connection,
+            dockerVersion: args.dockerVersion,
+            registry: args.registry,
+            firewallSshPort: args.firewallSshPort ?? args.server.port,
+        });
         const installOptions = {
             version: args.version,
             installerUrl: args.installerUrl ?? releaseInstallerUrl(args.version),
-            advertiseAddr: args.server.host,
+            advertiseAddr: args.swarmAddress ?? args.server.host,
         };
         const install = step(
             "dokploy",

@@ -7,6 +7,7 @@ import * as path from "path";
 import { z } from "zod";
 import { ConfigError, describeIssues, keyName } from "./errors";
 import { budgetProblems, memoryBudget } from "./memoryBudget";
+import { nodeProblems } from "./nodes";
 import { configSchema, DropitConfig, SCALAR_KEYS } from "./schema";
 
 export { ConfigError } from "./errors";
@@ -99,6 +100,7 @@ function crossFieldProblems(config: DropitConfig, stack: string): string[] {
         );
     }
     problems.push(...budgetProblems(memoryBudget(config)));
+    problems.push(...nodeProblems(config));
     return problems;
 }
 

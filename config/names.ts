@@ -16,3 +16,9 @@ export const TYPESENSE_SERVICE = "dropit-typesense";
 export const POSTGRES_VOLUME = "dropit-postgres-data";
 export const REDIS_VOLUME = "dropit-redis-data";
 export const TYPESENSE_VOLUME = "dropit-typesense-data";
+
+/** The first server's name among the nodes (the Swarm's first manager, where Dokploy runs). */
+export const FIRST_NODE_NAME = "main";
+/** Node labels this program sets: every node's configured name, and the node that holds the data volumes. */
+export const NODE_NAME_LABEL = "dropit.node";
+export const DATA_NODE_LABEL = "dropit.data";

@@ -75,3 +75,14 @@ export const PG_REFUSED_SETTINGS: ReadonlySet<string> = new Set([
 export function withinBounds(value: unknown, bounds: Bounds): boolean {
     return typeof value === "number" && Number.isInteger(value) && value >= bounds.min && value <= bounds.max;
 }
+
+/** Extra machines in `dropit:nodes` (Swarm itself has no small limit; this keeps a plan readable). */
+export const NODE_COUNT: Bounds = { min: 0, max: 20 };
+/** Swarm managers in all, the first server included: Raft needs an odd count to tolerate a loss. */
+export const MANAGER_COUNT: Bounds = { min: 1, max: 7 };
+/** Tasks of one service on one node (API and web, with nodes): Swarm's `placement.maxReplicas`. */
+export const REPLICAS_PER_NODE: Bounds = { min: 1, max: 10 };
+/** A node label key of the user's own; `dropit.` is this program's namespace. */
+export const NODE_LABEL_KEY = /^(?!dropit\.)[a-z0-9][a-z0-9._-]{0,62}$/;
+/** A node label value: plain characters only, so it is data in a host script and in a constraint. */
+export const NODE_LABEL_VALUE = /^[A-Za-z0-9._-]{1,63}$/;

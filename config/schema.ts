@@ -14,6 +14,9 @@ import {
     DNS_TTL_SECONDS,
     DOKPLOY_MEMORY_MB,
     HOST_MEMORY_MB,
+    NODE_COUNT,
+    NODE_LABEL_KEY,
+    NODE_LABEL_VALUE,
     PG_EXTENSION_NAME,
     PG_IDENTIFIER,
     PG_REFUSED_SETTINGS,
@@ -21,9 +24,11 @@ import {
     PG_SETTING_VALUE,
     PROPAGATION_POLL_SECONDS,
     PROPAGATION_TIMEOUT_SECONDS,
+    REPLICAS_PER_NODE,
     SERVICE_MEMORY_MB,
     SYSTEMD_CALENDAR,
 } from "./rules";
+import { FIRST_NODE_NAME } from "./names";
 
 /** Keys whose values are credentials: always read as secrets, never echoed in messages. */
 export const SECRET_KEYS = ["sshPrivateKey", "infomaniakToken", "brevoApiKey", "registryPassword"] as const;
@@ -117,19 +122,29 @@ const sshHostKey = z
 const secretText = (what: string) =>
     z.string({ error: required(what) }).refine((value) => value.trim().length > 0, { error: "must not be empty" });
 
+const sshUser = z
+    .string({ error: "must be a user name" })
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Linux user name such as deploy" })
+    .refine((user) => user !== "root", {
+        error: "must be a non-root sudo user (the guide's requirement); create one with `adduser deploy && usermod -aG sudo deploy`",
+    })
+    .default("deploy");
+
+/** The address the other nodes reach a machine at (Swarm's advertise address); default: its host. */
+const privateAddress = (what: string) =>
+    z
+        .union([z.ipv4(), z.ipv6()], { error: "must be an IPv4 or IPv6 address such as 10.0.0.2" })
+        .optional()
+        .describe(
+            `Address the other nodes reach ${what} at (a private network's, preferably): Swarm advertises it and the firewall admits Swarm traffic only from these addresses; default: host. Only used with dropit:nodes.`,
+        );
+
 const server = z.strictObject({
     /** IPv4 (A records; add `ipv6` for AAAA records too) or IPv6 (AAAA records only). */
     host: ipAddress.describe(
         "Public address of the VPS: IPv4 (A records; add server.ipv6 for AAAA records too) or IPv6 (AAAA records only).",
     ),
-    user: z
-        .string({ error: "must be a user name" })
-        .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Linux user name such as deploy" })
-        .refine((user) => user !== "root", {
-            error: "must be a non-root sudo user (the guide's requirement); create one with `adduser deploy && usermod -aG sudo deploy`",
-        })
-        .default("deploy")
-        .describe("SSH user with passwordless sudo that every remote command and the Docker provider connect as."),
+    user: sshUser.describe("SSH user with passwordless sudo that every remote command and the Docker provider connect as."),
     port: integer(1, 65535, 22).describe("Port the SSH connections go to."),
     hostKey: sshHostKey.describe(
         "Pinned SSH host key of the VPS (`ssh-keyscan -t ed25519 <host>` without the host name), checked by every connection.",
@@ -139,6 +154,7 @@ const server = z.strictObject({
         .ipv6({ error: "must be an IPv6 address such as 2001:db8::10" })
         .optional()
         .describe("Public IPv6 address of an IPv4 host: AAAA records beside the A records (not with an IPv6 server.host)."),
+    privateAddress: privateAddress("the first server"),
     memoryMb: bounded(HOST_MEMORY_MB, 2048).describe(
         "Memory of the VPS in MiB: the services' reservations plus dokploy.memoryMb must fit in it; `npm run plan` warns when their limits do not.",
     ),
@@ -396,6 +412,55 @@ const typesense = z
     .prefault({})
     .describe("Optional Typesense search service.");
 
+/** An extra machine of the Swarm (docs/nodes.md): converged like the first server, then joined. */
+const node = z.strictObject({
+    name: z
+        .string({ error: required("a node name such as worker-1") })
+        .regex(hostnameLabel, { error: "must be a single DNS label (lowercase letters, digits, hyphens) such as worker-1" })
+        .refine((name) => name !== FIRST_NODE_NAME, { error: `\`${FIRST_NODE_NAME}\` is the first server's name; pick another` })
+        .describe(`Name of the node, unique, not \`${FIRST_NODE_NAME}\` (the first server): its resources and its \`dropit.node\` label carry it.`),
+    host: ipAddress.describe("Address SSH reaches the node at (IPv4 or IPv6)."),
+    privateAddress: privateAddress("this node"),
+    user: sshUser.describe("SSH user with passwordless sudo on the node (the same private key as the first server)."),
+    port: integer(1, 65535, 22).describe("Port the node's SSH connections go to."),
+    hostKey: sshHostKey.describe("Pinned SSH host key of the node (`ssh-keyscan -t ed25519 <host>` without the host name)."),
+    role: z
+        .enum(["worker", "manager"], { error: "must be `worker` or `manager`" })
+        .default("worker")
+        .describe("worker runs tasks; manager also holds the Swarm's state (keep the managers odd in number: 1, 3, 5)."),
+    labels: z
+        .record(
+            z.string().regex(NODE_LABEL_KEY, { error: "label keys are lowercase words such as zone (not under dropit.)" }),
+            z.string().regex(NODE_LABEL_VALUE, { error: "label values are plain words such as eu-1 (letters, digits, . _ -)" }),
+        )
+        .default({})
+        .describe("Swarm labels of the node (e.g. zone: eu-1), for your own placement constraints."),
+    firewallSshPort: z.coerce
+        .number({ error: "must be a TCP port such as 22" })
+        .int({ error: "must be a TCP port such as 22" })
+        .min(1, { error: "must be a TCP port such as 22" })
+        .max(65535, { error: "must be a TCP port such as 22" })
+        .optional()
+        .describe("Port sshd listens on at the node when it differs from port (a port-forward in front); default: port."),
+});
+
+const nodes = z
+    .array(node, { error: "must be a list of nodes, each an object with name, host and hostKey" })
+    .max(NODE_COUNT.max, { error: `must hold at most ${NODE_COUNT.max} nodes` })
+    .default([])
+    .describe(
+        "Extra machines of the Swarm beside the first server (docs/nodes.md). Each is converged like it (packages, Docker, firewall) and joins the Swarm; with nodes, images go through the registry (registry.*) and are pinned by digest.",
+    );
+
+const cluster = z
+    .strictObject({
+        maxReplicasPerNode: bounded(REPLICAS_PER_NODE, 1).describe(
+            "With nodes: at most this many API tasks, and this many web tasks, on one node (Swarm's placement.maxReplicas).",
+        ),
+    })
+    .prefault({})
+    .describe("How services spread over the nodes (only used with dropit:nodes).");
+
 const subdomains = z
     .strictObject({
         api: subdomain("api").describe("Label of the API's host name, <api>.<domain>."),
@@ -438,6 +503,8 @@ export const configSchema = z.strictObject({
     brevoApiKey: secretText("a Brevo API key").optional().describe("Brevo API key (BREVO_API_KEY); without it the app sends no email."),
     redis,
     typesense,
+    nodes,
+    cluster,
 });
 
 /** Keys whose value is plain text; every other key is an object that Pulumi hands over as JSON. */
