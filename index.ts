@@ -10,11 +10,15 @@ import { DokployHost } from "./components/dokployHost";
 import { FrontendSite } from "./components/frontendSite";
 import { PostgresService } from "./components/postgresService";
 import { RedisService } from "./components/redisService";
+import { SwarmCluster } from "./components/swarmCluster";
 import { TypesenseService } from "./components/typesenseService";
 import { readStackConfig } from "./config/pulumiConfig";
-import { dnsZoneArgs } from "./config/componentArgs";
+import { dnsZoneArgs, swarmClusterArgs } from "./config/componentArgs";
+import { API_SERVICE, WEB_SERVICE } from "./config/names";
+import { swarmAddress } from "./config/nodes";
 import { memoryBudget } from "./config/memoryBudget";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
+import { DATA_NODE_CONSTRAINT } from "./renderers/swarmNodes";
 
 const { settings, secrets, appSource } = readStackConfig(__dirname);
 const { domain, subdomains } = settings;
@@ -25,6 +29,11 @@ const hosts = {
 };
 
 const dns = new DnsZone("dns", dnsZoneArgs(settings, secrets));
+const registry =
+    settings.registry.username && secrets.registryPassword
+        ? { server: settings.registry.server, username: settings.registry.username, password: secrets.registryPassword }
+        : undefined;
+const multiNode = settings.nodes.length > 0;
 
 const dokploy = new DokployHost("dokploy", {
     server: { ...settings.server, privateKey: secrets.sshPrivateKey },
@@ -32,16 +41,14 @@ const dokploy = new DokployHost("dokploy", {
     dockerVersion: settings.dokploy.dockerVersion,
     installerUrl: settings.dokploy.installerUrl,
     acmeEmail: settings.acmeEmail,
-    registry:
-        settings.registry.username && secrets.registryPassword
-            ? { server: settings.registry.server, username: settings.registry.username, password: secrets.registryPassword }
-            : undefined,
+    registry,
     panelHost: hosts.dokploy,
     dashboardHost: hosts.traefik,
     adminEmail: settings.dokploy.adminEmail ?? settings.acmeEmail,
     certificateGate: dns.readiness,
     firewallSshPort: settings.firewall.sshPort,
     uninstallOnDestroy: settings.dokploy.uninstallOnDestroy,
+    swarmAddress: multiNode ? swarmAddress(settings.server) : undefined,
 });
 // Everything on the VPS goes through this provider, which exists only once Dokploy does: each
 // component hands it to its children through the resource options.
@@ -49,6 +56,19 @@ const onVps: pulumi.ComponentResourceOptions = { providers: [dokploy.dockerProvi
 const network = { networkId: dokploy.networkId, auth: dokploy.registryAuth };
 
 const connection = dokploy.connection;
+
+// With dropit:nodes, the other machines join the Swarm (docs/nodes.md): stateful services stay
+// on the first server (it holds their volumes), the API and web spread, their images go
+// through the registry.
+const cluster = multiNode
+    ? new SwarmCluster("swarm", swarmClusterArgs(settings, secrets, { connection, ready: [dokploy], registry }))
+    : undefined;
+const onDataNode = cluster ? { constraints: [DATA_NODE_CONSTRAINT], ready: cluster.ready } : undefined;
+// The configuration refuses nodes without registry credentials (config/nodes.ts).
+const spread =
+    cluster && registry && dokploy.registryAuth
+        ? { maxReplicasPerNode: settings.cluster.maxReplicasPerNode, ready: cluster.ready, registry, auth: dokploy.registryAuth }
+        : undefined;
 /** Memory per task of each service, from the budget the configuration was checked against (config/memoryBudget.ts). */
 const budget = memoryBudget(settings);
 const memoryOf = (key: "postgres" | "api" | "web" | "redis" | "typesense") => {
@@ -59,7 +79,7 @@ const memoryOf = (key: "postgres" | "api" | "web" | "redis" | "typesense") => {
 
 const postgres = new PostgresService(
     "postgres",
-    { ...settings.postgres, memory: memoryOf("postgres"), ...network, connection, hostReady: [dokploy] },
+    { ...settings.postgres, memory: memoryOf("postgres"), ...network, connection, hostReady: [dokploy], cluster: onDataNode },
     onVps,
 );
 
@@ -72,6 +92,7 @@ const api = new ApiService(
         port: settings.api.port,
         healthPath: settings.api.healthPath,
         replicas: settings.api.replicas,
+        cluster: spread,
         memory: memoryOf("api"),
         appSource,
         dockerfile: settings.app.dockerfile,
@@ -101,6 +122,7 @@ const web = new FrontendSite(
         host: domain,
         apiUrl: api.url,
         replicas: settings.web.replicas,
+        cluster: spread,
         memory: memoryOf("web"),
         appSource,
         networkId: dokploy.networkId,
@@ -110,9 +132,20 @@ const web = new FrontendSite(
     onVps,
 );
 
-const redis = settings.redis.enabled ? new RedisService("redis", { ...network, memory: memoryOf("redis") }, onVps) : undefined;
+cluster?.rebalance([
+    { name: API_SERVICE, service: api.service },
+    { name: WEB_SERVICE, service: web.service },
+]);
+
+const redis = settings.redis.enabled
+    ? new RedisService("redis", { ...network, memory: memoryOf("redis"), cluster: onDataNode }, onVps)
+    : undefined;
 const typesense = settings.typesense.enabled
-    ? new TypesenseService("typesense", { ...network, version: settings.typesense.version, memory: memoryOf("typesense") }, onVps)
+    ? new TypesenseService(
+          "typesense",
+          { ...network, version: settings.typesense.version, memory: memoryOf("typesense"), cluster: onDataNode },
+          onVps,
+      )
     : undefined;
 
 export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([apiImage, webImage]) =>
@@ -131,6 +164,9 @@ export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([api
         },
     }),
 );
+
+/** With dropit:nodes: every machine of the Swarm, its role, and which runs the router (DNS points at it) and holds the data. */
+export const nodes = cluster?.members;
 
 /** Memory per service (MiB): limits and reservations against the host and Dokploy's share; `npm run plan` prints it. */
 export const memory = budget;

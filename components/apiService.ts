@@ -9,11 +9,12 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ServiceMemory } from "../config/memoryBudget";
-import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
+import { APP_BUILD_INPUTS, appImage, dockerfilePath, pushedRepository } from "../lib/appImage";
 import { API_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
-import { rolloutSettledCommand, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
+import { rolloutSettledCommand, swarmServiceArgs, swarmServiceOptions, type ClusterPlacement } from "../lib/swarmService";
+import type { RegistryCredentials } from "../lib/hostConvergence";
 import { assertUrlSafe, renderApiEnvironment } from "../renderers/apiEnvironment";
 import { renderPreDeployBackup } from "../renderers/databaseHost";
 import { nodeHttpProbe } from "../renderers/healthchecks";
@@ -50,6 +51,8 @@ export interface ApiServiceArgs {
     healthPath: string;
     /** Number of tasks of the Swarm service. */
     replicas: number;
+    /** With several nodes: the image is pushed to this registry and pinned by digest; the tasks spread over the nodes. */
+    cluster?: ClusterPlacement & { registry: RegistryCredentials; auth: docker.types.input.ServiceAuth };
     /** Memory limit and reservation per task (dropit:api.memoryMb, .memoryReservationMb). */
     memory: ServiceMemory;
     /** Absolute path of the DropIt checkout (the build context). */
@@ -92,8 +95,14 @@ export class ApiService extends pulumi.ComponentResource {
             paths: APP_BUILD_INPUTS.api,
             extras: [fs.readFileSync(dockerfile, "utf8")],
         });
-        const image = appImage(`${name}-image`, { imageName: `${API_SERVICE}:${tag}`, appSource: args.appSource, dockerfile }, child);
-        this.imageName = image.imageName;
+        const repository = args.cluster ? pushedRepository(args.cluster.registry, API_SERVICE) : API_SERVICE;
+        const image = appImage(
+            `${name}-image`,
+            { imageName: `${repository}:${tag}`, appSource: args.appSource, dockerfile, push: args.cluster?.registry },
+            child,
+        );
+        // Every node must run the same bytes: with nodes, the pushed image's digest.
+        this.imageName = args.cluster ? image.repoDigest : image.imageName;
 
         const authSecret = new random.RandomPassword(`${name}-auth-secret`, { length: 48, special: false }, { parent: this });
         this.betterAuthSecret = authSecret.result;
@@ -138,9 +147,11 @@ export class ApiService extends pulumi.ComponentResource {
             `${name}-service`,
             swarmServiceArgs({
                 name: API_SERVICE,
-                image: image.imageName,
+                image: this.imageName,
                 networkId: args.networkId,
                 env: environment,
+                auth: args.cluster?.auth,
+                cluster: args.cluster,
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,
                 memory: args.memory,
@@ -148,7 +159,10 @@ export class ApiService extends pulumi.ComponentResource {
                 updateConfig: rollout.updateConfig,
                 rollbackConfig: rollout.rollbackConfig,
             }),
-            swarmServiceOptions({ ...child, dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate] }),
+            swarmServiceOptions({
+                ...child,
+                dependsOn: [args.database.service, ...(backup ? [backup] : []), ...args.certificateGate, ...(args.cluster?.ready ?? [])],
+            }),
         );
 
         this.settled = rolloutSettledCommand(

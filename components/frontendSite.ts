@@ -7,10 +7,17 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceMemory } from "../config/memoryBudget";
-import { APP_BUILD_INPUTS, appImage, dockerfilePath } from "../lib/appImage";
+import { APP_BUILD_INPUTS, appImage, dockerfilePath, pushedRepository } from "../lib/appImage";
 import { WEB_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
-import { contentAddressedConfig, rolloutSettledCommand, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
+import {
+    contentAddressedConfig,
+    rolloutSettledCommand,
+    swarmServiceArgs,
+    swarmServiceOptions,
+    type ClusterPlacement,
+} from "../lib/swarmService";
+import type { RegistryCredentials } from "../lib/hostConvergence";
 import { wgetProbe } from "../renderers/healthchecks";
 import { renderNginxConf } from "../renderers/nginx";
 import { rolloutSettings } from "../renderers/swarmUpdate";
@@ -27,6 +34,8 @@ export interface FrontendSiteArgs {
     apiUrl: pulumi.Input<string>;
     /** Number of tasks of the Swarm service. */
     replicas: number;
+    /** With several nodes: the image is pushed to this registry and pinned by digest; the tasks spread over the nodes. */
+    cluster?: ClusterPlacement & { registry: RegistryCredentials; auth: docker.types.input.ServiceAuth };
     /** Memory limit and reservation per task (dropit:web.memoryMb, .memoryReservationMb). */
     memory: ServiceMemory;
     /** Absolute path of the DropIt checkout (the build context). */
@@ -58,15 +67,16 @@ export class FrontendSite extends pulumi.ComponentResource {
             .output(args.apiUrl)
             .apply(
                 (apiUrl) =>
-                    `${WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.web, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`,
+                    `${args.cluster ? pushedRepository(args.cluster.registry, WEB_SERVICE) : WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.web, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`,
             );
 
         const image = appImage(
             `${name}-image`,
-            { imageName, appSource: args.appSource, dockerfile, buildArgs: { VITE_API_URL: args.apiUrl } },
+            { imageName, appSource: args.appSource, dockerfile, buildArgs: { VITE_API_URL: args.apiUrl }, push: args.cluster?.registry },
             child,
         );
-        this.imageName = image.imageName;
+        // Every node must run the same bytes: with nodes, the pushed image's digest.
+        this.imageName = args.cluster ? image.repoDigest : image.imageName;
 
         const nginxConf = contentAddressedConfig(`${name}-nginx-conf`, "dropit-web-nginx", renderNginxConf(), child);
         const rollout = rolloutSettings({ healthTest: wgetProbe(`http://127.0.0.1:${NGINX_PORT}/`), startPeriodSeconds: 10 });
@@ -74,8 +84,10 @@ export class FrontendSite extends pulumi.ComponentResource {
             `${name}-service`,
             swarmServiceArgs({
                 name: WEB_SERVICE,
-                image: image.imageName,
+                image: this.imageName,
                 networkId: args.networkId,
+                auth: args.cluster?.auth,
+                cluster: args.cluster,
                 configs: [{ configId: nginxConf.id, configName: nginxConf.name, fileName: "/etc/nginx/conf.d/default.conf" }],
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,
@@ -84,7 +96,7 @@ export class FrontendSite extends pulumi.ComponentResource {
                 updateConfig: rollout.updateConfig,
                 rollbackConfig: rollout.rollbackConfig,
             }),
-            swarmServiceOptions({ ...child, dependsOn: args.certificateGate }),
+            swarmServiceOptions({ ...child, dependsOn: [...args.certificateGate, ...(args.cluster?.ready ?? [])] }),
         );
 
         this.settled = rolloutSettledCommand(

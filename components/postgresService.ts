@@ -12,7 +12,13 @@ import { swarmDuration } from "../renderers/duration";
 import { renderInitSql, renderServerArgs } from "../renderers/postgres";
 import { POSTGRES_SERVICE, POSTGRES_VOLUME } from "../config/names";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
-import { contentAddressedConfig, STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
+import {
+    contentAddressedConfig,
+    STOP_FIRST_UPDATE,
+    swarmServiceArgs,
+    swarmServiceOptions,
+    type ClusterPlacement,
+} from "../lib/swarmService";
 
 /**
  * Plain values shape what is rendered at plan time (scripts, labels, health checks, content tags);
@@ -41,6 +47,8 @@ export interface PostgresServiceArgs {
     hostReady: pulumi.Resource[];
     /** Nightly dumps on the host (schedule, retention, directory); `enabled: false` installs none. */
     backups: Omit<BackupSettings, "database" | "user"> & { enabled: boolean };
+    /** With several nodes: pinned to the node that holds the data volumes. */
+    cluster?: ClusterPlacement;
 }
 
 const DATA_DIR = "/var/lib/postgresql/data";
@@ -122,10 +130,11 @@ export class PostgresService extends pulumi.ComponentResource {
                 },
                 memory: args.memory,
                 onManager: true,
+                cluster: args.cluster,
                 updateConfig: STOP_FIRST_UPDATE,
                 stopGracePeriod: swarmDuration(60),
             }),
-            swarmServiceOptions({ ...child, dependsOn: [guard] }),
+            swarmServiceOptions({ ...child, dependsOn: [guard, ...(args.cluster?.ready ?? [])] }),
         );
 
         if (args.backups.enabled) {

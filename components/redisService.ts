@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import type { ServiceMemory } from "../config/memoryBudget";
 import { REDIS_SERVICE, REDIS_VOLUME } from "../config/names";
 import { swarmDuration } from "../renderers/duration";
-import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
+import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions, type ClusterPlacement } from "../lib/swarmService";
 
 export interface RedisServiceArgs {
     /** Memory limit and reservation per task (dropit:redis.memoryMb, .memoryReservationMb). */
@@ -14,6 +14,8 @@ export interface RedisServiceArgs {
     networkId: pulumi.Input<string>;
     /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
+    /** With several nodes: pinned to the node that holds the data volumes. */
+    cluster?: ClusterPlacement;
 }
 
 /**
@@ -61,9 +63,10 @@ export class RedisService extends pulumi.ComponentResource {
                 },
                 memory: args.memory,
                 onManager: true,
+                cluster: args.cluster,
                 updateConfig: STOP_FIRST_UPDATE,
             }),
-            swarmServiceOptions(child),
+            swarmServiceOptions(args.cluster ? { ...child, dependsOn: args.cluster.ready } : child),
         );
         this.registerOutputs({ host: this.host, port: this.port });
     }

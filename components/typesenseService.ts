@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import type { ServiceMemory } from "../config/memoryBudget";
 import { TYPESENSE_SERVICE, TYPESENSE_VOLUME } from "../config/names";
 import { swarmDuration } from "../renderers/duration";
-import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions } from "../lib/swarmService";
+import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions, type ClusterPlacement } from "../lib/swarmService";
 
 export interface TypesenseServiceArgs {
     /** The image tag, typesense/typesense:<version>. */
@@ -16,6 +16,8 @@ export interface TypesenseServiceArgs {
     networkId: pulumi.Input<string>;
     /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
+    /** With several nodes: pinned to the node that holds the data volumes. */
+    cluster?: ClusterPlacement;
 }
 
 export class TypesenseService extends pulumi.ComponentResource {
@@ -55,9 +57,10 @@ export class TypesenseService extends pulumi.ComponentResource {
                 },
                 memory: args.memory,
                 onManager: true,
+                cluster: args.cluster,
                 updateConfig: STOP_FIRST_UPDATE,
             }),
-            swarmServiceOptions(child),
+            swarmServiceOptions(args.cluster ? { ...child, dependsOn: args.cluster.ready } : child),
         );
         this.registerOutputs({ host: this.host, port: this.port });
     }

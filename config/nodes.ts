@@ -16,8 +16,20 @@ export function swarmAddress(machine: { host: string; privateAddress?: string })
 /** The first server and every node, with the role each has in the Swarm. */
 export function clusterMembers(config: Pick<DropitConfig, "server" | "nodes">) {
     return [
-        { name: FIRST_NODE_NAME, host: config.server.host, port: config.server.port, address: swarmAddress(config.server), role: "manager" as const },
-        ...config.nodes.map((node) => ({ name: node.name, host: node.host, port: node.port, address: swarmAddress(node), role: node.role })),
+        {
+            name: FIRST_NODE_NAME,
+            host: config.server.host,
+            port: config.server.port,
+            address: swarmAddress(config.server),
+            role: "manager" as const,
+        },
+        ...config.nodes.map((node) => ({
+            name: node.name,
+            host: node.host,
+            port: node.port,
+            address: swarmAddress(node),
+            role: node.role,
+        })),
     ];
 }
 

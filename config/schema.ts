@@ -418,7 +418,9 @@ const node = z.strictObject({
         .string({ error: required("a node name such as worker-1") })
         .regex(hostnameLabel, { error: "must be a single DNS label (lowercase letters, digits, hyphens) such as worker-1" })
         .refine((name) => name !== FIRST_NODE_NAME, { error: `\`${FIRST_NODE_NAME}\` is the first server's name; pick another` })
-        .describe(`Name of the node, unique, not \`${FIRST_NODE_NAME}\` (the first server): its resources and its \`dropit.node\` label carry it.`),
+        .describe(
+            `Name of the node, unique, not \`${FIRST_NODE_NAME}\` (the first server): its resources and its \`dropit.node\` label carry it.`,
+        ),
     host: ipAddress.describe("Address SSH reaches the node at (IPv4 or IPv6)."),
     privateAddress: privateAddress("this node"),
     user: sshUser.describe("SSH user with passwordless sudo on the node (the same private key as the first server)."),

@@ -1,11 +1,13 @@
 /**
  * The DropIt images: built by the VPS's own Docker engine (the provider the calling component
- * inherits) from the DropIt checkout, tagged by the content of what they are built from, never
- * pushed.
+ * inherits) from the DropIt checkout, tagged by the content of what they are built from. On one
+ * node they are never pushed; with several nodes they are pushed to the registry every node
+ * pulls from, and services pin them by digest (docs/nodes.md).
  */
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import type { RegistryCredentials } from "./hostConvergence";
 
 export type AppName = "api" | "web";
 
@@ -39,6 +41,13 @@ export interface AppImageArgs {
     dockerfile: string;
     /** Build arguments (e.g. VITE_API_URL). */
     buildArgs?: Record<string, pulumi.Input<string>>;
+    /** Pushed to this registry (imageName must then name a repository in it); absent: kept on the building engine. */
+    push?: RegistryCredentials;
+}
+
+/** `<server>/<username>/<service>`: the repository of a pushed image (Docker Hub, GHCR and most registries accept it). */
+export function pushedRepository(registry: Pick<RegistryCredentials, "server" | "username">, service: string): string {
+    return `${registry.server}/${registry.username}/${service}`;
 }
 
 /** Registers the image build; `opts` carries the parent, whose Docker provider builds it. */
@@ -54,7 +63,12 @@ export function appImage(name: string, args: AppImageArgs, opts: pulumi.CustomRe
                 builderVersion: "BuilderBuildKit",
                 platform: "linux/amd64",
             },
-            skipPush: true,
+            ...(args.push
+                ? {
+                      skipPush: false,
+                      registry: { server: args.push.server, username: args.push.username, password: pulumi.secret(args.push.password) },
+                  }
+                : { skipPush: true }),
         },
         opts,
     );

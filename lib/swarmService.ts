@@ -17,6 +17,16 @@ import type { Label } from "../renderers/traefik";
 
 type Input<T> = pulumi.Input<T>;
 
+/** Where a service runs on a Swarm of several nodes (docs/nodes.md); absent on one node. */
+export interface ClusterPlacement {
+    /** Constraints in place of `node.role==manager` (stateful services: the node labelled as holding the data). */
+    constraints?: string[];
+    /** At most this many tasks of the service on one node (Swarm's `placement.maxReplicas`). */
+    maxReplicasPerNode?: number;
+    /** After these, every node has joined and carries its labels. */
+    ready: pulumi.Resource[];
+}
+
 export interface SwarmServiceSpec {
     /** Service name, also its DNS name on the network. */
     name: string;
@@ -42,6 +52,8 @@ export interface SwarmServiceSpec {
     replicas?: number;
     /** Stateful services stay on the manager, where their volume lives. */
     onManager?: boolean;
+    /** With several nodes: constraints and spread (replaces onManager's constraint when it has constraints). */
+    cluster?: ClusterPlacement;
     labels?: Label[];
     updateConfig: docker.types.input.ServiceUpdateConfig;
     rollbackConfig?: docker.types.input.ServiceRollbackConfig;
@@ -72,13 +84,20 @@ export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
             },
             resources: memoryResources(spec.memory),
             networksAdvanceds: [{ id: spec.networkId }],
-            placement: spec.onManager ? { constraints: ["node.role==manager"] } : undefined,
+            placement: placementOf(spec),
             restartPolicy: { condition: "any", delay: swarmDuration(5), maxAttempts: 0, window: swarmDuration(60) },
         },
         updateConfig: spec.updateConfig,
         rollbackConfig: spec.rollbackConfig,
         convergeConfig: CONVERGE,
     };
+}
+
+function placementOf(spec: SwarmServiceSpec): docker.types.input.ServiceTaskSpecPlacement | undefined {
+    const constraints = spec.cluster?.constraints ?? (spec.onManager ? ["node.role==manager"] : undefined);
+    const maxReplicas = spec.cluster?.maxReplicasPerNode;
+    if (!constraints && maxReplicas === undefined) return undefined;
+    return { ...(constraints ? { constraints } : {}), ...(maxReplicas !== undefined ? { maxReplicas } : {}) };
 }
 
 /**

@@ -68,7 +68,8 @@ export interface NodeMembership {
 /** On a manager: the node's role and labels (`dropit.node`, `dropit.data`, the user's). */
 export function renderNodeMembership(node: NodeMembership): string {
     for (const [key, value] of Object.entries(node.labels)) {
-        if (!NODE_LABEL_KEY.test(key) || !NODE_LABEL_VALUE.test(value)) throw new Error(`node ${node.name}: label ${key}=${value} is refused`);
+        if (!NODE_LABEL_KEY.test(key) || !NODE_LABEL_VALUE.test(value))
+            throw new Error(`node ${node.name}: label ${key}=${value} is refused`);
     }
     return hostStep("swarm-node-membership", {
         NODE_ID: node.nodeId,

@@ -189,8 +189,9 @@ function boundsOf(schema: z.ZodType): string[] {
         if (c.check === "greater_than") numeric.min = `${c.inclusive ? "" : "more than "}${String(c.value)}`;
         else if (c.check === "less_than") numeric.max = `${c.inclusive ? "" : "less than "}${String(c.value)}`;
         else if (c.check === "min_length" && c.minimum !== undefined)
-            bounds.push(`at least ${c.minimum} character${c.minimum === 1 ? "" : "s"}`);
-        else if (c.check === "max_length" && c.maximum !== undefined) bounds.push(`at most ${c.maximum} characters`);
+            bounds.push(`at least ${c.minimum} ${d.type === "array" ? "item" : "character"}${c.minimum === 1 ? "" : "s"}`);
+        else if (c.check === "max_length" && c.maximum !== undefined)
+            bounds.push(`at most ${c.maximum} ${d.type === "array" ? "items" : "characters"}`);
         else if (c.check === "string_format" && c.format === "regex") bounds.push(message(c.error) ?? `matches ${code(String(c.pattern))}`);
         else if (c.check === "custom") {
             const text = message(c.error);
@@ -207,7 +208,8 @@ function defaultText(unwrapped: Unwrapped): string {
     if (unwrapped.defaultValue) {
         const value = unwrapped.defaultValue.value;
         if (def(unwrapped.core).type === "object") return "(fields' defaults)";
-        if (Array.isArray(value)) return value.map(code).join(", ");
+        if (Array.isArray(value)) return value.length === 0 ? "empty list" : value.map(code).join(", ");
+        if (value && typeof value === "object" && Object.keys(value).length === 0) return "empty map";
         if (value && typeof value === "object")
             return Object.entries(value)
                 .map(([name, v]) => code(`${name}=${String(v)}`))
@@ -236,6 +238,12 @@ export function configRows(schema: z.ZodType = configSchema): KeyRow[] {
         }
         if (core.type === "object") {
             for (const [name, child] of Object.entries(core.shape ?? {})) walk(child, [...segments, name]);
+        }
+        // A list of objects: its items' fields, as `list[].field`.
+        if (core.type === "array" && def(unwrap(core.element as z.ZodType).core).type === "object") {
+            const itemShape = def(unwrap(core.element as z.ZodType).core).shape ?? {};
+            for (const [name, child] of Object.entries(itemShape))
+                walk(child, [...segments.slice(0, -1), `${segments[segments.length - 1]}[]`, name]);
         }
     };
     walk(schema, []);
@@ -272,7 +280,9 @@ export function renderConfigReference(schema: z.ZodType = configSchema): string 
         "A few rules involve more than one key (config/load.ts): `infomaniakToken` is required when",
         "`dns.provider` is `infomaniak`; `registry.username` and `registryPassword` come in pairs;",
         "`server.ipv6` only beside an IPv4 `server.host`; `dns.zone` must contain `domain`;",
-        "`api.seedDemoData` is refused on the stacks `prod` and `production`.",
+        "`api.seedDemoData` is refused on the stacks `prod` and `production`. With `nodes` (config/nodes.ts):",
+        "names, SSH addresses and Swarm addresses are unique, the managers are 1, 3, 5 or 7 in all, a",
+        "registry login is set, and `api.replicas` and `web.replicas` fit the nodes at `cluster.maxReplicasPerNode` each.",
         "",
         "| key | type | default | bounds | secret | description |",
         "|---|---|---|---|---|---|",

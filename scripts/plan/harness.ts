@@ -171,6 +171,11 @@ function parseJsonObject(text: string | undefined): Record<string, unknown> | un
     }
 }
 
+/** The planned stdout of the remote command `name`. */
+export function plannedStdout(name: string): string {
+    return `@stdout:${name}@`;
+}
+
 /** Deterministic stand-ins for provider-computed outputs, secret where the real provider's are. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (type) {
@@ -185,8 +190,10 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
         }
         case "docker:index/image:Image":
             return { ...inputs, repoDigest: "" };
+        // A marker naming the command: whatever is computed from its output shows where it comes
+        // from, and the host replay (tests/support/hostReplay.ts) puts the real output in its place.
         case "command:remote:Command":
-            return { ...inputs, stdout: "", stderr: "" };
+            return { ...inputs, stdout: plannedStdout(name), stderr: "" };
         default:
             return inputs;
     }
