@@ -432,9 +432,13 @@ const node = z.strictObject({
         .describe("worker runs tasks; manager also holds the Swarm's state (keep the managers odd in number: 1, 3, 5)."),
     labels: z
         .record(
-            z.string().regex(NODE_LABEL_KEY, { error: "label keys are lowercase words such as zone (not under dropit.)" }),
+            z.string(),
             z.string().regex(NODE_LABEL_VALUE, { error: "label values are plain words such as eu-1 (letters, digits, . _ -)" }),
         )
+        // On the whole map: zod reports a refused record key without its message.
+        .refine((labels) => Object.keys(labels).every((key) => NODE_LABEL_KEY.test(key)), {
+            error: "label keys are lowercase words such as zone (letters, digits, . _ -), not under dropit. (this program's own labels)",
+        })
         .default({})
         .describe("Swarm labels of the node (e.g. zone: eu-1), for your own placement constraints."),
     firewallSshPort: z.coerce

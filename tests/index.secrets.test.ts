@@ -11,7 +11,7 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { redact, runPlan } from "../scripts/plan/harness";
+import { plannedStdout, redact, runPlan } from "../scripts/plan/harness";
 import { SECRET_KEYS } from "../config/schema";
 import { fullStack, writeStackFile } from "./support/plan";
 
@@ -23,11 +23,32 @@ const CANARIES: Record<(typeof SECRET_KEYS)[number], string> = {
     brevoApiKey: "CANARYbrevoKEY0c4d77",
     registryPassword: "CANARYregistryPASS9e1f23",
 };
-/** A distinctive piece of each canary: the PEM armour of the key is not a secret. */
-const MARKERS = ["CANARYsshKEY7f3a91", "CANARYinfomaniakTOKEN52b8e0", "CANARYbrevoKEY0c4d77", "CANARYregistryPASS9e1f23"];
+/**
+ * A distinctive piece of each canary: the PEM armour of the key is not a secret. The Swarm join
+ * tokens are read on the first manager at `pulumi up`: under the mock runtime the reading
+ * command's stdout is a marker naming it, which stands exactly where the token would be.
+ */
+const MARKERS = [
+    "CANARYsshKEY7f3a91",
+    "CANARYinfomaniakTOKEN52b8e0",
+    "CANARYbrevoKEY0c4d77",
+    "CANARYregistryPASS9e1f23",
+    plannedStdout("swarm-worker-token"),
+    plannedStdout("swarm-manager-token"),
+];
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q=";
 
 function canaryStack(): Record<string, unknown> {
-    const stack: Record<string, unknown> = { ...fullStack(), "dropit:dns": { provider: "infomaniak" } };
+    const stack: Record<string, unknown> = {
+        ...fullStack(),
+        "dropit:dns": { provider: "infomaniak" },
+        // Both kinds of join token: a worker and two more managers (three in all).
+        "dropit:nodes": [
+            { name: "worker-1", host: "198.51.100.8", hostKey: HOST_KEY },
+            { name: "manager-2", host: "198.51.100.9", hostKey: HOST_KEY, role: "manager" },
+            { name: "manager-3", host: "198.51.100.10", hostKey: HOST_KEY, role: "manager" },
+        ],
+    };
     for (const key of SECRET_KEYS) stack[`dropit:${key}`] = CANARIES[key];
     return stack;
 }
