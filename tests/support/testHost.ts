@@ -45,8 +45,15 @@ export interface TestVps {
     remove(): void;
 }
 
+export interface VpsOptions {
+    /** A Docker network of the suite's own, so that several VPS reach one another. */
+    network?: string;
+    /** Its host name (a Swarm shows nodes by host name); default `vps`. */
+    hostname?: string;
+}
+
 /** Starts a VPS container and waits until its sshd and Docker engine answer (bounded). */
-export async function startVps(image: string, name: string): Promise<TestVps> {
+export async function startVps(image: string, name: string, options: VpsOptions = {}): Promise<TestVps> {
     const sshPort = await freePort();
     docker(["rm", "-f", "-v", name]);
     dockerOk([
@@ -55,7 +62,8 @@ export async function startVps(image: string, name: string): Promise<TestVps> {
         "--name",
         name,
         "--hostname",
-        "vps",
+        options.hostname ?? "vps",
+        ...(options.network ? ["--network", options.network] : []),
         "--cap-add",
         "SYS_ADMIN",
         "--cap-add",

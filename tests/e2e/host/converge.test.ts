@@ -15,8 +15,8 @@ import * as path from "node:path";
 import { ensureDockerEngine } from "../../support/dockerd";
 import { ensureVpsImage, startVps, type TestVps } from "../../support/testHost";
 import { buildStandInImages, prepareStandIn, REGISTRY_PORT, type StandInImages } from "../../support/standInInstaller/images";
-import { describeRuns, planForReplay, replay, runOverSsh, type CommandRun } from "./replay";
-import type { ReplayPlan } from "./planCommands";
+import { describeRuns, planForReplay, replay, runOverSsh, type CommandRun } from "../../support/hostReplay";
+import type { ReplayPlan } from "../../support/planCommands";
 
 jest.setTimeout(600_000);
 

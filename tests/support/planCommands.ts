@@ -1,15 +1,15 @@
 /**
- * `tsx tests/e2e/host/planCommands.ts <stack file> <stack> [component]`: evaluates the real program under
+ * `tsx tests/support/planCommands.ts <stack file> <stack> [components]`: evaluates the real program under
  * the mock runtime (scripts/plan/harness.ts) and prints, as JSON on stdout, the remote commands
  * `pulumi up` would run on the host, in dependency order, with their stdin revealed (the replay
  * must send what Pulumi would send), plus the Docker provider's SSH options and the stack's
  * secret outputs. Its own process: the SDK allows one evaluation per process.
  */
-import { isSecretValue, runPlan, type PlannedResource } from "../../../scripts/plan/harness";
+import { isSecretValue, runPlan, type PlannedResource } from "../../scripts/plan/harness";
 
 export interface PlannedCommand {
     name: string;
-    /** Name of the component that registered it (e.g. `dokploy` for DokployHost). */
+    /** Name of the component that registered it (e.g. `dokploy` for DokployHost, `node-<name>` for a SwarmNode). */
     component?: string;
     create: string;
     update?: string;
@@ -69,13 +69,14 @@ export function orderCommands(resources: readonly PlannedResource[]): PlannedCom
 }
 
 async function main(): Promise<void> {
-    const [stackFile, stack, component] = process.argv.slice(2);
-    if (!stackFile || !stack) throw new Error("usage: planCommands.ts <stack file> <stack> [component]");
+    const [stackFile, stack, componentList] = process.argv.slice(2);
+    if (!stackFile || !stack) throw new Error("usage: planCommands.ts <stack file> <stack> [component,component...]");
+    const components = componentList ? new Set(componentList.split(",")) : undefined;
     const plan = await runPlan({ stackFile, stack });
     const provider = plan.resources.find((resource) => resource.type === "pulumi:providers:docker");
     const sshOpts = provider ? reveal(provider.inputs.sshOpts) : undefined;
     const replay: ReplayPlan = {
-        commands: orderCommands(plan.resources).filter((command) => !component || command.component === component),
+        commands: orderCommands(plan.resources).filter((command) => !components || components.has(command.component ?? "")),
         dockerProviderHost: provider ? String(provider.inputs.host) : undefined,
         dockerProviderSshOpts: typeof sshOpts === "string" ? (JSON.parse(sshOpts) as string[]) : undefined,
         outputs: Object.fromEntries(Object.entries(plan.outputs).map(([name, value]) => [name, reveal(value)])),

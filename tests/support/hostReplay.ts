@@ -9,21 +9,21 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { writeSshIdentity } from "../../../lib/sshIdentity";
+import { writeSshIdentity } from "../../lib/sshIdentity";
 import type { PlannedCommand, ReplayPlan } from "./planCommands";
 
-const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
+const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
 /**
  * Runs planCommands.ts in its own process on a stack file written from `config`, keeping the
- * commands of one component (DokployHost is registered as `dokploy`).
+ * commands of the given components (DokployHost is registered as `dokploy`).
  */
-export function planForReplay(config: Record<string, unknown>, component = "dokploy", stack = "e2e"): ReplayPlan {
+export function planForReplay(config: Record<string, unknown>, components: string | readonly string[] = "dokploy", stack = "e2e"): ReplayPlan {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-e2e-stack-"));
     try {
         const file = path.join(dir, `Pulumi.${stack}.yaml`);
         fs.writeFileSync(file, stringify({ config }));
-        const result = spawnSync(path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"), [path.join(__dirname, "planCommands.ts"), file, stack, component], {
+        const result = spawnSync(path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"), [path.join(__dirname, "planCommands.ts"), file, stack, typeof components === "string" ? components : components.join(",")], {
             cwd: PROJECT_DIR, encoding: "utf8", timeout: 120_000, maxBuffer: 32 * 1024 * 1024,
         });
         if (result.status !== 0) throw new Error(`planning failed (${result.status ?? result.signal}): ${result.stderr}`);
@@ -75,15 +75,57 @@ export function runOverSsh(
     });
 }
 
+/** What earlier runs printed, by command name: the real values of the plan's stdout markers. */
+export type RunOutputs = Map<string, string>;
+
+const STDOUT_MARKER = /@stdout:([A-Za-z0-9_.-]+)@/g;
+
+/**
+ * The planned text with each stdout marker (scripts/plan/harness.ts, plannedStdout) replaced by
+ * what that command really printed, as `pulumi up` would pass it. The program only uses
+ * one-line outputs (a node ID, a join token), trimmed: anything else is refused rather than
+ * guessed at.
+ */
+export function resolveOutputs(text: string, outputs: RunOutputs): string {
+    return text.replace(STDOUT_MARKER, (_marker, name: string) => {
+        const value = outputs.get(name);
+        if (value === undefined) throw new Error(`the plan uses the output of ${name}, which has not run`);
+        const trimmed = value.trim();
+        if (trimmed.includes("\n")) throw new Error(`the output of ${name} is not one line: ${trimmed.slice(0, 200)}`);
+        return trimmed;
+    });
+}
+
+/** One planned command's `create` (or `delete`), its markers resolved, over SSH. */
+export async function runPlanned(
+    command: PlannedCommand,
+    credentials: SshCredentials,
+    outputs: RunOutputs,
+    which: "create" | "delete" = "create",
+): Promise<CommandRun> {
+    const script = command[which];
+    if (script === undefined) throw new Error(`${command.name} has no ${which} command`);
+    const resolved = { ...command, stdin: command.stdin === undefined ? undefined : resolveOutputs(command.stdin, outputs) };
+    const run = { name: which === "create" ? command.name : `${command.name} (delete)`, ...(await runOverSsh(resolved, resolveOutputs(script, outputs), credentials)) };
+    if (which === "create" && run.status === 0) outputs.set(command.name, run.stdout);
+    return run;
+}
+
 /**
  * Every command's `create`, in dependency order, stopping at the first failure (Pulumi does not
- * run the dependents of a failed resource). `only` limits the replay to some commands.
+ * run the dependents of a failed resource). `only` limits the replay to some commands; `outputs`
+ * carries what earlier replays printed and receives what this one prints.
  */
-export async function replay(plan: ReplayPlan, credentials: SshCredentials, only?: (command: PlannedCommand) => boolean): Promise<CommandRun[]> {
+export async function replay(
+    plan: ReplayPlan,
+    credentials: SshCredentials,
+    only?: (command: PlannedCommand) => boolean,
+    outputs: RunOutputs = new Map(),
+): Promise<CommandRun[]> {
     const runs: CommandRun[] = [];
     for (const command of plan.commands) {
         if (only && !only(command)) continue;
-        const run = { name: command.name, ...(await runOverSsh(command, command.create, credentials)) };
+        const run = await runPlanned(command, credentials, outputs);
         runs.push(run);
         if (run.status !== 0) break;
     }
