@@ -10,7 +10,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { FIRST_NODE_NAME } from "../config/names";
 import { hostCommand, type RegistryCredentials } from "../lib/hostConvergence";
 import { NO_PREVIOUS_OUTPUT_IN_ENV, type ServerLogin } from "../lib/sshConnection";
-import { renderJoinToken, renderNodeMembership, renderRebalance, renderSwarmFirewall, type SwarmRole } from "../renderers/swarmNodes";
+import {
+    renderDepartures,
+    renderJoinToken,
+    renderNodeMembership,
+    renderRebalance,
+    renderSwarmFirewall,
+    type SwarmRole,
+} from "../renderers/swarmNodes";
 import { SwarmNode } from "./swarmNode";
 
 export interface ClusterNode {
@@ -61,12 +68,18 @@ export class SwarmCluster extends pulumi.ComponentResource {
         const onManager = (stepName: string, create: string, extra: Partial<command.remote.CommandArgs>, after: pulumi.Resource[]) =>
             hostCommand(this, name, args.manager.connection, stepName, create, extra, after);
 
-        const firewall = onManager(
-            "swarm-firewall",
-            renderSwarmFirewall({ peers: peersOf(args.manager.address), role: "manager" }),
-            {},
+        // Pulumi deletes removed resources last, after the firewalls were updated without the
+        // removed nodes: their tasks are moved off here first, while they still reach the others.
+        const departures = onManager(
+            "departures",
+            renderDepartures([FIRST_NODE_NAME, ...this.nodeNames]),
+            { triggers: this.nodeNames },
             args.hostReady,
         );
+        const firewall = onManager("swarm-firewall", renderSwarmFirewall({ peers: peersOf(args.manager.address), role: "manager" }), {}, [
+            ...args.hostReady,
+            departures,
+        ]);
         const labels = onManager(
             "main-membership",
             renderNodeMembership({ nodeId: "self", name: FIRST_NODE_NAME, role: "manager", data: true, labels: {} }),

@@ -36,7 +36,7 @@ export interface SwarmNodeArgs {
     manager: { connection: command.types.input.remote.ConnectionArgs; address: string };
     /** The join token for `role`, secret (SwarmCluster reads it on the first manager). */
     joinToken: pulumi.Output<string>;
-    /** After these, the first manager admits this node's Swarm traffic. */
+    /** After these, the first manager admits this node's Swarm traffic, and nodes removed from the configuration are gone. */
     managerReady: pulumi.Resource[];
 }
 
@@ -64,7 +64,7 @@ export class SwarmNode extends pulumi.ComponentResource {
             "swarm-firewall",
             renderSwarmFirewall({ peers: args.peers, role: args.role }),
             {},
-            [firewall],
+            [firewall, ...args.managerReady],
         );
         const join = hostCommand(
             this,
@@ -84,7 +84,8 @@ export class SwarmNode extends pulumi.ComponentResource {
             this.nodeId.apply((nodeId) =>
                 renderNodeMembership({ nodeId, name: args.nodeName, role: args.role, data: false, labels: args.labels }),
             ),
-            { delete: this.nodeId.apply((nodeId) => renderNodeRemoval({ nodeId, name: args.nodeName })) },
+            // Usually a no-op: SwarmCluster's departures step removed the node before the firewalls changed.
+            { delete: this.nodeId.apply((nodeId) => renderNodeRemoval(nodeId)) },
             [join],
         );
         this.registerOutputs({ nodeId: this.nodeId });

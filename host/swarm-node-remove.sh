@@ -1,33 +1,53 @@
 #!/usr/bin/env bash
-# On a manager, when a node leaves the configuration: no new task goes to it (pause), every
-# service with a task there is rolled (its update order, start-first for the API and web: the
+# On a manager, for each node leaving the Swarm: no new task goes to it (pause), every service
+# with a task there is rolled (its own update order, start-first for the API and web: the
 # replacement starts elsewhere and is healthy before the old task stops), then the node is
 # drained, its last tasks awaited (bounded), and it is removed from the Swarm (demoted first if a
 # manager). Fails, leaving the node paused, when its tasks cannot move.
-# Parameters: NODE_ID, NODE_NAME, DRAIN_TIMEOUT_SECONDS.
-: "${NODE_ID:?}" "${NODE_NAME:?}" "${DRAIN_TIMEOUT_SECONDS:?}"
-if ! sudo docker node inspect "$NODE_ID" >/dev/null 2>&1; then
-  echo "dropit: $NODE_NAME ($NODE_ID) is not in the Swarm any more"
-  exit 0
+# Which nodes: NODE_IDS (comma-separated IDs), or, when empty, every node labelled dropit.node
+# whose name is not in KEEP (comma-separated): the nodes removed from the configuration, moved
+# off before anything else changes (the Swarm firewalls then stop admitting them).
+# Parameters: NODE_IDS, KEEP, DRAIN_TIMEOUT_SECONDS.
+: "${NODE_IDS?}" "${KEEP?}" "${DRAIN_TIMEOUT_SECONDS:?}"
+running_on() { sudo docker node ps "$1" --filter desired-state=running --format '{{.Name}}' 2>/dev/null | sed 's/\.[0-9]*$//' | sort -u; }
+remove_node() {
+  local node=$1 name=$2 service deadline
+  sudo docker node update --availability pause "$node" >/dev/null
+  for service in $(running_on "$node"); do
+    echo "dropit: moving $service off $name"
+    sudo timeout "$DRAIN_TIMEOUT_SECONDS" docker service update --force --quiet "$service" >/dev/null || {
+      echo "dropit: $service did not move off $name within ${DRAIN_TIMEOUT_SECONDS}s; the node stays paused" >&2
+      return 1
+    }
+  done
+  sudo docker node update --availability drain "$node" >/dev/null
+  deadline=$((SECONDS + DRAIN_TIMEOUT_SECONDS))
+  while [ -n "$(running_on "$node")" ]; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "dropit: tasks still run on $name after ${DRAIN_TIMEOUT_SECONDS}s: $(running_on "$node" | tr '\n' ' ')" >&2
+      return 1
+    fi
+    sleep 2
+  done
+  if [ "$(sudo docker node inspect --format '{{.Spec.Role}}' "$node")" = manager ]; then sudo docker node demote "$node" >/dev/null; fi
+  sudo docker node rm --force "$node" >/dev/null
+  echo "dropit: $name drained and removed from the Swarm"
+}
+label() { sudo docker node inspect --format '{{index .Spec.Labels "dropit.node"}}' "$1" 2>/dev/null; }
+if [ -n "$NODE_IDS" ]; then
+  IFS=, read -r -a nodes <<<"$NODE_IDS"
+else
+  nodes=()
+  for node in $(sudo docker node ls -q); do
+    name=$(label "$node")
+    [ -n "$name" ] && [[ ",$KEEP," != *",$name,"* ]] && nodes+=("$node")
+  done
 fi
-running_here() { sudo docker node ps "$NODE_ID" --filter desired-state=running --format '{{.Name}}' 2>/dev/null | sed 's/\.[0-9]*$//' | sort -u; }
-sudo docker node update --availability pause "$NODE_ID" >/dev/null
-for service in $(running_here); do
-  echo "dropit: moving $service off $NODE_NAME"
-  sudo timeout "$DRAIN_TIMEOUT_SECONDS" docker service update --force --quiet "$service" >/dev/null || {
-    echo "dropit: $service did not move off $NODE_NAME within ${DRAIN_TIMEOUT_SECONDS}s; the node stays paused" >&2
-    exit 1
-  }
-done
-sudo docker node update --availability drain "$NODE_ID" >/dev/null
-deadline=$((SECONDS + DRAIN_TIMEOUT_SECONDS))
-while [ -n "$(running_here)" ]; do
-  if [ "$SECONDS" -ge "$deadline" ]; then
-    echo "dropit: tasks still run on $NODE_NAME after ${DRAIN_TIMEOUT_SECONDS}s: $(running_here | tr '\n' ' ')" >&2
-    exit 1
+for node in "${nodes[@]}"; do
+  if ! sudo docker node inspect "$node" >/dev/null 2>&1; then
+    echo "dropit: node $node is not in the Swarm any more"
+    continue
   fi
-  sleep 2
+  remove_node "$node" "$(label "$node")" || exit 1
 done
-if [ "$(sudo docker node inspect --format '{{.Spec.Role}}' "$NODE_ID")" = manager ]; then sudo docker node demote "$NODE_ID" >/dev/null; fi
-sudo docker node rm --force "$NODE_ID" >/dev/null
-echo "dropit: $NODE_NAME drained and removed from the Swarm"
+[ "${#nodes[@]}" -gt 0 ] || echo "dropit: no node to remove"

@@ -84,8 +84,16 @@ export function renderNodeMembership(node: NodeMembership): string {
 }
 
 /** On a manager: moves the node's tasks elsewhere (start-first), drains and removes it. */
-export function renderNodeRemoval(node: { nodeId: string; name: string }): string {
-    return hostStep("swarm-node-remove", { NODE_ID: node.nodeId, NODE_NAME: node.name, DRAIN_TIMEOUT_SECONDS });
+export function renderNodeRemoval(nodeId: string): string {
+    return hostStep("swarm-node-remove", { NODE_IDS: nodeId, KEEP: "", DRAIN_TIMEOUT_SECONDS });
+}
+
+/**
+ * On a manager, before any firewall forgets them: moves off and removes every node this program
+ * labelled whose name is no longer configured (`keep`: the first server's and the nodes' names).
+ */
+export function renderDepartures(keep: readonly string[]): string {
+    return hostStep("swarm-node-remove", { NODE_IDS: "", KEEP: [...keep].sort().join(","), DRAIN_TIMEOUT_SECONDS });
 }
 
 /** On a manager: rolls the services whose tasks are spread unevenly over the available nodes. */

@@ -67,6 +67,11 @@ test("the first manager labels each node by the ID its join printed, and drains 
     expect(String(reveal(membership.inputs.delete))).toContain("docker node update --availability drain");
     expect(String(reveal(resource(plan, "node-worker-1-join").inputs.delete))).toContain("docker swarm leave");
     expect(create("swarm-main-membership")).toContain("DATA=true");
+    // A node removed from the configuration is moved off before any firewall stops admitting it.
+    expect(create("swarm-departures")).toContain("KEEP=main,worker-1,worker-2");
+    expect(resource(plan, "swarm-departures").inputs.triggers).toEqual(["worker-1", "worker-2"]);
+    expect(dependsOn("swarm-swarm-firewall", "swarm-departures")).toBe(true);
+    expect(dependsOn("node-worker-1-swarm-firewall", "swarm-departures")).toBe(true);
 });
 
 test("stateful services stay on the data node; API and web spread at most one per node, pulled by digest", () => {

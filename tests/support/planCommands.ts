@@ -20,8 +20,17 @@ export interface PlannedCommand {
     after: string[];
 }
 
+/** What the program asks Swarm for, per service: how many tasks, where, how they roll. */
+export interface PlannedService {
+    name: string;
+    replicas: number;
+    placement?: { constraints?: string[]; maxReplicas?: number };
+    updateConfig?: { parallelism?: number; order?: string; failureAction?: string };
+}
+
 export interface ReplayPlan {
     commands: PlannedCommand[];
+    services: PlannedService[];
     dockerProviderHost?: string;
     dockerProviderSshOpts?: string[];
     outputs: Record<string, unknown>;
@@ -77,6 +86,19 @@ async function main(): Promise<void> {
     const sshOpts = provider ? reveal(provider.inputs.sshOpts) : undefined;
     const replay: ReplayPlan = {
         commands: orderCommands(plan.resources).filter((command) => !components || components.has(command.component ?? "")),
+        services: plan.resources
+            .filter((resource) => resource.type === "docker:index/service:Service")
+            .map((resource) => {
+                const inputs = reveal(resource.inputs) as Record<string, unknown>;
+                const mode = inputs.mode as { replicated?: { replicas?: number } } | undefined;
+                const taskSpec = inputs.taskSpec as { placement?: PlannedService["placement"] } | undefined;
+                return {
+                    name: String(inputs.name),
+                    replicas: mode?.replicated?.replicas ?? 1,
+                    placement: taskSpec?.placement,
+                    updateConfig: inputs.updateConfig as PlannedService["updateConfig"],
+                };
+            }),
         dockerProviderHost: provider ? String(provider.inputs.host) : undefined,
         dockerProviderSshOpts: typeof sshOpts === "string" ? (JSON.parse(sshOpts) as string[]) : undefined,
         outputs: Object.fromEntries(Object.entries(plan.outputs).map(([name, value]) => [name, reveal(value)])),
