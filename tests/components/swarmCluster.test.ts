@@ -71,7 +71,7 @@ test("the first manager labels each node by the ID its join printed, and drains 
     expect(create("swarm-departures")).toContain("KEEP=main,worker-1,worker-2");
     expect(resource(plan, "swarm-departures").inputs.triggers).toEqual(["worker-1", "worker-2"]);
     expect(dependsOn("swarm-swarm-firewall", "swarm-departures")).toBe(true);
-    expect(dependsOn("node-worker-1-swarm-firewall", "swarm-departures")).toBe(true);
+    expect(dependsOn("node-worker-1-swarm-firewall", "swarm-swarm-firewall")).toBe(true);
 });
 
 test("stateful services stay on the data node; API and web spread at most one per node, pulled by digest", () => {
