@@ -15,7 +15,7 @@ import { TypesenseService } from "./components/typesenseService";
 import { readStackConfig } from "./config/pulumiConfig";
 import { dnsZoneArgs, swarmClusterArgs } from "./config/componentArgs";
 import { API_SERVICE, WEB_SERVICE } from "./config/names";
-import { swarmAddress } from "./config/nodes";
+import { isMultiNode, swarmAddress } from "./config/nodes";
 import { memoryBudget } from "./config/memoryBudget";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
 import { DATA_NODE_CONSTRAINT } from "./renderers/swarmNodes";
@@ -33,7 +33,7 @@ const registry =
     settings.registry.username && secrets.registryPassword
         ? { server: settings.registry.server, username: settings.registry.username, password: secrets.registryPassword }
         : undefined;
-const multiNode = settings.nodes.length > 0;
+const multiNode = isMultiNode(settings);
 
 const dokploy = new DokployHost("dokploy", {
     server: { ...settings.server, privateKey: secrets.sshPrivateKey },

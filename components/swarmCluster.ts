@@ -127,7 +127,7 @@ export class SwarmCluster extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
-        this.ready = [labels, ...nodes.map((node) => node.membership)];
+        this.ready = [departures, labels, ...nodes.map((node) => node.membership)];
         this.members = [
             { name: FIRST_NODE_NAME, host: args.manager.host, address: args.manager.address, role: "manager", router: true, data: true },
             ...args.nodes.map((node) => ({

@@ -37,8 +37,13 @@ function duplicates(values: readonly string[]): string[] {
     return [...new Set(values.filter((value, index) => values.indexOf(value) !== index))];
 }
 
+/** Several nodes, or the step back to one (`cluster.enabled` with no nodes): SwarmCluster is registered. */
+export function isMultiNode(config: Pick<DropitConfig, "nodes" | "cluster">): boolean {
+    return config.nodes.length > 0 || config.cluster.enabled;
+}
+
 export function nodeProblems(config: DropitConfig): string[] {
-    if (config.nodes.length === 0) return [];
+    if (!isMultiNode(config)) return [];
     const problems: string[] = [];
     const members = clusterMembers(config);
     for (const name of duplicates(config.nodes.map((node) => node.name))) {

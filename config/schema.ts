@@ -460,6 +460,9 @@ const nodes = z
 
 const cluster = z
     .strictObject({
+        enabled: flag(false).describe(
+            "Keeps the multi-node mode (Swarm steps, registry images pinned by digest) with no dropit:nodes listed: the first `pulumi up` of going back to one node moves every node's tasks to the first server and removes the nodes (docs/nodes.md). Implied by a non-empty dropit:nodes.",
+        ),
         maxReplicasPerNode: bounded(REPLICAS_PER_NODE, 1).describe(
             "With nodes: at most this many API tasks, and this many web tasks, on one node (Swarm's placement.maxReplicas).",
         ),

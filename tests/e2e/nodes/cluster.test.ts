@@ -1,0 +1,411 @@
+/**
+ * The multi-node proof (docs/nodes.md, "How it is proven"): three bare Debian bookworm "VPS"
+ * (tests/support/testHost.ts: debootstrap root, sshd, sudo, each its own Docker engine and
+ * network namespace) on a Docker network of this suite's own, converged into one Swarm by
+ * replaying, over real SSH, the remote commands the program registers for a stack with
+ * `dropit:nodes` (tests/support/hostReplay.ts): the first server's DokployHost (stand-in
+ * installer), then the SwarmCluster and SwarmNode steps, the join token going from the first
+ * manager's stdout to the node's stdin as Pulumi would pass it.
+ *
+ * What is not replayed: the Docker provider's resources (services, images) cannot run here (its
+ * plugin is not available), so the services are created with the Docker CLI from the plan's own
+ * replicas, placement and update settings, on stand-in images loaded into every engine. Requests
+ * go through the stand-in router (the dokploy-traefik stand-in on the first server) to the tasks
+ * over the overlay network: this kernel has no IPVS, so the route names the tasks' DNS
+ * (`tasks.dropit-web`) rather than the service VIP that Traefik uses in production.
+ *
+ * Writes .tmp/nodes-report.json. Bounded: every wait has a limit; afterAll removes what the
+ * suite created (containers and network prefixed dropit-nodes-).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FIRST_NODE_NAME } from "../../../config/names";
+import { docker, dockerOk, ensureDockerEngine, waitFor } from "../../support/dockerd";
+import { describeRuns, planForReplay, replay, runPlanned, type CommandRun, type RunOutputs } from "../../support/hostReplay";
+import type { PlannedService, ReplayPlan } from "../../support/planCommands";
+import { buildStandInImages, prepareStandIn, REGISTRY_PORT, type StandInImages } from "../../support/standInInstaller/images";
+import { ensureVpsImage, startPsSampler, startVps, type TestVps } from "../../support/testHost";
+
+jest.setTimeout(600_000);
+
+const PREFIX = "dropit-nodes";
+const NETWORK = `${PREFIX}-net`;
+const DOMAIN = "example.test";
+const ROUTED_HOST = `nodes.${DOMAIN}`;
+const VERSION = "v0.29.2";
+const NEXT_VERSION = "v0.30.0";
+const REGISTRY_PASSWORD = "e2e-NODES-registry-4d2b";
+const REPORT = path.resolve(__dirname, "../../../.tmp/nodes-report.json");
+/** The suite's own stand-in for the stateful service: rows appended to a file in its volume. */
+const ROWS = 200;
+
+interface EventFigures {
+    requests: number;
+    failed: number;
+    seconds: number;
+}
+const report = {
+    nodes: [] as { name: string; role: string; address: string }[],
+    convergeSeconds: 0,
+    placement: {} as Record<string, string[]>,
+    events: {} as Record<string, EventFigures>,
+    rowsLost: -1,
+};
+const durations: Record<string, number> = {};
+const suiteStarted = Date.now();
+
+let engine: { release(): Promise<void> } | undefined;
+let vpsImage: string;
+let installerUrl: string;
+let images: StandInImages;
+const hosts: TestVps[] = [];
+let main: TestVps;
+let workers: TestVps[];
+const address = new Map<TestVps, string>();
+const outputs: RunOutputs = new Map();
+let plan: ReplayPlan;
+
+const nodeName = (index: number) => `node-${index + 2}`;
+
+function stackConfig(nodes: readonly TestVps[]): Record<string, unknown> {
+    return {
+        "dropit:domain": DOMAIN,
+        "dropit:acmeEmail": "ops@example.test",
+        "dropit:server": { host: "127.0.0.1", port: main.sshPort, user: "deploy", hostKey: main.hostKey, privateAddress: address.get(main) },
+        "dropit:sshPrivateKey": main.privateKey,
+        "dropit:app": { source: "tests/fixtures/dropit-app" },
+        "dropit:dokploy": { version: VERSION, installerUrl },
+        // sshd listens on 22 inside each VPS; the suite reaches it through Docker's port-forward.
+        "dropit:firewall": { sshPort: 22 },
+        "dropit:registry": { server: `127.0.0.1:${REGISTRY_PORT}`, username: "dropitbot" },
+        "dropit:registryPassword": REGISTRY_PASSWORD,
+        "dropit:api": { replicas: 2 },
+        "dropit:web": { replicas: 3 },
+        "dropit:cluster": { maxReplicasPerNode: 2 },
+        "dropit:nodes": nodes.map((vps) => ({
+            name: nodeName(workers.indexOf(vps)),
+            host: "127.0.0.1",
+            port: vps.sshPort,
+            hostKey: vps.hostKey,
+            privateAddress: address.get(vps),
+            firewallSshPort: 22,
+            labels: { zone: `z${workers.indexOf(vps) + 2}` },
+        })),
+    };
+}
+
+const COMPONENTS = (nodes: readonly TestVps[]) => ["dokploy", "swarm", ...nodes.map((vps) => `node-${nodeName(workers.indexOf(vps))}`)];
+
+function planFor(nodes: readonly TestVps[]): ReplayPlan {
+    return planForReplay(stackConfig(nodes), COMPONENTS(nodes), "nodes");
+}
+
+function expectAllSucceeded(runs: readonly CommandRun[], expected: number): void {
+    if (runs.length !== expected || runs.some((run) => run.status !== 0)) throw new Error(`replay did not complete:\n${describeRuns(runs)}`);
+}
+
+/** Each node's configured name (its dropit.node label) by Swarm node ID, read on the first manager. */
+function nodeNamesById(): Map<string, string> {
+    const lines = main.execOk(`docker node ls -q | xargs docker node inspect --format '{{.ID}} {{index .Spec.Labels "dropit.node"}}'`);
+    return new Map(lines.split("\n").map((line) => line.split(" ") as [string, string]));
+}
+
+/** Where the running tasks of a service are, by configured node name (sorted, repeated per task). */
+function placementOf(service: string): string[] {
+    const names = nodeNamesById();
+    const ids = main.execOk(`docker service ps ${service} --filter desired-state=running --format '{{.CurrentState}} {{.ID}}' | awk '$1 == "Running" { print $NF }' | xargs -r docker inspect --format '{{.NodeID}}'`);
+    return ids
+        .split("\n")
+        .filter(Boolean)
+        .map((id) => names.get(id) ?? id)
+        .sort();
+}
+
+async function waitForReplicas(service: string, replicas: number, timeoutMs = 180_000): Promise<void> {
+    await waitFor(`${replicas} healthy tasks of ${service}`, timeoutMs, () => placementOf(service).length === replicas && healthy(service) >= replicas, 1000);
+}
+
+/** Tasks of the service whose container reports healthy (on any node: asked through each engine). */
+function healthy(service: string): number {
+    let count = 0;
+    for (const vps of hosts) {
+        const out = vps.exec(`docker ps --filter label=com.docker.swarm.service.name=${service} --filter health=healthy -q | wc -l`);
+        if (out.status === 0) count += Number(out.stdout.trim());
+    }
+    return count;
+}
+
+/** `docker service create` from the plan's own replicas, placement and update settings, on the stand-in image. */
+function createService(planned: PlannedService, extra: string[] = []): void {
+    const args = [
+        "docker service create -d --no-resolve-image --with-registry-auth=false",
+        `--name ${planned.name} --replicas ${planned.replicas}`,
+        "--network dokploy-network --endpoint-mode dnsrr",
+        ...(planned.placement?.constraints ?? []).map((constraint) => `--constraint '${constraint}'`),
+        planned.placement?.maxReplicas !== undefined ? `--replicas-max-per-node ${planned.placement.maxReplicas}` : "",
+        planned.updateConfig?.order ? `--update-order ${planned.updateConfig.order}` : "",
+        planned.updateConfig?.parallelism !== undefined ? `--update-parallelism ${planned.updateConfig.parallelism}` : "",
+        planned.updateConfig?.failureAction ? `--update-failure-action ${planned.updateConfig.failureAction}` : "",
+        "--health-cmd '/bin/wget -q -O /dev/null http://127.0.0.1:3000/api/health' --health-interval 1s --health-timeout 1s --health-retries 2 --health-start-period 1s",
+        ...extra,
+        `dropit-standin/dokploy:${VERSION}`,
+    ];
+    main.execOk(args.filter(Boolean).join(" "));
+}
+
+/** A steady stream of requests through the router on the first server, each logged with its status. */
+function startLoad(label: string): () => EventFigures {
+    const slug = label.replace(/[^a-z0-9]+/g, "-");
+    const log = `/var/tmp/${PREFIX}-load-${slug}.log`;
+    const stop = `/run/${PREFIX}-load-${slug}`;
+    main.execOk(`touch ${stop} && rm -f ${log}`);
+    // Bounded: at most 20 000 requests (about 15 min at this pace).
+    dockerOk([
+        "exec",
+        "-d",
+        main.container,
+        "bash",
+        "-c",
+        `for i in $(seq 1 20000); do [ -e ${stop} ] || break; code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Host: ${ROUTED_HOST}' http://127.0.0.1/api/health); echo "$code" >> ${log}; sleep 0.02; done; echo done >> ${log}`,
+    ]);
+    const started = Date.now();
+    return () => {
+        const seconds = (Date.now() - started) / 1000;
+        main.execOk(`rm -f ${stop}`);
+        // The loop finishes its request in flight (at most 5 s), then writes `done`.
+        const deadline = Date.now() + 15_000;
+        let lines: string[] = [];
+        while (Date.now() < deadline) {
+            lines = main.execOk(`cat ${log} 2>/dev/null || true`).split("\n").filter(Boolean);
+            if (lines[lines.length - 1] === "done") break;
+            spinWait(200);
+        }
+        const codes = lines.filter((line) => line !== "done");
+        return { requests: codes.length, failed: codes.filter((code) => code !== "200").length, seconds: Math.round(seconds * 10) / 10 };
+    };
+}
+
+function spinWait(ms: number): void {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `action` under load, with a steady stretch before and after so the load sees the whole change. */
+async function underLoad(name: string, action: () => Promise<void> | void): Promise<EventFigures> {
+    const stopLoad = startLoad(name);
+    await sleep(3000);
+    try {
+        await action();
+        await sleep(3000);
+    } finally {
+        report.events[name] = stopLoad();
+    }
+    return report.events[name];
+}
+
+/** Rows in the data service's volume, read through its task on the data node. */
+function rows(): number {
+    return Number(main.execOk(`docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=dropit-postgres | head -n 1) sh -c 'cat /data/rows 2>/dev/null | wc -l'`));
+}
+
+beforeAll(async () => {
+    engine = await ensureDockerEngine();
+    let started = Date.now();
+    vpsImage = ensureVpsImage().image;
+    images = buildStandInImages([VERSION, NEXT_VERSION], [`dokploy.${DOMAIN}`, `traefik.${DOMAIN}`]);
+    durations["images"] = Date.now() - started;
+
+    started = Date.now();
+    docker(["network", "rm", NETWORK]);
+    dockerOk(["network", "create", NETWORK]);
+    const started3 = await Promise.all([1, 2, 3].map((index) => startVps(vpsImage, `${PREFIX}-${index}`, { network: NETWORK, hostname: `${PREFIX}-${index}` })));
+    hosts.push(...started3);
+    [main, ...workers] = started3;
+    // One SSH key logs in everywhere (dropit:sshPrivateKey), as on real servers.
+    for (const vps of workers) {
+        vps.execOk("cat >> /home/deploy/.ssh/authorized_keys", { input: fs.readFileSync(`${main.privateKeyFile}.pub`) });
+    }
+    for (const vps of hosts) {
+        installerUrl = prepareStandIn(vps, images);
+        address.set(vps, dockerOk(["inspect", "-f", `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}`, vps.container]));
+    }
+    durations["three hosts started"] = Date.now() - started;
+    plan = planFor(workers);
+});
+
+afterAll(async () => {
+    if (process.env.DROPIT_E2E_KEEP !== "1") {
+        for (const vps of hosts) vps.remove();
+        docker(["network", "rm", NETWORK]);
+        await engine?.release();
+    }
+    durations.suite = Date.now() - suiteStarted;
+    fs.mkdirSync(path.dirname(REPORT), { recursive: true });
+    fs.writeFileSync(REPORT, `${JSON.stringify({ ...report, durationsMs: durations }, null, 2)}\n`);
+    console.log(`nodes report: ${JSON.stringify(report)}`);
+});
+
+describe("three bare hosts become one Swarm", () => {
+    let runs: CommandRun[] = [];
+    let psOnWorker = "";
+
+    test("the replayed plan converges the first server and joins the two nodes", async () => {
+        const started = Date.now();
+        const stopSampling = startPsSampler(workers[0]);
+        try {
+            runs = await replay(plan, { privateKey: main.privateKey }, undefined, outputs);
+        } finally {
+            psOnWorker = stopSampling();
+        }
+        report.convergeSeconds = Math.round((Date.now() - started) / 100) / 10;
+        expectAllSucceeded(runs, plan.commands.length);
+        const nodes = main.execOk("docker node ls --format '{{.Status}} {{.Availability}}'").split("\n");
+        expect(nodes).toEqual(["Ready Active", "Ready Active", "Ready Active"]);
+    });
+
+    test("each node has its role and labels; the first server holds the data", () => {
+        const labels = main.execOk(
+            `docker node ls -q | xargs docker node inspect --format '{{index .Spec.Labels "dropit.node"}} {{.Spec.Role}} {{.Status.Addr}} {{json .Spec.Labels}}'`,
+        );
+        const byName = new Map(labels.split("\n").map((line) => [line.split(" ")[0], line]));
+        expect(byName.get(FIRST_NODE_NAME)).toBe(`main manager ${address.get(main)} {"dropit.data":"true","dropit.node":"main"}`);
+        expect(byName.get("node-2")).toBe(`node-2 worker ${address.get(workers[0])} {"dropit.node":"node-2","zone":"z2"}`);
+        expect(byName.get("node-3")).toBe(`node-3 worker ${address.get(workers[1])} {"dropit.node":"node-3","zone":"z3"}`);
+        report.nodes = [...byName.values()].map((line) => {
+            const [name, role, addr] = line.split(" ");
+            return { name, role, address: addr };
+        });
+    });
+
+    test("the join token travelled only on stdout and stdin: never in a process list or a logged output", () => {
+        const token = outputs.get("swarm-worker-token")!.trim();
+        expect(token).toMatch(/^SWMTKN-1-/);
+        expect(psOnWorker.length).toBeGreaterThan(1000);
+        // The join step ran while sampling: its script (bash -c) and curl's request to the engine.
+        expect(psOnWorker).toContain("/swarm/join");
+        expect(psOnWorker).not.toContain(token.slice(-25));
+        for (const run of runs) {
+            // The reading command's stdout is the secret output itself (marked secret, logging: stderr).
+            if (run.name === "swarm-worker-token") continue;
+            expect({ run: run.name, leaked: (run.stdout + run.stderr).includes(token.slice(-25)) }).toEqual({ run: run.name, leaked: false });
+        }
+    });
+
+    test("Swarm's ports answer the nodes and nobody else", () => {
+        const probe = (from: string, to: string, port: number) =>
+            docker(["exec", from, "bash", "-c", `timeout 3 bash -c '</dev/tcp/${to}/${port}' 2>/dev/null && echo open || echo closed`]).stdout.trim();
+        expect(probe(workers[0].container, address.get(main)!, 2377)).toBe("open");
+        expect(probe(workers[1].container, address.get(workers[0])!, 7946)).toBe("open");
+        // A stranger on the same network: a fourth container, no node of the Swarm.
+        const stranger = `${PREFIX}-stranger`;
+        docker(["rm", "-f", stranger]);
+        dockerOk(["run", "-d", "--name", stranger, "--network", NETWORK, "--entrypoint", "sleep", vpsImage, "300"]);
+        try {
+            expect(probe(stranger, address.get(main)!, 2377)).toBe("closed");
+            expect(probe(stranger, address.get(workers[0])!, 7946)).toBe("closed");
+            expect(main.execOk("iptables -S INPUT | sed -n 2p")).toBe("-A INPUT -j DROPIT-SWARM");
+        } finally {
+            docker(["rm", "-f", stranger]);
+        }
+    });
+});
+
+describe("placement and node lifecycle under load", () => {
+    beforeAll(async () => {
+        const byName = new Map(plan.services.map((service) => [service.name, service]));
+        const data = byName.get("dropit-postgres")!;
+        createService(data, ["--mount type=volume,source=dropit-postgres-data,target=/data"]);
+        createService(byName.get("dropit-api")!);
+        createService(byName.get("dropit-web")!);
+        await waitForReplicas("dropit-postgres", 1);
+        await waitForReplicas("dropit-api", 2);
+        await waitForReplicas("dropit-web", 3);
+        // The router: the first server's Traefik stand-in, a file route to the web tasks over the overlay.
+        main.execOk("install -m 0644 /dev/stdin /etc/dokploy/traefik/dynamic/dropit-nodes-e2e.yml", {
+            input: `http:\n  routers:\n    dropit-nodes-web:\n      rule: Host(\`${ROUTED_HOST}\`)\n      entryPoints:\n        - web\n      service: dropit-nodes-web\n  services:\n    dropit-nodes-web:\n      loadBalancer:\n        servers:\n          - url: http://tasks.dropit-web:3000\n`,
+        });
+        main.execOk(`docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=dropit-postgres) sh -c 'for i in $(seq 1 ${ROWS}); do echo "row $i" >> /data/rows; done'`);
+    });
+
+    test("PostgreSQL on the data node, API and web spread over the nodes", () => {
+        for (const service of ["dropit-postgres", "dropit-api", "dropit-web"]) report.placement[service] = placementOf(service);
+        expect(report.placement["dropit-postgres"]).toEqual([FIRST_NODE_NAME]);
+        expect(new Set(report.placement["dropit-api"]).size).toBe(2);
+        expect(report.placement["dropit-web"]).toEqual(["main", "node-2", "node-3"]);
+        expect(rows()).toBe(ROWS);
+    });
+
+    test("a web rollout: every request through the router succeeds", async () => {
+        const figures = await underLoad("web rollout", () => {
+            main.execOk(`docker service update --quiet --no-resolve-image --image dropit-standin/dokploy:${NEXT_VERSION} dropit-web`, { timeoutMs: 300_000 });
+        });
+        expect(figures.requests).toBeGreaterThan(50);
+        expect(figures).toMatchObject({ failed: 0 });
+    });
+
+    test("a worker removed from the configuration is drained (its tasks start elsewhere first), then leaves", async () => {
+        const shrunk = planFor([workers[0]]);
+        const figures = await underLoad("worker drained and removed", async () => {
+            // What `pulumi up` runs: updates in dependency order (departures first), then the deletes.
+            const updates = await replay(
+                shrunk,
+                { privateKey: main.privateKey },
+                (command) => ["swarm-departures", "swarm-swarm-firewall", "node-node-2-swarm-firewall"].includes(command.name),
+                outputs,
+            );
+            expectAllSucceeded(updates, 3);
+            for (const [name, which] of [
+                ["node-node-3-membership", "delete"],
+                ["node-node-3-join", "delete"],
+            ] as const) {
+                const command = plan.commands.find((candidate) => candidate.name === name)!;
+                const run = await runPlanned(command, { privateKey: main.privateKey }, outputs, which);
+                if (run.status !== 0) throw new Error(describeRuns([run]));
+            }
+        });
+        expect(main.execOk("docker node ls --format '{{.Hostname}}' | sort").split("\n")).toEqual([`${PREFIX}-1`, `${PREFIX}-2`]);
+        expect(workers[1].execOk("docker info --format '{{.Swarm.LocalNodeState}}'")).toBe("inactive");
+        expect(placementOf("dropit-web")).not.toContain("node-3");
+        await waitForReplicas("dropit-web", 3);
+        expect(figures.requests).toBeGreaterThan(50);
+        expect(figures).toMatchObject({ failed: 0 });
+    });
+
+    test("a node added to the configuration joins, and the web tasks spread onto it", async () => {
+        const grown = planFor(workers);
+        const figures = await underLoad("node added", async () => {
+            const runs = await replay(
+                grown,
+                { privateKey: main.privateKey },
+                (command) => command.component === "swarm" || command.component === "node-node-3" || command.name === "node-node-2-swarm-firewall",
+                outputs,
+            );
+            // The Swarm steps end with swarm-rebalance (SwarmCluster.rebalance): web ran 2 + 1 on two nodes, node-3 none.
+            expectAllSucceeded(runs, grown.commands.filter((command) => command.component === "swarm" || command.component === "node-node-3").length + 1);
+            expect(runs[runs.length - 1].name).toBe("swarm-rebalance");
+            expect(runs[runs.length - 1].stdout).toContain("dropit-web runs");
+        });
+        expect(main.execOk("docker node ls --format '{{.Status}}'").split("\n")).toEqual(["Ready", "Ready", "Ready"]);
+        await waitForReplicas("dropit-web", 3);
+        report.placement["dropit-web after node-3 joined"] = placementOf("dropit-web");
+        expect(report.placement["dropit-web after node-3 joined"]).toContain("node-3");
+        expect(figures.requests).toBeGreaterThan(50);
+        expect(figures).toMatchObject({ failed: 0 });
+    });
+
+    test("a worker lost (its network cut): its tasks start on the others, requests keep succeeding, no row is lost", async () => {
+        const figures = await underLoad("worker killed", async () => {
+            dockerOk(["network", "disconnect", "--force", NETWORK, workers[0].container]);
+            await waitFor("node-2 down on the manager", 120_000, () => main.execOk("docker node ls --format '{{.Hostname}} {{.Status}}'").includes(`${PREFIX}-2 Down`), 1000);
+            await waitForReplicas("dropit-web", 3);
+            await waitForReplicas("dropit-api", 2);
+        });
+        expect(placementOf("dropit-web")).not.toContain("node-2");
+        expect(placementOf("dropit-postgres")).toEqual([FIRST_NODE_NAME]);
+        report.rowsLost = ROWS - rows();
+        expect(report.rowsLost).toBe(0);
+        expect(figures.requests).toBeGreaterThan(50);
+        expect(figures).toMatchObject({ failed: 0 });
+    });
+});
