@@ -82,7 +82,7 @@ export function nodeProblems(config: DropitConfig): string[] {
         const capacity = members.length * config.cluster.maxReplicasPerNode;
         if (config[key].replicas > capacity) {
             problems.push(
-                `${keyName([key, "replicas"])}: ${config[key].replicas} tasks do not fit ${members.length} nodes at ${config.cluster.maxReplicasPerNode} per node (dropit:cluster.maxReplicasPerNode): Swarm would leave ${config[key].replicas - capacity} pending. ` +
+                `${keyName([key, "replicas"])}: ${config[key].replicas} tasks do not fit ${members.length} node${members.length === 1 ? "" : "s"} at ${config.cluster.maxReplicasPerNode} per node (dropit:cluster.maxReplicasPerNode): Swarm would leave ${config[key].replicas - capacity} pending. ` +
                     `Fix: at most ${capacity} replicas, or raise dropit:cluster.maxReplicasPerNode, or add nodes.`,
             );
         }

@@ -39,7 +39,7 @@ function problems(config: Record<string, string>): string[] {
 test("no nodes: the defaults, and nothing else is asked (no registry needed)", () => {
     const config = parseConfig(withoutRegistry(raw([])), "dev");
     expect(config.nodes).toEqual([]);
-    expect(config.cluster).toEqual({ maxReplicasPerNode: 1 });
+    expect(config.cluster).toEqual({ enabled: false, maxReplicasPerNode: 1 });
 });
 
 test("two workers: defaults filled, members listed with their Swarm addresses", () => {
