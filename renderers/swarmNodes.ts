@@ -41,7 +41,7 @@ export function renderSwarmFirewall(options: SwarmFirewallOptions): string {
     });
 }
 
-/** Prints the join token of `role` on stdout (the command marks it secret and does not log it). */
+/** Rotates the join token of `role` and prints the new one on stdout (the command marks it secret and does not log it). */
 export function renderJoinToken(role: SwarmRole): string {
     return hostStep("swarm-join-token", { ROLE: role });
 }

@@ -43,6 +43,8 @@ interface EventFigures {
     requests: number;
     failed: number;
     seconds: number;
+    /** Requests the router sent to a task on each node (from the router's log and the tasks' addresses). */
+    servedBy?: Record<string, number>;
 }
 const report = {
     nodes: [] as { name: string; role: string; address: string }[],
@@ -71,7 +73,13 @@ function stackConfig(nodes: readonly TestVps[]): Record<string, unknown> {
     return {
         "dropit:domain": DOMAIN,
         "dropit:acmeEmail": "ops@example.test",
-        "dropit:server": { host: "127.0.0.1", port: main.sshPort, user: "deploy", hostKey: main.hostKey, privateAddress: address.get(main) },
+        "dropit:server": {
+            host: "127.0.0.1",
+            port: main.sshPort,
+            user: "deploy",
+            hostKey: main.hostKey,
+            privateAddress: address.get(main),
+        },
         "dropit:sshPrivateKey": main.privateKey,
         "dropit:app": { source: "tests/fixtures/dropit-app" },
         "dropit:dokploy": { version: VERSION, installerUrl },
@@ -101,19 +109,50 @@ function planFor(nodes: readonly TestVps[]): ReplayPlan {
 }
 
 function expectAllSucceeded(runs: readonly CommandRun[], expected: number): void {
-    if (runs.length !== expected || runs.some((run) => run.status !== 0)) throw new Error(`replay did not complete:\n${describeRuns(runs)}`);
+    if (runs.length !== expected || runs.some((run) => run.status !== 0))
+        throw new Error(`replay did not complete:\n${describeRuns(runs)}`);
 }
 
-/** Each node's configured name (its dropit.node label) by Swarm node ID, read on the first manager. */
+/** Every node's configured name (its dropit.node label) by Swarm node ID, nodes removed since included. */
+const knownNodes = new Map<string, string>();
 function nodeNamesById(): Map<string, string> {
     const lines = main.execOk(`docker node ls -q | xargs docker node inspect --format '{{.ID}} {{index .Spec.Labels "dropit.node"}}'`);
-    return new Map(lines.split("\n").map((line) => line.split(" ") as [string, string]));
+    for (const line of lines.split("\n")) {
+        const [id, name] = line.split(" ");
+        knownNodes.set(id, name);
+    }
+    return knownNodes;
+}
+
+/** The node of every web task's overlay address, past tasks included. */
+function webTaskNodes(): Map<string, string> {
+    const names = nodeNamesById();
+    const lines = main.execOk(
+        `docker service ps dropit-web -q | xargs -r docker inspect --format '{{.NodeID}} {{range .NetworksAttachments}}{{range .Addresses}}{{.}} {{end}}{{end}}'`,
+    );
+    const byAddress = new Map<string, string>();
+    for (const line of lines.split("\n").filter(Boolean)) {
+        const [nodeId, ...addresses] = line.trim().split(" ");
+        for (const cidr of addresses) byAddress.set(cidr.split("/")[0], names.get(nodeId) ?? nodeId);
+    }
+    return byAddress;
+}
+
+/** The upstream addresses the router has chosen so far, one per request (route.sh logs them). */
+function routerUpstreams(): string[] {
+    return main
+        .execOk("docker exec dokploy-traefik cat /tmp/access.log")
+        .split("\n")
+        .filter((line) => line.startsWith("upstream "))
+        .map((line) => line.slice("upstream ".length));
 }
 
 /** Where the running tasks of a service are, by configured node name (sorted, repeated per task). */
 function placementOf(service: string): string[] {
     const names = nodeNamesById();
-    const ids = main.execOk(`docker service ps ${service} --filter desired-state=running --format '{{.CurrentState}} {{.ID}}' | awk '$1 == "Running" { print $NF }' | xargs -r docker inspect --format '{{.NodeID}}'`);
+    const ids = main.execOk(
+        `docker service ps ${service} --filter desired-state=running --format '{{.CurrentState}} {{.ID}}' | awk '$1 == "Running" { print $NF }' | xargs -r docker inspect --format '{{.NodeID}}'`,
+    );
     return ids
         .split("\n")
         .filter(Boolean)
@@ -122,7 +161,12 @@ function placementOf(service: string): string[] {
 }
 
 async function waitForReplicas(service: string, replicas: number, timeoutMs = 180_000): Promise<void> {
-    await waitFor(`${replicas} healthy tasks of ${service}`, timeoutMs, () => placementOf(service).length === replicas && healthy(service) >= replicas, 1000);
+    await waitFor(
+        `${replicas} healthy tasks of ${service}`,
+        timeoutMs,
+        () => placementOf(service).length === replicas && healthy(service) >= replicas,
+        1000,
+    );
 }
 
 /** Tasks of the service whose container reports healthy (on any node: asked through each engine). */
@@ -193,20 +237,33 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `action` under load, with a steady stretch before and after so the load sees the whole change. */
 async function underLoad(name: string, action: () => Promise<void> | void): Promise<EventFigures> {
+    const nodesBefore = webTaskNodes();
+    const routedBefore = routerUpstreams().length;
     const stopLoad = startLoad(name);
     await sleep(3000);
     try {
         await action();
         await sleep(3000);
     } finally {
-        report.events[name] = stopLoad();
+        const figures = stopLoad();
+        const nodes = new Map([...nodesBefore, ...webTaskNodes()]);
+        const servedBy: Record<string, number> = {};
+        for (const upstream of routerUpstreams().slice(routedBefore)) {
+            const node = nodes.get(upstream) ?? `unknown ${upstream}`;
+            servedBy[node] = (servedBy[node] ?? 0) + 1;
+        }
+        report.events[name] = { ...figures, servedBy };
     }
     return report.events[name];
 }
 
 /** Rows in the data service's volume, read through its task on the data node. */
 function rows(): number {
-    return Number(main.execOk(`docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=dropit-postgres | head -n 1) sh -c 'cat /data/rows 2>/dev/null | wc -l'`));
+    return Number(
+        main.execOk(
+            `docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=dropit-postgres | head -n 1) sh -c 'cat /data/rows 2>/dev/null | wc -l'`,
+        ),
+    );
 }
 
 beforeAll(async () => {
@@ -219,7 +276,9 @@ beforeAll(async () => {
     started = Date.now();
     docker(["network", "rm", NETWORK]);
     dockerOk(["network", "create", NETWORK]);
-    const started3 = await Promise.all([1, 2, 3].map((index) => startVps(vpsImage, `${PREFIX}-${index}`, { network: NETWORK, hostname: `${PREFIX}-${index}` })));
+    const started3 = await Promise.all(
+        [1, 2, 3].map((index) => startVps(vpsImage, `${PREFIX}-${index}`, { network: NETWORK, hostname: `${PREFIX}-${index}` })),
+    );
     hosts.push(...started3);
     [main, ...workers] = started3;
     // One SSH key logs in everywhere (dropit:sshPrivateKey), as on real servers.
@@ -281,6 +340,11 @@ describe("three bare hosts become one Swarm", () => {
     test("the join token travelled only on stdout and stdin: never in a process list or a logged output", () => {
         const token = outputs.get("swarm-worker-token")!.trim();
         expect(token).toMatch(/^SWMTKN-1-/);
+        // `docker swarm init` printed a worker token into the installer's logged output: it was rotated away.
+        const printed = /SWMTKN-1-[A-Za-z0-9-]+/.exec(runs.find((run) => run.name === "dokploy-dokploy")!.stdout)?.[0];
+        expect(printed).toBeDefined();
+        expect(printed).not.toBe(token);
+        expect(main.execOk("docker swarm join-token -q worker")).toBe(token);
         expect(psOnWorker.length).toBeGreaterThan(1000);
         // The join step ran while sampling: its script (bash -c) and curl's request to the engine.
         expect(psOnWorker).toContain("/swarm/join");
@@ -288,13 +352,22 @@ describe("three bare hosts become one Swarm", () => {
         for (const run of runs) {
             // The reading command's stdout is the secret output itself (marked secret, logging: stderr).
             if (run.name === "swarm-worker-token") continue;
-            expect({ run: run.name, leaked: (run.stdout + run.stderr).includes(token.slice(-25)) }).toEqual({ run: run.name, leaked: false });
+            expect({ run: run.name, leaked: (run.stdout + run.stderr).includes(token.slice(-25)) }).toEqual({
+                run: run.name,
+                leaked: false,
+            });
         }
     });
 
     test("Swarm's ports answer the nodes and nobody else", () => {
         const probe = (from: string, to: string, port: number) =>
-            docker(["exec", from, "bash", "-c", `timeout 3 bash -c '</dev/tcp/${to}/${port}' 2>/dev/null && echo open || echo closed`]).stdout.trim();
+            docker([
+                "exec",
+                from,
+                "bash",
+                "-c",
+                `timeout 3 bash -c '</dev/tcp/${to}/${port}' 2>/dev/null && echo open || echo closed`,
+            ]).stdout.trim();
         expect(probe(workers[0].container, address.get(main)!, 2377)).toBe("open");
         expect(probe(workers[1].container, address.get(workers[0])!, 7946)).toBe("open");
         // A stranger on the same network: a fourth container, no node of the Swarm.
@@ -325,7 +398,9 @@ describe("placement and node lifecycle under load", () => {
         main.execOk("install -m 0644 /dev/stdin /etc/dokploy/traefik/dynamic/dropit-nodes-e2e.yml", {
             input: `http:\n  routers:\n    dropit-nodes-web:\n      rule: Host(\`${ROUTED_HOST}\`)\n      entryPoints:\n        - web\n      service: dropit-nodes-web\n  services:\n    dropit-nodes-web:\n      loadBalancer:\n        servers:\n          - url: http://tasks.dropit-web:3000\n`,
         });
-        main.execOk(`docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=dropit-postgres) sh -c 'for i in $(seq 1 ${ROWS}); do echo "row $i" >> /data/rows; done'`);
+        main.execOk(
+            `docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=dropit-postgres) sh -c 'for i in $(seq 1 ${ROWS}); do echo "row $i" >> /data/rows; done'`,
+        );
     });
 
     test("PostgreSQL on the data node, API and web spread over the nodes", () => {
@@ -338,7 +413,9 @@ describe("placement and node lifecycle under load", () => {
 
     test("a web rollout: every request through the router succeeds", async () => {
         const figures = await underLoad("web rollout", () => {
-            main.execOk(`docker service update --quiet --no-resolve-image --image dropit-standin/dokploy:${NEXT_VERSION} dropit-web`, { timeoutMs: 300_000 });
+            main.execOk(`docker service update --quiet --no-resolve-image --image dropit-standin/dokploy:${NEXT_VERSION} dropit-web`, {
+                timeoutMs: 300_000,
+            });
         });
         expect(figures.requests).toBeGreaterThan(50);
         expect(figures).toMatchObject({ failed: 0 });
@@ -368,6 +445,7 @@ describe("placement and node lifecycle under load", () => {
         expect(workers[1].execOk("docker info --format '{{.Swarm.LocalNodeState}}'")).toBe("inactive");
         expect(placementOf("dropit-web")).not.toContain("node-3");
         await waitForReplicas("dropit-web", 3);
+        expect(figures.servedBy?.["node-3"]).toBeGreaterThan(0);
         expect(figures.requests).toBeGreaterThan(50);
         expect(figures).toMatchObject({ failed: 0 });
     });
@@ -378,11 +456,15 @@ describe("placement and node lifecycle under load", () => {
             const runs = await replay(
                 grown,
                 { privateKey: main.privateKey },
-                (command) => command.component === "swarm" || command.component === "node-node-3" || command.name === "node-node-2-swarm-firewall",
+                (command) =>
+                    command.component === "swarm" || command.component === "node-node-3" || command.name === "node-node-2-swarm-firewall",
                 outputs,
             );
             // The Swarm steps end with swarm-rebalance (SwarmCluster.rebalance): web ran 2 + 1 on two nodes, node-3 none.
-            expectAllSucceeded(runs, grown.commands.filter((command) => command.component === "swarm" || command.component === "node-node-3").length + 1);
+            expectAllSucceeded(
+                runs,
+                grown.commands.filter((command) => command.component === "swarm" || command.component === "node-node-3").length + 1,
+            );
             expect(runs[runs.length - 1].name).toBe("swarm-rebalance");
             expect(runs[runs.length - 1].stdout).toContain("dropit-web runs");
         });
@@ -397,12 +479,19 @@ describe("placement and node lifecycle under load", () => {
     test("a worker lost (its network cut): its tasks start on the others, requests keep succeeding, no row is lost", async () => {
         const figures = await underLoad("worker killed", async () => {
             dockerOk(["network", "disconnect", "--force", NETWORK, workers[0].container]);
-            await waitFor("node-2 down on the manager", 120_000, () => main.execOk("docker node ls --format '{{.Hostname}} {{.Status}}'").includes(`${PREFIX}-2 Down`), 1000);
+            await waitFor(
+                "node-2 down on the manager",
+                120_000,
+                () => main.execOk("docker node ls --format '{{.Hostname}} {{.Status}}'").includes(`${PREFIX}-2 Down`),
+                1000,
+            );
             await waitForReplicas("dropit-web", 3);
             await waitForReplicas("dropit-api", 2);
         });
         expect(placementOf("dropit-web")).not.toContain("node-2");
         expect(placementOf("dropit-postgres")).toEqual([FIRST_NODE_NAME]);
+        // The load reached the node that was cut (before the cut), so it was exercised.
+        expect(figures.servedBy?.["node-2"]).toBeGreaterThan(0);
         report.rowsLost = ROWS - rows();
         expect(report.rowsLost).toBe(0);
         expect(figures.requests).toBeGreaterThan(50);

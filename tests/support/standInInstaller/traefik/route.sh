@@ -51,6 +51,7 @@ if [ -z "$url" ]; then respond "404 Not Found" "404 page not found"; exit 0; fi
 upstream=${url#http://}; upstream_host=${upstream%%:*}; upstream_port=${upstream#*:}
 address=$(nslookup "$upstream_host" 127.0.0.11 2>/dev/null | awk '/^Address: / { print $2 }' | tail -n 1)
 response=""
+echo "upstream $address" >>/tmp/access.log
 [ -n "$address" ] && response=$(printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$target" "$host" | nc -w 5 "$address" "${upstream_port%%/*}" 2>/dev/null)
 if [ -n "$response" ]; then
     printf '%s' "$response"
