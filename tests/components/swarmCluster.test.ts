@@ -46,6 +46,8 @@ test("the Swarm ports are opened between the nodes' addresses only, 2377 on mana
 test("the join token is read on the first manager and reaches the node on stdin, secret, never logged", () => {
     const reader = resource(plan, "swarm-worker-token");
     expect(reader.inputs.logging).toBe("stderr");
+    // Rotated when read: the token `docker swarm init` printed into the install's logged output is worthless.
+    expect(create("swarm-worker-token")).toContain('docker swarm join-token --rotate -q "$ROLE"');
     expect(reveal(reader.inputs.connection)).toMatchObject({ host: "198.51.100.7" });
     const join = resource(plan, "node-worker-1-join");
     expect(isSecretValue(join.inputs.stdin)).toBe(true);

@@ -20,6 +20,7 @@ import {
     renderDokployUninstall, renderDokployUpdate, renderDynamicConfigFile, renderFirewall, renderRegistryLogin, renderSystemUpdate,
 } from "../../renderers/hostScripts";
 import { HOST_DIR, shellAssignments } from "../../renderers/shellParams";
+import { renderNodeMembership, renderSwarmJoin } from "../../renderers/swarmNodes";
 import { renderRolloutSettled, rolloutSettings } from "../../renderers/swarmUpdate";
 import { HOST_KEY } from "../support/plan";
 
@@ -175,6 +176,13 @@ const CASES: Case[] = [
         name: "rollout-settled SERVICE", render: (v) => renderRolloutSettled(v, rolloutSettings({ healthTest: ["CMD", "true"] }), 2),
         before: () => fs.writeFileSync(path.join(sandbox.stubs, "docker"), `#!/bin/bash\nprintf '%s ' docker "$@" >> "${sandbox.log}"; echo >> "${sandbox.log}"\necho 'completed|1|1'\n`, { mode: 0o755 }),
     },
+    { name: "swarm-node-membership NODE_ID", render: (v) => renderNodeMembership({ nodeId: v, name: "worker-1", role: "worker", data: false, labels: {} }) },
+    {
+        name: "swarm-node-membership NODE_NAME", render: (v) => renderNodeMembership({ nodeId: "abc", name: v, role: "worker", data: false, labels: { zone: "b" } }),
+        expected: (v) => `dropit.node=${v}`,
+    },
+    // The join fails against the stand-in engine; the message names the manager it tried, intact.
+    { name: "swarm-join MANAGER_ADDR", render: (v) => renderSwarmJoin({ managerAddress: v, advertiseAddress: "10.0.0.2" }), stdin: "SWMTKN-1-abc-def\n" },
     ...(["database", "user", "directory"] as const).map((key): Case => ({
         name: `install-backups ${key}`,
         render: (v) => renderInstallBackups({ database: "dropit", user: "dropit", schedule: "daily", keepCount: 14, keepDays: 30, directory: "/var/backups/x", [key]: v }),
