@@ -18,14 +18,25 @@ const PROJECT_DIR = path.resolve(__dirname, "..", "..");
  * Runs planCommands.ts in its own process on a stack file written from `config`, keeping the
  * commands of the given components (DokployHost is registered as `dokploy`).
  */
-export function planForReplay(config: Record<string, unknown>, components: string | readonly string[] = "dokploy", stack = "e2e"): ReplayPlan {
+export function planForReplay(
+    config: Record<string, unknown>,
+    components: string | readonly string[] = "dokploy",
+    stack = "e2e",
+): ReplayPlan {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-e2e-stack-"));
     try {
         const file = path.join(dir, `Pulumi.${stack}.yaml`);
         fs.writeFileSync(file, stringify({ config }));
-        const result = spawnSync(path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"), [path.join(__dirname, "planCommands.ts"), file, stack, typeof components === "string" ? components : components.join(",")], {
-            cwd: PROJECT_DIR, encoding: "utf8", timeout: 120_000, maxBuffer: 32 * 1024 * 1024,
-        });
+        const result = spawnSync(
+            path.join(PROJECT_DIR, "node_modules", ".bin", "tsx"),
+            [path.join(__dirname, "planCommands.ts"), file, stack, typeof components === "string" ? components : components.join(",")],
+            {
+                cwd: PROJECT_DIR,
+                encoding: "utf8",
+                timeout: 120_000,
+                maxBuffer: 32 * 1024 * 1024,
+            },
+        );
         if (result.status !== 0) throw new Error(`planning failed (${result.status ?? result.signal}): ${result.stderr}`);
         return JSON.parse(result.stdout) as ReplayPlan;
     } finally {
@@ -56,10 +67,16 @@ export function runOverSsh(
 ): Promise<Omit<CommandRun, "name">> {
     const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-e2e-ssh-"));
     const { host, port, user } = command.connection;
-    const sshOptions = writeSshIdentity({ host, port, hostKey: credentials.hostKey ?? command.connection.hostKey }, credentials.privateKey, baseDir);
+    const sshOptions = writeSshIdentity(
+        { host, port, hostKey: credentials.hostKey ?? command.connection.hostKey },
+        credentials.privateKey,
+        baseDir,
+    );
     const started = Date.now();
     return new Promise((resolve) => {
-        const child = spawn("ssh", [...sshOptions, "-o", "ConnectTimeout=15", "-p", String(port), `${user}@${host}`, script], { stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn("ssh", [...sshOptions, "-o", "ConnectTimeout=15", "-p", String(port), `${user}@${host}`, script], {
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -106,7 +123,10 @@ export async function runPlanned(
     const script = command[which];
     if (script === undefined) throw new Error(`${command.name} has no ${which} command`);
     const resolved = { ...command, stdin: command.stdin === undefined ? undefined : resolveOutputs(command.stdin, outputs) };
-    const run = { name: which === "create" ? command.name : `${command.name} (delete)`, ...(await runOverSsh(resolved, resolveOutputs(script, outputs), credentials)) };
+    const run = {
+        name: which === "create" ? command.name : `${command.name} (delete)`,
+        ...(await runOverSsh(resolved, resolveOutputs(script, outputs), credentials)),
+    };
     if (which === "create" && run.status === 0) outputs.set(command.name, run.stdout);
     return run;
 }
