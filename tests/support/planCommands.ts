@@ -31,6 +31,8 @@ export interface PlannedService {
 export interface ReplayPlan {
     commands: PlannedCommand[];
     services: PlannedService[];
+    /** The images the program builds, by resource name: the name (repository and content tag) it builds them as. */
+    images: Record<string, string>;
     dockerProviderHost?: string;
     dockerProviderSshOpts?: string[];
     outputs: Record<string, unknown>;
@@ -86,6 +88,11 @@ async function main(): Promise<void> {
     const sshOpts = provider ? reveal(provider.inputs.sshOpts) : undefined;
     const replay: ReplayPlan = {
         commands: orderCommands(plan.resources).filter((command) => !components || components.has(command.component ?? "")),
+        images: Object.fromEntries(
+            plan.resources
+                .filter((resource) => resource.type === "docker:index/image:Image")
+                .map((resource) => [resource.name, String(resource.inputs.imageName)]),
+        ),
         services: plan.resources
             .filter((resource) => resource.type === "docker:index/service:Service")
             .map((resource) => {

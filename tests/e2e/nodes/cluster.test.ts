@@ -23,7 +23,8 @@ import { FIRST_NODE_NAME } from "../../../config/names";
 import { docker, dockerOk, ensureDockerEngine, waitFor } from "../../support/dockerd";
 import { describeRuns, planForReplay, replay, runPlanned, type CommandRun, type RunOutputs } from "../../support/hostReplay";
 import type { PlannedService, ReplayPlan } from "../../support/planCommands";
-import { buildStandInImages, prepareStandIn, REGISTRY_PORT, type StandInImages } from "../../support/standInInstaller/images";
+import { startRegistry, type TestRegistry } from "../../support/registry";
+import { buildStandInImages, prepareStandIn, type StandInImages } from "../../support/standInInstaller/images";
 import { ensureVpsImage, startPsSampler, startVps, type TestVps } from "../../support/testHost";
 
 jest.setTimeout(600_000);
@@ -47,7 +48,8 @@ interface EventFigures {
     servedBy?: Record<string, number>;
     /** When each failed request started (seconds since the epoch). */
     failedAt?: number[];
-    /** For a lost node: seconds from the cut to Swarm marking it down. */
+    /** For a lost node: which, and seconds from the cut to Swarm marking it down. */
+    lostNode?: string;
     lostNodeDetectedAfterSeconds?: number;
 }
 const report = {
@@ -62,6 +64,7 @@ const suiteStarted = Date.now();
 
 let engine: { release(): Promise<void> } | undefined;
 let vpsImage: string;
+let registry: TestRegistry;
 let installerUrl: string;
 let images: StandInImages;
 const hosts: TestVps[] = [];
@@ -72,6 +75,18 @@ const outputs: RunOutputs = new Map();
 let plan: ReplayPlan;
 
 const nodeName = (index: number) => `node-${index + 2}`;
+/** The app images as the services name them: `<repository>@sha256:<digest>`. */
+const pinned = { api: "", web: "" };
+
+/** Pushes `source` as `target` from the first server (root's client, logged in by the plan's registry-login step); its digest reference. */
+function pushAs(source: string, target: string): string {
+    main.execOk(`docker tag ${source} ${target} && docker push -q ${target} >/dev/null`, { timeoutMs: 120_000 });
+    const repository = target.replace(/:[^:/]+$/, "");
+    const digests = main.execOk(`docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' ${target}`).split("\n");
+    const reference = digests.find((digest) => digest.startsWith(`${repository}@sha256:`));
+    if (!reference) throw new Error(`no digest of ${repository} after the push: ${digests.join(", ")}`);
+    return reference;
+}
 
 function stackConfig(nodes: readonly TestVps[]): Record<string, unknown> {
     return {
@@ -89,7 +104,7 @@ function stackConfig(nodes: readonly TestVps[]): Record<string, unknown> {
         "dropit:dokploy": { version: VERSION, installerUrl },
         // sshd listens on 22 inside each VPS; the suite reaches it through Docker's port-forward.
         "dropit:firewall": { sshPort: 22 },
-        "dropit:registry": { server: `127.0.0.1:${REGISTRY_PORT}`, username: "dropitbot" },
+        "dropit:registry": { server: registry.server, username: "dropitbot" },
         "dropit:registryPassword": REGISTRY_PASSWORD,
         "dropit:api": { replicas: 2 },
         "dropit:web": { replicas: 3 },
@@ -183,10 +198,10 @@ function healthy(service: string): number {
     return count;
 }
 
-/** `docker service create` from the plan's own replicas, placement and update settings, on the stand-in image. */
-function createService(planned: PlannedService, extra: string[] = []): void {
+/** `docker service create` from the plan's own replicas, placement and update settings. */
+function createService(planned: PlannedService, image: string, extra: string[] = []): void {
     const args = [
-        "docker service create -d --no-resolve-image --with-registry-auth=false",
+        "docker service create -d --no-resolve-image --with-registry-auth",
         `--name ${planned.name} --replicas ${planned.replicas}`,
         "--network dokploy-network --endpoint-mode dnsrr",
         ...(planned.placement?.constraints ?? []).map((constraint) => `--constraint '${constraint}'`),
@@ -196,7 +211,7 @@ function createService(planned: PlannedService, extra: string[] = []): void {
         planned.updateConfig?.failureAction ? `--update-failure-action ${planned.updateConfig.failureAction}` : "",
         "--health-cmd '/bin/wget -q -O /dev/null http://127.0.0.1:3000/api/health' --health-interval 1s --health-timeout 1s --health-retries 2 --health-start-period 1s",
         ...extra,
-        `dropit-standin/dokploy:${VERSION}`,
+        image,
     ];
     main.execOk(args.filter(Boolean).join(" "));
 }
@@ -294,13 +309,24 @@ beforeAll(async () => {
         installerUrl = prepareStandIn(vps, images);
         address.set(vps, dockerOk(["inspect", "-f", `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}`, vps.container]));
     }
-    durations["three hosts started"] = Date.now() - started;
+    // A real registry (Debian's docker-registry, TLS, htpasswd) every node logs in to and pulls from.
+    registry = await startRegistry({
+        vpsImage,
+        network: NETWORK,
+        container: `${PREFIX}-registry`,
+        hostname: `registry.${DOMAIN}`,
+        username: "dropitbot",
+        password: REGISTRY_PASSWORD,
+    });
+    for (const vps of hosts) registry.trustFrom(vps);
+    durations["three hosts and the registry started"] = Date.now() - started;
     plan = planFor(workers);
 });
 
 afterAll(async () => {
     if (process.env.DROPIT_E2E_KEEP !== "1") {
         for (const vps of hosts) vps.remove();
+        registry?.remove();
         docker(["network", "rm", NETWORK]);
         await engine?.release();
     }
@@ -393,9 +419,15 @@ describe("placement and node lifecycle under load", () => {
     beforeAll(async () => {
         const byName = new Map(plan.services.map((service) => [service.name, service]));
         const data = byName.get("dropit-postgres")!;
-        createService(data, ["--mount type=volume,source=dropit-postgres-data,target=/data"]);
-        createService(byName.get("dropit-api")!);
-        createService(byName.get("dropit-web")!);
+        // PostgreSQL's image is a public one (never pushed): the stand-in, already in the first server's engine.
+        createService(data, `dropit-standin/dokploy:${VERSION}`, ["--mount type=volume,source=dropit-postgres-data,target=/data"]);
+        // The nodes have no copy of the app images: they pull them from the registry, by digest.
+        for (const vps of workers)
+            vps.execOk(`docker rmi dropit-standin/dokploy:${VERSION} dropit-standin/dokploy:${NEXT_VERSION} >/dev/null`);
+        pinned.api = pushAs(`dropit-standin/dokploy:${VERSION}`, plan.images["api-image"]);
+        pinned.web = pushAs(`dropit-standin/dokploy:${VERSION}`, plan.images["web-image"]);
+        createService(byName.get("dropit-api")!, pinned.api);
+        createService(byName.get("dropit-web")!, pinned.web);
         await waitForReplicas("dropit-postgres", 1);
         await waitForReplicas("dropit-api", 2);
         await waitForReplicas("dropit-web", 3);
@@ -408,6 +440,19 @@ describe("placement and node lifecycle under load", () => {
         );
     });
 
+    test("the API and web images were pushed to the registry and every node runs them by digest", () => {
+        expect(pinned.web).toMatch(new RegExp(`^${registry.server}/dropitbot/dropit-web@sha256:[0-9a-f]{64}$`));
+        for (const [service, reference] of [
+            ["dropit-api", pinned.api],
+            ["dropit-web", pinned.web],
+        ]) {
+            expect(main.execOk(`docker service inspect --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}' ${service}`)).toBe(reference);
+        }
+        for (const vps of workers) {
+            expect(vps.execOk("docker image ls --digests --format '{{.Repository}}@{{.Digest}}'").split("\n")).toContain(pinned.web);
+        }
+    });
+
     test("PostgreSQL on the data node, API and web spread over the nodes", () => {
         for (const service of ["dropit-postgres", "dropit-api", "dropit-web"]) report.placement[service] = placementOf(service);
         expect(report.placement["dropit-postgres"]).toEqual([FIRST_NODE_NAME]);
@@ -418,7 +463,11 @@ describe("placement and node lifecycle under load", () => {
 
     test("a web rollout: every request through the router succeeds", async () => {
         const figures = await underLoad("web rollout", () => {
-            main.execOk(`docker service update --quiet --no-resolve-image --image dropit-standin/dokploy:${NEXT_VERSION} dropit-web`, {
+            // A new build of the web image (different bytes, so a different digest), pushed, then rolled out by digest.
+            const next = plan.images["web-image"].replace(/:[^:/]+$/, ":next");
+            main.execOk(`printf 'FROM ${pinned.web}\nLABEL dropit.e2e.build=next\n' | docker build -q -t ${next} - >/dev/null`);
+            pinned.web = pushAs(next, next);
+            main.execOk(`docker service update --quiet --no-resolve-image --with-registry-auth --image ${pinned.web} dropit-web`, {
                 timeoutMs: 300_000,
             });
         });
@@ -482,31 +531,40 @@ describe("placement and node lifecycle under load", () => {
     });
 
     test("a worker lost (its network cut): its tasks start on the others, requests keep succeeding, no row is lost", async () => {
+        // The worker that runs the most web tasks now (Swarm placed them; either may hold none).
+        const web = placementOf("dropit-web");
+        const index = [0, 1].sort((a, b) => web.filter((n) => n === nodeName(b)).length - web.filter((n) => n === nodeName(a)).length)[0];
+        const lost = nodeName(index);
+        expect(web).toContain(lost);
         let cutAt = 0;
         let downAt = 0;
         const figures = await underLoad("worker killed", async () => {
             cutAt = Date.now() / 1000;
-            dockerOk(["network", "disconnect", "--force", NETWORK, workers[0].container]);
+            dockerOk(["network", "disconnect", "--force", NETWORK, workers[index].container]);
             await waitFor(
-                "node-2 down on the manager",
+                `${lost} down on the manager`,
                 120_000,
-                () => main.execOk("docker node ls --format '{{.Hostname}} {{.Status}}'").includes(`${PREFIX}-2 Down`),
+                () => main.execOk("docker node ls --format '{{.Hostname}} {{.Status}}'").includes(`${PREFIX}-${index + 2} Down`),
                 500,
             );
             downAt = Date.now() / 1000;
             await waitForReplicas("dropit-web", 3);
             await waitForReplicas("dropit-api", 2);
         });
-        expect(placementOf("dropit-web")).not.toContain("node-2");
+        expect(placementOf("dropit-web")).not.toContain(lost);
         expect(placementOf("dropit-postgres")).toEqual([FIRST_NODE_NAME]);
         report.rowsLost = ROWS - rows();
         expect(report.rowsLost).toBe(0);
         // The load reached the node that was cut (before the cut), so it was exercised.
-        expect(figures.servedBy?.["node-2"]).toBeGreaterThan(0);
+        expect(figures.servedBy?.[lost]).toBeGreaterThan(0);
         expect(figures.requests).toBeGreaterThan(50);
         // Requests already routed to the lost node's tasks fail (the router has no retry) until Swarm
         // notices: none fails once the node is marked down. The count is reported, not hidden.
-        report.events["worker killed"] = { ...figures, lostNodeDetectedAfterSeconds: Math.round((downAt - cutAt) * 10) / 10 };
+        report.events["worker killed"] = {
+            ...figures,
+            lostNode: lost,
+            lostNodeDetectedAfterSeconds: Math.round((downAt - cutAt) * 10) / 10,
+        };
         expect((figures.failedAt ?? []).filter((at) => at >= downAt)).toEqual([]);
         expect((figures.failedAt ?? []).every((at) => at >= cutAt - 5)).toBe(true);
     });
