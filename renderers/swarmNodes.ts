@@ -11,7 +11,6 @@ import { hostFile, hostStep, shellAssignments } from "./shellParams";
 export type SwarmRole = "worker" | "manager";
 
 export const SWARM_FIREWALL_SCRIPT_PATH = "/etc/dropit/swarm-firewall.sh";
-export const SWARM_FIREWALL_ENV_PATH = "/etc/dropit/swarm-firewall.env";
 /** How long removing a node waits for its tasks to start elsewhere and stop there. */
 export const DRAIN_TIMEOUT_SECONDS = 600;
 
