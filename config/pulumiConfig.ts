@@ -1,5 +1,6 @@
 /** The Pulumi boundary of the configuration: reads `dropit:*`, fails cleanly, wraps secrets. */
 import * as pulumi from "@pulumi/pulumi";
+import { deadSshAgentProblem } from "../lib/sshAgent";
 import { ConfigError, DropitConfig, parseConfig, resolveAppSource } from "./load";
 import { SECRET_KEYS, SecretKey } from "./schema";
 
@@ -26,6 +27,10 @@ export function readStackConfig(projectDir: string): StackConfig {
     try {
         const config = parseConfig(pulumi.runtime.allConfig(), stack);
         const appSource = resolveAppSource(config, projectDir);
+        // A preview dials nothing: there the dead agent is a warning, before an up an error.
+        const agentProblem = deadSshAgentProblem(process.env.SSH_AUTH_SOCK);
+        if (agentProblem && !pulumi.runtime.isDryRun()) throw new ConfigError([agentProblem]);
+        if (agentProblem) void pulumi.log.warn(agentProblem);
         return { ...splitSecrets(config), stack, appSource };
     } catch (error) {
         if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
