@@ -8,6 +8,7 @@ import { ApiService } from "./components/apiService";
 import { DnsZone } from "./components/dnsZone";
 import { DokployHost } from "./components/dokployHost";
 import { FrontendSite } from "./components/frontendSite";
+import { HostWatchdog } from "./components/hostWatchdog";
 import { PostgresService } from "./components/postgresService";
 import { RedisService } from "./components/redisService";
 import { TypesenseService } from "./components/typesenseService";
@@ -15,8 +16,9 @@ import { readStackConfig } from "./config/pulumiConfig";
 import { dnsZoneArgs } from "./config/componentArgs";
 import { memoryBudget } from "./config/memoryBudget";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
+import { watchdogParameters } from "./config/componentArgs";
 
-const { settings, secrets, appSource } = readStackConfig(__dirname);
+const { settings, secrets, monitoringSecrets, appSource } = readStackConfig(__dirname);
 const { domain, subdomains } = settings;
 const hosts = {
     api: `${subdomains.api}.${domain}`,
@@ -115,6 +117,17 @@ const typesense = settings.typesense.enabled
     ? new TypesenseService("typesense", { ...network, version: settings.typesense.version, memory: memoryOf("typesense") }, onVps)
     : undefined;
 
+// After the services exist: a watchdog installed first would alert on a stack still being created.
+const watchdog = settings.monitoring.enabled
+    ? new HostWatchdog("watchdog", {
+          connection,
+          hostReady: [dokploy, postgres, api, web],
+          parameters: watchdogParameters(settings, hosts.api),
+          alertUrl: monitoringSecrets.alertUrl,
+          heartbeatUrl: monitoringSecrets.heartbeatUrl,
+      })
+    : undefined;
+
 export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([apiImage, webImage]) =>
     renderDeploymentOutput({
         domain,
@@ -134,6 +147,11 @@ export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([api
 
 /** Memory per service (MiB): limits and reservations against the host and Dokploy's share; `npm run plan` prints it. */
 export const memory = budget;
+
+/** What the watchdog checks every minute and where its alerts go (docs/monitoring.md); the URLs are the secret outputs below. */
+export const monitoring = watchdog ? watchdog.summary : { enabled: false };
+export const monitoringAlertUrl = monitoringSecrets.alertUrl;
+export const monitoringHeartbeatUrl = monitoringSecrets.heartbeatUrl;
 
 /** The records to create by hand in manual mode (also inside `deployment.dns`). */
 export const dnsRecords = dns.records;

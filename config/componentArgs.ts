@@ -1,5 +1,7 @@
 /** Component arguments derived from the stack configuration, shared by every program that builds them. */
 import type { DnsZoneArgs } from "../components/dnsZone";
+import type { WatchdogParameters } from "../renderers/watchdog";
+import { API_SERVICE, POSTGRES_SERVICE, REDIS_SERVICE, TYPESENSE_SERVICE, WEB_SERVICE } from "./names";
 import type { StackConfig } from "./pulumiConfig";
 
 export function dnsZoneArgs(settings: StackConfig["settings"], secrets: StackConfig["secrets"]): DnsZoneArgs {
@@ -18,5 +20,32 @@ export function dnsZoneArgs(settings: StackConfig["settings"], secrets: StackCon
         propagationTimeoutSeconds: dns.propagationTimeoutSeconds,
         propagationPollSeconds: dns.propagationPollSeconds,
         publicResolver: dns.publicResolver,
+    };
+}
+
+/** The watchdog's parameters: dropit:monitoring plus what the stack deploys (its services, health URLs, backups). */
+export function watchdogParameters(settings: StackConfig["settings"], apiHost: string): WatchdogParameters {
+    const { monitoring, postgres } = settings;
+    return {
+        hostLabel: settings.domain,
+        apiHealthUrl: `https://${apiHost}${settings.api.healthPath}`,
+        webHealthUrl: `https://${settings.domain}/`,
+        services: [
+            POSTGRES_SERVICE,
+            API_SERVICE,
+            WEB_SERVICE,
+            ...(settings.redis.enabled ? [REDIS_SERVICE] : []),
+            ...(settings.typesense.enabled ? [TYPESENSE_SERVICE] : []),
+        ],
+        postgres: { service: POSTGRES_SERVICE, user: postgres.user, database: postgres.database },
+        backupDir: postgres.backups.enabled ? postgres.backups.directory : undefined,
+        forSeconds: monitoring.forSeconds,
+        diskPercent: monitoring.diskPercent,
+        inodePercent: monitoring.inodePercent,
+        memoryPercent: monitoring.memoryPercent,
+        restartsMax: monitoring.restartsMax,
+        restartWindowSeconds: monitoring.restartWindowSeconds,
+        backupMaxAgeHours: monitoring.backupMaxAgeHours,
+        alertFormat: monitoring.alertFormat,
     };
 }
