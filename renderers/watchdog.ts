@@ -78,10 +78,10 @@ export function renderWatchdogEnv(parameters: WatchdogParameters): string {
     })}\n`;
 }
 
-/** The secrets file's text, sent on the install step's stdin (never in its command). */
+/** The secrets file's text, sent on the install step's stdin (never in its command); an absent URL is empty. */
 export function renderWatchdogSecrets(urls: { alertUrl?: string; heartbeatUrl?: string }): string {
     for (const [name, url] of Object.entries(urls)) {
-        if (url !== undefined && !MONITORING_URL.test(url))
+        if (url && !MONITORING_URL.test(url))
             throw new Error(`monitoring: ${name} must be an http(s) URL without spaces, quotes or backslashes`);
     }
     return `${shellAssignments({ ALERT_URL: urls.alertUrl ?? "", HEARTBEAT_URL: urls.heartbeatUrl ?? "" })}\n`;
