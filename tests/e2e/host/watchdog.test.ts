@@ -130,10 +130,13 @@ function buildAppImages(): void {
     }
 }
 
-/** The DropIt services in the VPS's Swarm and the routes Traefik's Swarm provider would make from their labels. */
+/**
+ * The DropIt services in the VPS's Swarm and the routes Traefik's Swarm provider would make from
+ * their labels. DNS round robin rather than a virtual IP: the nested engine here has no IPVS.
+ */
 function deployStandInServices(host: TestVps): void {
     const create = (name: string, image: string) =>
-        host.execOk(`docker service create -q --detach --no-resolve-image --name ${name} --network dokploy-network --restart-delay 1s ${image}`);
+        host.execOk(`docker service create -q --detach --no-resolve-image --name ${name} --network dokploy-network --endpoint-mode dnsrr --restart-delay 1s ${image}`);
     create("dropit-postgres", PG_IMAGE);
     create("dropit-api", APP_IMAGE);
     create("dropit-web", APP_IMAGE);
