@@ -9,6 +9,7 @@ import { DnsZone } from "./components/dnsZone";
 import { DokployHost } from "./components/dokployHost";
 import { FrontendSite } from "./components/frontendSite";
 import { HostWatchdog } from "./components/hostWatchdog";
+import { DokployNotification } from "./providers/dokploy/notification";
 import { PostgresService } from "./components/postgresService";
 import { RedisService } from "./components/redisService";
 import { TypesenseService } from "./components/typesenseService";
@@ -128,6 +129,25 @@ const watchdog = settings.monitoring.enabled
       })
     : undefined;
 
+// Dokploy's own notifications, to the same URL, where the user gave the panel's API key.
+const { dokployApiKey, alertUrl } = monitoringSecrets;
+const dokployNotification =
+    dokployApiKey && alertUrl
+        ? new DokployNotification(
+              "dokploy-notifications",
+              {
+                  apiUrl: `https://${hosts.dokploy}/api`,
+                  apiKey: dokployApiKey,
+                  name: "dropit-alerts",
+                  channel: settings.monitoring.alertFormat === "ntfy" ? "ntfy" : "custom",
+                  targetUrl: alertUrl,
+                  priority: settings.dokploy.notifications.priority,
+                  events: settings.dokploy.notifications.events,
+              },
+              { dependsOn: [dokploy] },
+          )
+        : undefined;
+
 export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([apiImage, webImage]) =>
     renderDeploymentOutput({
         domain,
@@ -151,6 +171,10 @@ export const memory = budget;
 /** What the watchdog checks every minute and where its alerts go (docs/monitoring.md); the URLs are the secret outputs below. */
 export const monitoring = watchdog ? watchdog.summary : { enabled: false };
 export const monitoringAlertUrl = monitoringSecrets.alertUrl;
+/** Dokploy's notification created through its API (dokploy.apiKey), or undefined. */
+export const dokployNotifications = dokployNotification
+    ? { name: "dropit-alerts", events: settings.dokploy.notifications.events, notificationId: dokployNotification.notificationId }
+    : undefined;
 export const monitoringHeartbeatUrl = monitoringSecrets.heartbeatUrl;
 
 /** The records to create by hand in manual mode (also inside `deployment.dns`). */

@@ -38,7 +38,7 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
  * Credentials nested in an object key (`pulumi config set --secret --path 'dropit:monitoring.alertUrl'`):
  * read as secrets too, and removed from the plain settings.
  */
-export const SECRET_PATHS = ["monitoring.alertUrl", "monitoring.heartbeatUrl"] as const;
+export const SECRET_PATHS = ["monitoring.alertUrl", "monitoring.heartbeatUrl", "dokploy.apiKey"] as const;
 
 /** Pulumi stores `--path` leaves as strings or JSON scalars; accept both spellings. */
 const booleanText = z.preprocess(
@@ -200,6 +200,18 @@ const dns = z
     .prefault({})
     .describe("The domain's DNS records and the wait for them before certificates.");
 
+/** Dokploy's notification events (its `notification` table's columns), as its API names them. */
+const NOTIFICATION_EVENT_NAMES = [
+    "appDeploy",
+    "appBuildError",
+    "databaseBackup",
+    "volumeBackup",
+    "dokployRestart",
+    "dokployBackup",
+    "dockerCleanup",
+    "serverThreshold",
+] as const;
+
 const dokploy = z
     .strictObject({
         version: z
@@ -237,6 +249,24 @@ const dokploy = z
         memoryMb: bounded(DOKPLOY_MEMORY_MB, 896).describe(
             "Memory kept for what runs beside the DropIt services, in MiB: Dokploy's panel, its PostgreSQL and Redis, Traefik, dockerd and the OS (docs/services.md, Memory budget).",
         ),
+        apiKey: secretText("an API key of the Dokploy panel")
+            .optional()
+            .describe(
+                "API key of the panel (Settings > Profile > API keys; secret): with monitoring.alertUrl, `pulumi up` creates Dokploy's own notifications to that URL (docs/monitoring.md).",
+            ),
+        notifications: z
+            .strictObject({
+                events: z
+                    .array(z.enum(NOTIFICATION_EVENT_NAMES, { error: `must be one of ${NOTIFICATION_EVENT_NAMES.join(", ")}` }))
+                    .min(1, { error: "must name at least one event" })
+                    .default(["appBuildError", "databaseBackup", "dockerCleanup"])
+                    .describe(
+                        "Dokploy events sent to monitoring.alertUrl when dokploy.apiKey is set; serverThreshold needs monitoring.alertFormat json (Dokploy's ntfy channel cannot carry it).",
+                    ),
+                priority: integer(1, 5, 4).describe("ntfy priority of Dokploy's notifications (1 to 5)."),
+            })
+            .prefault({})
+            .describe("Dokploy's own notifications (build errors, backups, Docker cleanup, server thresholds), created through its API."),
     })
     .prefault({})
     .describe("The Dokploy release and its installation on the VPS.");

@@ -27,6 +27,7 @@ const CANARIES: Record<(typeof SECRET_KEYS)[number], string> = {
 const PATH_CANARIES: Record<(typeof SECRET_PATHS)[number], string> = {
     "monitoring.alertUrl": "https://ntfy.example.net/CANARYalertURL3d5e",
     "monitoring.heartbeatUrl": "https://hc-ping.example.net/CANARYheartbeatURL8a2c",
+    "dokploy.apiKey": "CANARYdokployAPIKEY4f6b",
 };
 /** A distinctive piece of each canary: the PEM armour of the key is not a secret. */
 const MARKERS = [
@@ -36,6 +37,7 @@ const MARKERS = [
     "CANARYregistryPASS9e1f23",
     "CANARYalertURL3d5e",
     "CANARYheartbeatURL8a2c",
+    "CANARYdokployAPIKEY4f6b",
 ];
 
 function canaryStack(): Record<string, unknown> {
@@ -68,7 +70,8 @@ test("secrets handed over as Pulumi secrets appear in no registered input, __pro
         ],
     });
     const providers = plan.resources.filter((resource) => typeof resource.inputs.__provider === "string");
-    expect(providers.length).toBeGreaterThanOrEqual(2);
+    expect(providers.length).toBeGreaterThanOrEqual(3);
+    expect(plan.resources.some((resource) => resource.name === "dokploy-notifications")).toBe(true);
     for (const resource of plan.resources) {
         expect({ resource: resource.name, leaked: markersIn(JSON.stringify(redact(resource.inputs))) }).toEqual({
             resource: resource.name,

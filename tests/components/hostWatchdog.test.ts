@@ -19,6 +19,7 @@ let plan: Plan;
 beforeAll(async () => {
     plan = await planStack({
         ...fullStack(),
+        "dropit:dokploy": { apiKey: "dokployKEYsecret77", notifications: { events: ["appBuildError", "serverThreshold"] } },
         "dropit:monitoring": { alertUrl: ALERT_URL, heartbeatUrl: HEARTBEAT_URL, alertFormat: "json", forSeconds: 300 },
     });
 }, 120_000);
@@ -90,6 +91,20 @@ test("the URLs travel only on stdin, as a secret, and in secret outputs", () => 
     });
 });
 
+test("with dokploy.apiKey, Dokploy's own notification goes to the alert URL, after the panel answers, key and URL secret", () => {
+    const notification = resource(plan, "dokploy-notifications");
+    expect(notification.inputs).toMatchObject({
+        apiUrl: "https://dokploy.example.fr/api",
+        name: "dropit-alerts",
+        channel: "custom",
+        events: ["appBuildError", "serverThreshold"],
+    });
+    expect(notification.inputs.apiKey).toHaveProperty("value", "dokployKEYsecret77");
+    expect(notification.inputs.targetUrl).toHaveProperty("value", ALERT_URL);
+    expect(notification.dependencies.map((urn) => urn.split("::").pop())).toEqual(expect.arrayContaining(["dokploy-close-panel-port"]));
+    expect(JSON.stringify(plan.outputs.dokployNotifications)).not.toContain("dokployKEYsecret77");
+});
+
 test("with no monitoring configuration the watchdog is installed, alerting to the journal only, without a heartbeat", () => {
     const defaults = planJson({ ...fullStack(), "dropit:redis": { enabled: false }, "dropit:typesense": { enabled: false } });
     const install = defaults.resources.find((candidate) => candidate.name === "watchdog-install");
@@ -126,6 +141,7 @@ test("with no monitoring configuration the watchdog is installed, alerting to th
         heartbeat: "none: set monitoring.heartbeatUrl",
     });
     expect(defaults.outputs).not.toHaveProperty("monitoringAlertUrl");
+    expect(defaults.resources.some((candidate) => candidate.name === "dokploy-notifications")).toBe(false);
 }, 120_000);
 
 test("monitoring.enabled false registers no watchdog", () => {

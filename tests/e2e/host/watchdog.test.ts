@@ -262,7 +262,7 @@ test("the host converges, the DropIt services run, and the program's watchdog-in
     durations["converge host"] = Date.now() - started;
     deployStandInServices(vps!);
     await waitUntil("the stand-in services", 90_000, () =>
-        vps!.execOk("docker service ls --format '{{.Name}} {{.Replicas}}' | grep -c '^dropit-.* 1/1'") === "3",
+        vps!.exec("docker service ls --format '{{.Name}} {{.Replicas}}' | grep -c '^dropit-.* 1/1'").stdout.trim() === "3",
     );
     await waitUntil("the API through the router", 60_000, () => vps!.exec(`curl -fsS --max-time 5 --resolve ${API_HOST}:443:127.0.0.1 https://${API_HOST}/api/health`).status === 0);
 
