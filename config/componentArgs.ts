@@ -37,7 +37,7 @@ export function watchdogParameters(settings: StackConfig["settings"], apiHost: s
             ...(settings.redis.enabled ? [REDIS_SERVICE] : []),
             ...(settings.typesense.enabled ? [TYPESENSE_SERVICE] : []),
         ],
-        postgres: { service: POSTGRES_SERVICE, user: postgres.user, database: postgres.database },
+        postgresService: POSTGRES_SERVICE,
         backupDir: postgres.backups.enabled ? postgres.backups.directory : undefined,
         forSeconds: monitoring.forSeconds,
         diskPercent: monitoring.diskPercent,

@@ -6,6 +6,11 @@
 # Parameters: the files' contents (WATCHDOG_ENV_TEXT, WATCHDOG_SCRIPT, WATCHDOG_SERVICE,
 # WATCHDOG_TIMER) and, for the summary line, WATCHED and ALERTS_TO.
 : "${WATCHDOG_ENV_TEXT:?}" "${WATCHDOG_SCRIPT:?}" "${WATCHDOG_SERVICE:?}" "${WATCHDOG_TIMER:?}" "${WATCHED:?}" "${ALERTS_TO:?}"
+# The watchdog reads Docker's Engine API with curl and jq.
+if ! command -v jq >/dev/null 2>&1; then
+  sudo DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -q -y install --no-install-recommends jq >/dev/null
+  echo "dropit: jq installed"
+fi
 sudo install -d -m 0755 -o root -g root /etc/dropit
 # The secrets never touch a file readable by others, not even for a moment.
 secrets=$(sudo mktemp /etc/dropit/.watchdog.secrets.XXXXXX)

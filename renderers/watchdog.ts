@@ -33,7 +33,8 @@ export interface WatchdogParameters {
     webHealthUrl: string;
     /** Swarm services whose running/desired tasks and restarts are checked. */
     services: readonly string[];
-    postgres: { service: string; user: string; database: string };
+    /** The PostgreSQL service, whose task's healthcheck (pg_isready) is read. */
+    postgresService: string;
     /** Directory of the local dumps; undefined when backups are off (no backup check). */
     backupDir?: string;
     forSeconds: number;
@@ -63,9 +64,7 @@ export function renderWatchdogEnv(parameters: WatchdogParameters): string {
         API_HEALTH_URL: parameters.apiHealthUrl,
         WEB_HEALTH_URL: parameters.webHealthUrl,
         SERVICES: parameters.services.join(" "),
-        POSTGRES_SERVICE: parameters.postgres.service,
-        POSTGRES_USER: parameters.postgres.user,
-        POSTGRES_DATABASE: parameters.postgres.database,
+        POSTGRES_SERVICE: parameters.postgresService,
         BACKUP_DIR: parameters.backupDir ?? "",
         BACKUP_MAX_AGE_SECONDS: wholeNumber("backupMaxAgeHours", parameters.backupMaxAgeHours, MONITORING_BACKUP_AGE_HOURS) * 3600,
         FOR_SECONDS: wholeNumber("forSeconds", parameters.forSeconds, MONITORING_FOR_SECONDS),

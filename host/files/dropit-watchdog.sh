@@ -2,7 +2,7 @@
 # DropIt's watchdog, installed by dropit-infra as /usr/local/sbin/dropit-watchdog and run every
 # minute by dropit-watchdog.timer (docs/monitoring.md). One run:
 # - probes the host: the API's and the site's health URLs through the router, pg_isready in the
-#   database task, disk and inode use of / and of Docker's data root, memory, each service's
+#   database task (its healthcheck, read from Docker's Engine API with curl and jq), disk and inode use of / and of Docker's data root, memory, each service's
 #   running/desired tasks and restarts in the window, the age of the newest backup;
 # - keeps one state per check in STATE_DIR (ok, pending since T, firing since T), so a condition
 #   alerts only once it has held FOR_SECONDS, alerts once (firing), then once more (resolved),
@@ -12,7 +12,6 @@
 # /etc/dropit/watchdog.secrets.env (WATCHDOG_SECRETS, mode 0600). The URLs reach curl through a
 # config file on a pipe (-K), never through its argv.
 set -euo pipefail
-# The docker CLI prints task creation times in the local zone; the window comparison needs UTC.
 export TZ=UTC LC_ALL=C
 
 # shellcheck source=/dev/null
@@ -27,7 +26,8 @@ ROUTER_ADDRESS=${ROUTER_ADDRESS:-127.0.0.1}
 MEMINFO=${MEMINFO:-/proc/meminfo}
 SERVICES=${SERVICES:-}
 API_HEALTH_URL=${API_HEALTH_URL:-} WEB_HEALTH_URL=${WEB_HEALTH_URL:-}
-POSTGRES_SERVICE=${POSTGRES_SERVICE:-} POSTGRES_USER=${POSTGRES_USER:-} POSTGRES_DATABASE=${POSTGRES_DATABASE:-}
+POSTGRES_SERVICE=${POSTGRES_SERVICE:-}
+DOCKER_SOCKET=${DOCKER_SOCKET:-/var/run/docker.sock}
 BACKUP_DIR=${BACKUP_DIR:-} BACKUP_MAX_AGE_SECONDS=${BACKUP_MAX_AGE_SECONDS:-0}
 
 mkdir -p "$STATE_DIR"
@@ -48,7 +48,7 @@ record() {
 
 # check_http NAME URL: 2xx or 3xx through the router on this host, whatever DNS says.
 check_http() {
-  local name=$1 url=$2 rest hostport host port code
+  local name=$1 url=$2 rest hostport host port code attempt
   rest=${url#*://}
   hostport=${rest%%/*}
   host=${hostport%:*}
@@ -56,7 +56,13 @@ check_http() {
   if [ "$port" = "$hostport" ]; then
     case "$url" in https://*) port=443 ;; *) port=80 ;; esac
   fi
-  code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --resolve "$host:$port:$ROUTER_ADDRESS" "$url" 2>/dev/null) || true
+  # Asked twice, a second apart, before it counts as failing: a single dropped connection
+  # (Traefik reloading) is not an outage. (curl's own --retry cannot rewind -o /dev/null.)
+  for attempt in 1 2; do
+    code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 --resolve "$host:$port:$ROUTER_ADDRESS" "$url" 2>/dev/null) || true
+    case "$code" in 2?? | 3??) break ;; esac
+    if [ "$attempt" = 1 ]; then sleep 1; fi
+  done
   case "$code" in
     2?? | 3??) record "$name" ok "$url answered $code" ;;
     *) record "$name" bad "$url answered ${code:-nothing}" ;;
@@ -96,24 +102,33 @@ check_memory() {
   fi
 }
 
-# Services: running/desired from `docker service ls`, restarts from the task containers created
-# in the window (a rolling update creates `desired` new ones, so those are not counted).
+# GET on Docker's Engine API through its socket (curl and jq stay near 10 MB resident; the Go
+# docker CLI alone is near 40 MB).
+engine() {
+  curl -sS --fail --max-time 10 --unix-socket "$DOCKER_SOCKET" "$@"
+}
+
+# Services: running/desired tasks as Swarm counts them; restarts from the task containers
+# created in the window (a rolling update creates `desired` new ones, so those are not
+# counted); PostgreSQL from its task's healthcheck (pg_isready, renderers/healthchecks.ts).
 check_services() {
-  local listing tasks since service replicas running desired created restarts
-  listing=$(docker service ls --format '{{.Name}} {{.Replicas}}' 2>/dev/null) || listing=""
-  tasks=$(docker ps -a --filter label=com.docker.swarm.service.name \
-    --format '{{.Label "com.docker.swarm.service.name"}}|{{.State}}|{{.CreatedAt}}|{{.ID}}' 2>/dev/null) || tasks=""
-  since=$(date -d "@$((now - RESTART_WINDOW_SECONDS))" '+%Y-%m-%d %H:%M:%S')
+  local listing tasks since service counts running desired created restarts
+  listing=$(engine 'http://docker/services?status=true' |
+    jq -r '.[] | "\(.Spec.Name) \(.ServiceStatus.RunningTasks // 0) \(.ServiceStatus.DesiredTasks // 0)"' 2>/dev/null) || listing=""
+  tasks=$(engine -G 'http://docker/containers/json' --data-urlencode 'all=1' \
+    --data-urlencode 'filters={"label":["com.docker.swarm.service.name"]}' |
+    jq -r '.[] | "\(.Labels["com.docker.swarm.service.name"])|\(.State)|\(.Created)|\(.Status)"' 2>/dev/null) || tasks=""
+  since=$((now - RESTART_WINDOW_SECONDS))
   for service in $SERVICES; do
-    replicas=$(printf '%s\n' "$listing" | awk -v name="$service" '$1 == name { print $2; exit }')
-    if [ -z "$replicas" ]; then
+    counts=$(printf '%s\n' "$listing" | awk -v name="$service" '$1 == name { print $2, $3; exit }')
+    if [ -z "$counts" ]; then
       record "service-$service" bad "$service is not a service on this host"
       continue
     fi
-    running=${replicas%%/*}
-    desired=${replicas#*/}
+    running=${counts% *}
+    desired=${counts#* }
     created=$(printf '%s\n' "$tasks" | awk -F'|' -v name="$service" -v since="$since" \
-      '$1 == name && substr($3, 1, 19) >= since { count++ } END { print count + 0 }')
+      '$1 == name && $3 >= since { count++ } END { print count + 0 }')
     restarts=$((created > desired ? created - desired : 0))
     if [ "$running" -lt "$desired" ]; then
       record "service-$service" bad "$service runs $running of $desired tasks ($restarts restarts in ${RESTART_WINDOW_SECONDS}s)"
@@ -124,15 +139,13 @@ check_services() {
     fi
   done
   if [ -n "$POSTGRES_SERVICE" ]; then
-    local container
-    container=$(printf '%s\n' "$tasks" | awk -F'|' -v name="$POSTGRES_SERVICE" '$1 == name && $2 == "running" { print $4; exit }')
-    if [ -z "$container" ]; then
-      record postgres bad "no running task of $POSTGRES_SERVICE"
-    elif timeout 15 docker exec "$container" pg_isready -q -U "$POSTGRES_USER" -d "$POSTGRES_DATABASE" >/dev/null 2>&1; then
-      record postgres ok "pg_isready answered in $POSTGRES_SERVICE"
-    else
-      record postgres bad "pg_isready failed in $POSTGRES_SERVICE"
-    fi
+    local status
+    status=$(printf '%s\n' "$tasks" | awk -F'|' -v name="$POSTGRES_SERVICE" '$1 == name && $2 == "running" { print $4; exit }')
+    case "$status" in
+      "") record postgres bad "no running task of $POSTGRES_SERVICE" ;;
+      *"(healthy)"*) record postgres ok "pg_isready answers in $POSTGRES_SERVICE (its healthcheck)" ;;
+      *) record postgres bad "pg_isready fails in $POSTGRES_SERVICE (its healthcheck: $status)" ;;
+    esac
   fi
 }
 
@@ -155,7 +168,7 @@ check_backup() {
 if [ -n "$API_HEALTH_URL" ]; then check_http api-health "$API_HEALTH_URL"; fi
 if [ -n "$WEB_HEALTH_URL" ]; then check_http web-health "$WEB_HEALTH_URL"; fi
 check_usage root /
-if docker_root=$(timeout 20 docker info --format '{{.DockerRootDir}}' 2>/dev/null) && [ -n "$docker_root" ]; then
+if docker_root=$(engine http://docker/info | jq -r '.DockerRootDir // empty' 2>/dev/null) && [ -n "$docker_root" ]; then
   record docker ok "the Docker engine answers"
   # One alert per filesystem: the data root is checked apart only when it is another one.
   if [ "$(stat -c %d "$docker_root" 2>/dev/null)" != "$(stat -c %d /)" ]; then check_usage docker "$docker_root"; fi

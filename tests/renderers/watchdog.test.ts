@@ -1,12 +1,11 @@
 /**
  * The watchdog (host/files/dropit-watchdog.sh, parameters from renderers/watchdog.ts) run by
  * bash, as the timer runs it, against real parts on 127.0.0.1: the health URLs, the alert
- * webhook and the heartbeat receiver are real HTTP servers, curl is the real one, pg_isready
- * is the real one against a real PostgreSQL. What only exists on a VPS is steered by files:
- * a `docker` stand-in on PATH prints the service and task listings it is given (and runs
- * `docker exec <task> pg_isready ...` against the local server), `df` the use it is given,
- * and the memory figures come from a meminfo file. The real docker CLI's formats are proven
- * on the VPS by tests/e2e/host/watchdog.test.ts.
+ * webhook and the heartbeat receiver are real HTTP servers, curl and jq are the real ones, and
+ * Docker's Engine API is a stand-in HTTP server on a unix socket answering `/info`, `/services`
+ * and `/containers/json` in the Engine API's JSON shapes with the services and tasks each test
+ * gives it. `df` (for /) and the memory figures are steered by files. The real engine's answers
+ * are proven on the VPS by tests/e2e/host/watchdog.test.ts.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -22,7 +21,6 @@ import {
     watchedChecks,
     type WatchdogParameters,
 } from "../../renderers/watchdog";
-import { RunningPostgres, startPostgres } from "../support/postgresServer";
 
 const SCRIPT = path.join(HOST_DIR, "files", "dropit-watchdog.sh");
 const DEFAULTS = configSchema.shape.monitoring.parse(undefined);
@@ -64,7 +62,16 @@ function startReceiver(status = 200): Promise<Receiver> {
     });
 }
 
-let pg: RunningPostgres;
+/** What the Engine API stand-in answers. */
+interface EngineState {
+    down: boolean;
+    services: { name: string; running: number; desired: number }[];
+    /** Task containers: service, state, seconds since created, status text (health in parentheses). */
+    tasks: { service: string; state: string; ago: number; status: string }[];
+    filters: string[];
+}
+const engine: EngineState = { down: false, services: [], tasks: [], filters: [] };
+let engineServer: http.Server;
 let work: string;
 let bin: string;
 let health: Receiver;
@@ -72,27 +79,44 @@ let alerts: Receiver;
 let heartbeats: Receiver;
 
 beforeAll(async () => {
-    pg = await startPostgres();
     [health, alerts, heartbeats] = await Promise.all([startReceiver(), startReceiver(), startReceiver()]);
     work = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-watchdog-"));
     bin = path.join(work, "bin");
     fs.mkdirSync(bin);
     const fake = path.join(work, "fake");
     fs.mkdirSync(fake);
-    fs.writeFileSync(
-        path.join(bin, "docker"),
-        `#!/bin/bash
-fake=${fake}
-case "$1" in
-  info) [ -e "$fake/docker-down" ] && exit 1; echo / ;;
-  service) cat "$fake/services" ;;
-  ps) cat "$fake/tasks" ;;
-  exec) shift; shift; tool=$1; shift; exec "$tool" "$@" -h 127.0.0.1 -p "$(cat "$fake/pg-port")" ;;
-  *) exit 2 ;;
-esac
-`,
-        { mode: 0o755 },
-    );
+    engineServer = http.createServer((request, response) => {
+        const url = new URL(request.url ?? "/", "http://docker");
+        const json = (status: number, body: unknown) => {
+            response.writeHead(status, { "Content-Type": "application/json" });
+            response.end(JSON.stringify(body));
+        };
+        if (engine.down) return json(500, { message: "Cannot connect to the Docker daemon" });
+        if (url.pathname === "/info") return json(200, { DockerRootDir: "/" });
+        if (url.pathname === "/services" && url.searchParams.get("status") === "true")
+            return json(
+                200,
+                engine.services.map((service) => ({
+                    Spec: { Name: service.name },
+                    ServiceStatus: { RunningTasks: service.running, DesiredTasks: service.desired },
+                })),
+            );
+        if (url.pathname === "/containers/json") {
+            engine.filters.push(`${url.searchParams.get("all")} ${url.searchParams.get("filters")}`);
+            const now = Math.floor(Date.now() / 1000);
+            return json(
+                200,
+                engine.tasks.map((task) => ({
+                    Labels: { "com.docker.swarm.service.name": task.service },
+                    State: task.state,
+                    Created: now - task.ago,
+                    Status: task.status,
+                })),
+            );
+        }
+        json(404, { message: "page not found" });
+    });
+    await new Promise<void>((resolve) => engineServer.listen(path.join(work, "docker.sock"), resolve));
     // The disk use it is given for /; any other path is the real df's.
     fs.writeFileSync(
         path.join(bin, "df"),
@@ -112,28 +136,25 @@ else exec /usr/bin/df "$@"; fi
 }, 60_000);
 
 afterAll(async () => {
-    await pg?.stop();
+    await new Promise((resolve) => engineServer?.close(resolve));
     await Promise.all([health, alerts, heartbeats].filter(Boolean).map((receiver) => receiver.close()));
     if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
 const fakeFile = (name: string, text: string) => fs.writeFileSync(path.join(work, "fake", name), text);
-const stamp = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString().replace("T", " ").slice(0, 19);
 
-/** A healthy host: every service at 1/1 started an hour ago, PostgreSQL answering, 40 % disk, 50 % memory, a fresh dump. */
+/** A healthy host: every service at 1/1 started an hour ago, PostgreSQL healthy, 40 % disk, 50 % memory, a fresh dump. */
 function healthyHost(): void {
-    fakeFile("services", "dropit-postgres 1/1\ndropit-api 1/1\ndropit-web 1/1\n");
-    fakeFile(
-        "tasks",
-        ["dropit-postgres|running", "dropit-api|running", "dropit-web|running"]
-            .map((task, i) => `${task}|${stamp(3600)} +0000 UTC|c${i}`)
-            .join("\n") + "\n",
-    );
-    fakeFile("pg-port", String(pg.port));
+    engine.down = false;
+    engine.services = ["dropit-postgres", "dropit-api", "dropit-web"].map((name) => ({ name, running: 1, desired: 1 }));
+    engine.tasks = [
+        { service: "dropit-postgres", state: "running", ago: 3600, status: "Up About an hour (healthy)" },
+        { service: "dropit-api", state: "running", ago: 3600, status: "Up About an hour (healthy)" },
+        { service: "dropit-web", state: "running", ago: 3600, status: "Up About an hour (healthy)" },
+    ];
     fakeFile("disk-percent", "40");
     fakeFile("inode-percent", "10");
     fakeFile("meminfo", "MemTotal:       2000000 kB\nMemFree:         100000 kB\nMemAvailable:   1000000 kB\n");
-    fs.rmSync(path.join(work, "fake", "docker-down"), { force: true });
     health.status = 200;
     alerts.status = 200;
 }
@@ -154,7 +175,7 @@ function newScenario(overrides: Partial<WatchdogParameters>, urls: { alertUrl: s
         apiHealthUrl: `http://api.example.test:${health.port}/api/health`,
         webHealthUrl: `http://example.test:${health.port}/`,
         services: ["dropit-postgres", "dropit-api", "dropit-web"],
-        postgres: { service: "dropit-postgres", user: "postgres", database: "postgres" },
+        postgresService: "dropit-postgres",
         backupDir,
         ...DEFAULTS,
         forSeconds: 2,
@@ -162,7 +183,10 @@ function newScenario(overrides: Partial<WatchdogParameters>, urls: { alertUrl: s
         ...overrides,
     };
     const env = path.join(dir, "watchdog.env");
-    fs.writeFileSync(env, `${renderWatchdogEnv(parameters)}MEMINFO=${path.join(work, "fake", "meminfo")}\n`);
+    fs.writeFileSync(
+        env,
+        `${renderWatchdogEnv(parameters)}MEMINFO=${path.join(work, "fake", "meminfo")}\nDOCKER_SOCKET=${path.join(work, "docker.sock")}\n`,
+    );
     const secrets = path.join(dir, "watchdog.secrets.env");
     fs.writeFileSync(secrets, renderWatchdogSecrets(urls), { mode: 0o600 });
     return { stateDir: parameters.stateDir!, env, secrets };
@@ -208,7 +232,7 @@ beforeEach(() => {
     heartbeats.received.length = 0;
 });
 
-test("a healthy host: every check passes (real pg_isready included), no alert, a heartbeat at the URL itself", async () => {
+test("a healthy host: every check passes, no alert, a heartbeat at the URL itself", async () => {
     const scenario = newScenario({}, urlsFor());
     const stdout = await runOk(scenario);
     expect(stdout).toContain("dropit-watchdog: 11 checks, 0 firing");
@@ -298,36 +322,36 @@ test("an alert the webhook refused is not counted as sent: it is retried on the 
     expect(alerts.received.at(-1)?.body).toBe("95% of the memory is in use (threshold 90%)\n");
 }, 30_000);
 
-test("crash-looping tasks, a missing service, PostgreSQL down and Docker down each fire their own check", async () => {
+test("crash-looping tasks, a missing service, PostgreSQL unhealthy and Docker down each fire their own check", async () => {
     const scenario = newScenario({ forSeconds: 0, restartsMax: 3, restartWindowSeconds: 600 }, urlsFor());
-    fakeFile("services", "dropit-postgres 1/1\ndropit-api 0/1\n");
-    fakeFile(
-        "tasks",
-        [
-            `dropit-postgres|running|${stamp(7200)} +0000 UTC|pg`,
-            // Three tasks of the API were created 20 to 100 s ago, one two hours ago (outside the window).
-            ...[20, 60, 100, 7200].map((ago, i) => `dropit-api|exited|${stamp(ago)} +0000 UTC|a${i}`),
-            `dropit-web|exited|${stamp(30)} +0000 UTC|w0`,
-        ].join("\n") + "\n",
-    );
-    fakeFile("pg-port", "1"); // nothing listens: the real pg_isready fails
+    engine.services = [
+        { name: "dropit-postgres", running: 1, desired: 1 },
+        { name: "dropit-api", running: 0, desired: 1 },
+    ];
+    engine.tasks = [
+        { service: "dropit-postgres", state: "running", ago: 7200, status: "Up 2 hours (unhealthy)" },
+        // Three tasks of the API were created 20 to 100 s ago, one two hours ago (outside the window).
+        ...[20, 60, 100, 7200].map((ago) => ({ service: "dropit-api", state: "exited", ago, status: "Exited (1) 5 seconds ago" })),
+        { service: "dropit-web", state: "exited", ago: 30, status: "Exited (0) 10 seconds ago" },
+    ];
     const stdout = await runOk(scenario);
     expect(stdout).toContain("FIRING service-dropit-api: dropit-api runs 0 of 1 tasks (2 restarts in 600s)");
     expect(stdout).toContain("FIRING service-dropit-web: dropit-web is not a service on this host");
-    expect(stdout).toContain("FIRING postgres: pg_isready failed in dropit-postgres");
+    expect(stdout).toContain("FIRING postgres: pg_isready fails in dropit-postgres (its healthcheck: Up 2 hours (unhealthy))");
     expect(stdout).not.toContain("service-dropit-postgres");
+    // Every task container of the host, stopped ones included, by the Swarm service label.
+    expect(engine.filters.at(-1)).toBe('1 {"label":["com.docker.swarm.service.name"]}');
 
-    fakeFile("services", "dropit-postgres 1/1\ndropit-api 1/1\ndropit-web 1/1\n");
-    fakeFile(
-        "tasks",
-        [15, 20, 60, 100].map((ago, i) => `dropit-api|${i ? "exited" : "running"}|${stamp(ago)} +0000 UTC|a${i}`).join("\n") + "\n",
-    );
+    engine.services = ["dropit-postgres", "dropit-api", "dropit-web"].map((name) => ({ name, running: 1, desired: 1 }));
+    engine.tasks = [15, 20, 60, 100].map((ago, i) => ({ service: "dropit-api", state: i ? "exited" : "running", ago, status: "Up" }));
     const looping = await runOk(scenario);
     expect(looping).toContain("RESOLVED service-dropit-web");
     expect(looping).not.toContain("service-dropit-api");
+    expect(looping).not.toContain("RESOLVED postgres");
     expect(fs.readFileSync(path.join(scenario.stateDir, "service-dropit-api"), "utf8")).toMatch(/^firing /);
+    expect(fs.readFileSync(path.join(scenario.stateDir, "postgres"), "utf8")).toMatch(/^firing /);
     // Docker gone: one check fires for it; the checks that need it are not evaluated, so they neither fire nor resolve.
-    fs.writeFileSync(path.join(work, "fake", "docker-down"), "");
+    engine.down = true;
     const down = await runOk(scenario);
     expect(down).toContain("FIRING docker: the Docker engine does not answer");
     expect(down).not.toMatch(/RESOLVED|postgres/);
@@ -389,7 +413,7 @@ describe("renderers", () => {
             apiHealthUrl: "https://a/",
             webHealthUrl: "https://b/",
             services: [],
-            postgres: { service: "p", user: "u", database: "d" },
+            postgresService: "p",
             ...DEFAULTS,
         };
         expect(() => renderWatchdogEnv({ ...base, diskPercent: 0 })).toThrow(
@@ -410,7 +434,7 @@ describe("renderers", () => {
                 apiHealthUrl: "https://a/",
                 webHealthUrl: "https://b/",
                 services: ["dropit-api"],
-                postgres: { service: "p", user: "u", database: "d" },
+                postgresService: "p",
                 ...DEFAULTS,
             },
             "webhook (ntfy)",
