@@ -12,7 +12,7 @@
  *
  * Writes .tmp/watch-report.json. Bounded: every wait has a limit; afterAll removes the VPS.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -189,6 +189,24 @@ async function stopTimer(host: TestVps): Promise<void> {
     for (let i = 0; i < 40 && host.exec('kill -0 "$(cat /run/dropit-watch-timer.pid)" 2>/dev/null').status === 0; i += 1) await sleep(500);
 }
 
+/**
+ * A script on the VPS without blocking this process: the receivers live in it, and a run
+ * waiting on a receiver that cannot answer would measure the wait, not the watchdog.
+ */
+function execOnVps(script: string, timeoutMs = 120_000): Promise<{ status: number | null; stdout: string }> {
+    return new Promise((resolve) => {
+        const child = spawn("docker", ["exec", VPS_NAME, "bash", "-c", script]);
+        let stdout = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", () => undefined);
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        child.on("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout });
+        });
+    });
+}
+
 async function waitUntil(what: string, timeoutMs: number, probe: () => boolean): Promise<number> {
     const started = Date.now();
     while (Date.now() - started < timeoutMs) {
@@ -361,7 +379,8 @@ test("(d) one run's peak memory and CPU, measured on the host", async () => {
     vps!.execOk("install -D -m 0755 /dev/stdin /usr/local/lib/dropit-watch/time", { input: fs.readFileSync("/usr/bin/time") });
     const runs: { rssKb: number; cpuMs: number; wallMs: number }[] = [];
     for (let i = 0; i < 5; i += 1) {
-        const out = vps!.execOk("/usr/local/lib/dropit-watch/time -f 'MEASURE %M %U %S %e' /usr/local/sbin/dropit-watchdog 2>&1 >/dev/null | grep '^MEASURE'");
+        const { stdout } = await execOnVps("/usr/local/lib/dropit-watch/time -f 'MEASURE %M %U %S %e' /usr/local/sbin/dropit-watchdog 2>&1 >/dev/null | grep '^MEASURE'");
+        const out = stdout.trim();
         const [, rss, user, system, wall] = out.split(" ");
         runs.push({ rssKb: Number(rss), cpuMs: Math.round((Number(user) + Number(system)) * 1000), wallMs: Math.round(Number(wall) * 1000) });
     }
@@ -394,12 +413,12 @@ test("(c) the watchdog's host frozen: the heartbeat receiver sees pings stop, th
     expect(report.heartbeatStopsDetected).toBe(true);
 });
 
-test("no URL appears in the process list or the watchdog's log", () => {
+test("no URL appears in the process list or the watchdog's log", async () => {
     const log = vps!.execOk("cat /var/log/dropit-watchdog.log");
     expect(log).toContain("dropit-watchdog: 13 checks, 0 firing");
     expect(log).not.toContain(ALERT_TOKEN);
     expect(log).not.toContain(HEARTBEAT_TOKEN);
-    const samples = spawnSync("docker", ["exec", VPS_NAME, "bash", "-c", "for i in $(seq 1 40); do ps -eo args; sleep 0.05; done & /usr/local/sbin/dropit-watchdog >/dev/null; wait"], { encoding: "utf8", timeout: 60_000 });
+    const samples = await execOnVps("for i in $(seq 1 40); do ps -eo args; sleep 0.05; done & /usr/local/sbin/dropit-watchdog >/dev/null; wait");
     expect(samples.stdout).toContain("curl");
     expect(samples.stdout).not.toContain(ALERT_TOKEN);
     expect(samples.stdout).not.toContain(HEARTBEAT_TOKEN);
