@@ -17,7 +17,7 @@ import { readStackConfig } from "./config/pulumiConfig";
 import { dnsZoneArgs } from "./config/componentArgs";
 import { memoryBudget } from "./config/memoryBudget";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
-import { watchdogParameters } from "./config/componentArgs";
+import { dokployNotificationArgs, watchdogParameters } from "./config/componentArgs";
 
 const { settings, secrets, monitoringSecrets, appSource } = readStackConfig(__dirname);
 const { domain, subdomains } = settings;
@@ -130,23 +130,10 @@ const watchdog = settings.monitoring.enabled
     : undefined;
 
 // Dokploy's own notifications, to the same URL, where the user gave the panel's API key.
-const { dokployApiKey, alertUrl } = monitoringSecrets;
-const dokployNotification =
-    dokployApiKey && alertUrl
-        ? new DokployNotification(
-              "dokploy-notifications",
-              {
-                  apiUrl: `https://${hosts.dokploy}/api`,
-                  apiKey: dokployApiKey,
-                  name: "dropit-alerts",
-                  channel: settings.monitoring.alertFormat === "ntfy" ? "ntfy" : "custom",
-                  targetUrl: alertUrl,
-                  priority: settings.dokploy.notifications.priority,
-                  events: settings.dokploy.notifications.events,
-              },
-              { dependsOn: [dokploy] },
-          )
-        : undefined;
+const notificationArgs = dokployNotificationArgs(settings, monitoringSecrets, hosts.dokploy);
+const dokployNotification = notificationArgs
+    ? new DokployNotification("dokploy-notifications", notificationArgs, { dependsOn: [dokploy] })
+    : undefined;
 
 export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([apiImage, webImage]) =>
     renderDeploymentOutput({
@@ -173,7 +160,7 @@ export const monitoring = watchdog ? watchdog.summary : { enabled: false };
 export const monitoringAlertUrl = monitoringSecrets.alertUrl;
 /** Dokploy's notification created through its API (dokploy.apiKey), or undefined. */
 export const dokployNotifications = dokployNotification
-    ? { name: "dropit-alerts", events: settings.dokploy.notifications.events, notificationId: dokployNotification.notificationId }
+    ? { name: notificationArgs?.name, events: notificationArgs?.events, notificationId: dokployNotification.notificationId }
     : undefined;
 export const monitoringHeartbeatUrl = monitoringSecrets.heartbeatUrl;
 

@@ -1,8 +1,9 @@
 /** Component arguments derived from the stack configuration, shared by every program that builds them. */
 import type { DnsZoneArgs } from "../components/dnsZone";
+import type { DokployNotificationArgs } from "../providers/dokploy/notification";
 import type { WatchdogParameters } from "../renderers/watchdog";
 import { API_SERVICE, POSTGRES_SERVICE, REDIS_SERVICE, TYPESENSE_SERVICE, WEB_SERVICE } from "./names";
-import type { StackConfig } from "./pulumiConfig";
+import type { MonitoringSecrets, StackConfig } from "./pulumiConfig";
 
 export function dnsZoneArgs(settings: StackConfig["settings"], secrets: StackConfig["secrets"]): DnsZoneArgs {
     const { domain, subdomains, dns, server } = settings;
@@ -47,5 +48,28 @@ export function watchdogParameters(settings: StackConfig["settings"], apiHost: s
         restartWindowSeconds: monitoring.restartWindowSeconds,
         backupMaxAgeHours: monitoring.backupMaxAgeHours,
         alertFormat: monitoring.alertFormat,
+    };
+}
+
+/**
+ * Dokploy's own notification, sent to monitoring.alertUrl, when the panel's API key is set
+ * (config/load.ts requires the URL then): an ntfy channel for the ntfy format, a custom webhook
+ * for json. Undefined without a key.
+ */
+export function dokployNotificationArgs(
+    settings: StackConfig["settings"],
+    monitoringSecrets: MonitoringSecrets,
+    panelHost: string,
+): DokployNotificationArgs | undefined {
+    const { dokployApiKey, alertUrl } = monitoringSecrets;
+    if (!dokployApiKey || !alertUrl) return undefined;
+    return {
+        apiUrl: `https://${panelHost}/api`,
+        apiKey: dokployApiKey,
+        name: "dropit-alerts",
+        channel: settings.monitoring.alertFormat === "ntfy" ? "ntfy" : "custom",
+        targetUrl: alertUrl,
+        priority: settings.dokploy.notifications.priority,
+        events: settings.dokploy.notifications.events,
     };
 }

@@ -21,7 +21,7 @@ import { ensureDockerEngine, docker, dockerOk } from "../../support/dockerd";
 import { sleep } from "../../support/loopback";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../../support/testHost";
 import { buildStandInImages, prepareStandIn } from "../../support/standInInstaller/images";
-import { describeRuns, planForReplay, replay, type CommandRun } from "./replay";
+import { describeRuns, planForReplay, replay, runOverSsh, type CommandRun } from "./replay";
 import type { ReplayPlan } from "./planCommands";
 
 jest.setTimeout(600_000);
@@ -422,4 +422,17 @@ test("no URL appears in the process list or the watchdog's log", async () => {
     expect(samples.stdout).toContain("curl");
     expect(samples.stdout).not.toContain(ALERT_TOKEN);
     expect(samples.stdout).not.toContain(HEARTBEAT_TOKEN);
+});
+
+test("removing the resource (monitoring.enabled false, or destroy) removes the watchdog, its secrets and its state", async () => {
+    await stopTimer(vps!);
+    const install = watchPlan.commands[0];
+    const removed = await runOverSsh(install, install.delete!, { privateKey: vps!.privateKey });
+    expect(removed.status).toBe(0);
+    expect(removed.stdout).toContain("dropit: watchdog removed");
+    expect(
+        vps!.exec(
+            "ls /usr/local/sbin/dropit-watchdog /etc/dropit/watchdog.env /etc/dropit/watchdog.secrets.env /etc/systemd/system/dropit-watchdog.timer /etc/systemd/system/timers.target.wants/dropit-watchdog.timer /var/lib/dropit/watchdog 2>/dev/null",
+        ).stdout,
+    ).toBe("");
 });
