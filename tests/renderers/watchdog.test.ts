@@ -7,7 +7,7 @@
  * gives it. `df` (for /) and the memory figures are steered by files. The real engine's answers
  * are proven on the VPS by tests/e2e/host/watchdog.test.ts.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -442,4 +442,28 @@ describe("renderers", () => {
         expect(command).not.toMatch(/(ALERT|HEARTBEAT)_URL='?https?:/);
         expect(command).toContain('sudo tee "$secrets"');
     });
+});
+
+test("systemd accepts the service and the timer (systemd-analyze verify), and would reject a broken directive", () => {
+    const dir = fs.mkdtempSync(path.join(work, "units-"));
+    const script = path.join(dir, "dropit-watchdog");
+    fs.copyFileSync(SCRIPT, script);
+    fs.chmodSync(script, 0o755);
+    const verify = (service: string) => {
+        fs.writeFileSync(path.join(dir, "dropit-watchdog.service"), service.replace("/usr/local/sbin/dropit-watchdog", script));
+        fs.copyFileSync(path.join(HOST_DIR, "files", "dropit-watchdog.timer"), path.join(dir, "dropit-watchdog.timer"));
+        return spawnSync(
+            "systemd-analyze",
+            ["verify", path.join(dir, "dropit-watchdog.timer"), path.join(dir, "dropit-watchdog.service")],
+            {
+                encoding: "utf8",
+                timeout: 20_000,
+            },
+        );
+    };
+    const service = fs.readFileSync(path.join(HOST_DIR, "files", "dropit-watchdog.service"), "utf8");
+    const ok = verify(service);
+    expect(ok.stderr).toBe("");
+    expect(ok.status).toBe(0);
+    expect(verify(service.replace("MemoryMax=64M", "MemoryMax=64Q")).stderr).toContain("Invalid memory limit '64Q'");
 });
