@@ -75,3 +75,19 @@ export const PG_REFUSED_SETTINGS: ReadonlySet<string> = new Set([
 export function withinBounds(value: unknown, bounds: Bounds): boolean {
     return typeof value === "number" && Number.isInteger(value) && value >= bounds.min && value <= bounds.max;
 }
+
+/** The watchdog (dropit:monitoring): how long a condition must hold before it alerts, in seconds. */
+export const MONITORING_FOR_SECONDS: Bounds = { min: 0, max: 86400 };
+/** Use of disk, inodes or memory, in percent, at which a check fails. */
+export const MONITORING_PERCENT: Bounds = { min: 1, max: 100 };
+/** Restarts of one service's tasks within the window at which its check fails. */
+export const MONITORING_RESTARTS: Bounds = { min: 1, max: 100 };
+/** The window in which restarts are counted, in seconds. */
+export const MONITORING_RESTART_WINDOW_SECONDS: Bounds = { min: 60, max: 86400 };
+/** Age in hours of the newest local backup above which the backup check fails. */
+export const MONITORING_BACKUP_AGE_HOURS: Bounds = { min: 1, max: 8760 };
+/**
+ * An alert or heartbeat URL: http(s) with no whitespace, quote or backslash (it is written into
+ * curl's config file between double quotes on the host).
+ */
+export const MONITORING_URL = /^https?:\/\/[^\s"'\\]+$/;
