@@ -8,6 +8,8 @@ import { ApiService } from "./components/apiService";
 import { DnsZone } from "./components/dnsZone";
 import { DokployHost } from "./components/dokployHost";
 import { FrontendSite } from "./components/frontendSite";
+import { HostWatchdog } from "./components/hostWatchdog";
+import { DokployNotification } from "./providers/dokploy/notification";
 import { PostgresService } from "./components/postgresService";
 import { RedisService } from "./components/redisService";
 import { SwarmCluster } from "./components/swarmCluster";
@@ -19,8 +21,9 @@ import { isMultiNode, swarmAddress } from "./config/nodes";
 import { memoryBudget } from "./config/memoryBudget";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
 import { DATA_NODE_CONSTRAINT } from "./renderers/swarmNodes";
+import { dokployNotificationArgs, watchdogParameters } from "./config/componentArgs";
 
-const { settings, secrets, appSource } = readStackConfig(__dirname);
+const { settings, secrets, monitoringSecrets, appSource } = readStackConfig(__dirname);
 const { domain, subdomains } = settings;
 const hosts = {
     api: `${subdomains.api}.${domain}`,
@@ -148,6 +151,23 @@ const typesense = settings.typesense.enabled
       )
     : undefined;
 
+// After the services exist: a watchdog installed first would alert on a stack still being created.
+const watchdog = settings.monitoring.enabled
+    ? new HostWatchdog("watchdog", {
+          connection,
+          hostReady: [dokploy, postgres, api, web],
+          parameters: watchdogParameters(settings, hosts.api),
+          alertUrl: monitoringSecrets.alertUrl,
+          heartbeatUrl: monitoringSecrets.heartbeatUrl,
+      })
+    : undefined;
+
+// Dokploy's own notifications, to the same URL, where the user gave the panel's API key.
+const notificationArgs = dokployNotificationArgs(settings, monitoringSecrets, hosts.dokploy);
+const dokployNotification = notificationArgs
+    ? new DokployNotification("dokploy-notifications", notificationArgs, { dependsOn: [dokploy] })
+    : undefined;
+
 export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([apiImage, webImage]) =>
     renderDeploymentOutput({
         domain,
@@ -170,6 +190,15 @@ export const nodes = cluster?.members;
 
 /** Memory per service (MiB): limits and reservations against the host and Dokploy's share; `npm run plan` prints it. */
 export const memory = budget;
+
+/** What the watchdog checks every minute and where its alerts go (docs/monitoring.md); the URLs are the secret outputs below. */
+export const monitoring = watchdog ? watchdog.summary : { enabled: false };
+export const monitoringAlertUrl = monitoringSecrets.alertUrl;
+/** Dokploy's notification created through its API (dokploy.apiKey), or undefined. */
+export const dokployNotifications = dokployNotification
+    ? { name: notificationArgs?.name, events: notificationArgs?.events, notificationId: dokployNotification.notificationId }
+    : undefined;
+export const monitoringHeartbeatUrl = monitoringSecrets.heartbeatUrl;
 
 /** The records to create by hand in manual mode (also inside `deployment.dns`). */
 export const dnsRecords = dns.records;

@@ -2,7 +2,10 @@
 import type { DnsZoneArgs } from "../components/dnsZone";
 import type { SwarmClusterArgs } from "../components/swarmCluster";
 import { swarmAddress } from "./nodes";
-import type { StackConfig } from "./pulumiConfig";
+import type { DokployNotificationArgs } from "../providers/dokploy/notification";
+import type { WatchdogParameters } from "../renderers/watchdog";
+import { API_SERVICE, POSTGRES_SERVICE, REDIS_SERVICE, TYPESENSE_SERVICE, WEB_SERVICE } from "./names";
+import type { MonitoringSecrets, StackConfig } from "./pulumiConfig";
 
 export function dnsZoneArgs(settings: StackConfig["settings"], secrets: StackConfig["secrets"]): DnsZoneArgs {
     const { domain, subdomains, dns, server } = settings;
@@ -46,5 +49,55 @@ export function swarmClusterArgs(
         dockerVersion: settings.dokploy.dockerVersion,
         registry: first.registry,
         hostReady: first.ready,
+    };
+}
+
+/** The watchdog's parameters: dropit:monitoring plus what the stack deploys (its services, health URLs, backups). */
+export function watchdogParameters(settings: StackConfig["settings"], apiHost: string): WatchdogParameters {
+    const { monitoring, postgres } = settings;
+    return {
+        hostLabel: settings.domain,
+        apiHealthUrl: `https://${apiHost}${settings.api.healthPath}`,
+        webHealthUrl: `https://${settings.domain}/`,
+        services: [
+            POSTGRES_SERVICE,
+            API_SERVICE,
+            WEB_SERVICE,
+            ...(settings.redis.enabled ? [REDIS_SERVICE] : []),
+            ...(settings.typesense.enabled ? [TYPESENSE_SERVICE] : []),
+        ],
+        postgresService: POSTGRES_SERVICE,
+        backupDir: postgres.backups.enabled ? postgres.backups.directory : undefined,
+        forSeconds: monitoring.forSeconds,
+        diskPercent: monitoring.diskPercent,
+        inodePercent: monitoring.inodePercent,
+        memoryPercent: monitoring.memoryPercent,
+        restartsMax: monitoring.restartsMax,
+        restartWindowSeconds: monitoring.restartWindowSeconds,
+        backupMaxAgeHours: monitoring.backupMaxAgeHours,
+        alertFormat: monitoring.alertFormat,
+    };
+}
+
+/**
+ * Dokploy's own notification, sent to monitoring.alertUrl, when the panel's API key is set
+ * (config/load.ts requires the URL then): an ntfy channel for the ntfy format, a custom webhook
+ * for json. Undefined without a key.
+ */
+export function dokployNotificationArgs(
+    settings: StackConfig["settings"],
+    monitoringSecrets: MonitoringSecrets,
+    panelHost: string,
+): DokployNotificationArgs | undefined {
+    const { dokployApiKey, alertUrl } = monitoringSecrets;
+    if (!dokployApiKey || !alertUrl) return undefined;
+    return {
+        apiUrl: `https://${panelHost}/api`,
+        apiKey: dokployApiKey,
+        name: "dropit-alerts",
+        channel: settings.monitoring.alertFormat === "ntfy" ? "ntfy" : "custom",
+        targetUrl: alertUrl,
+        priority: settings.dokploy.notifications.priority,
+        events: settings.dokploy.notifications.events,
     };
 }

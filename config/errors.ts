@@ -1,7 +1,7 @@
 /** Turns validation problems into messages a user can act on: key, what is wrong, how to fix it. */
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
-import { SCALAR_KEYS, SECRET_KEYS } from "./schema";
+import { SCALAR_KEYS, SECRET_KEYS, SECRET_PATHS } from "./schema";
 
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -61,6 +61,7 @@ export function fixCommand(path: readonly PropertyKey[]): string {
     const dotted = path.map(String).join(".");
     const top = String(path[0]);
     if ((SECRET_KEYS as readonly string[]).includes(top)) return SECRET_SOURCES[top];
+    if ((SECRET_PATHS as readonly string[]).includes(dotted)) return `pulumi config set --secret --path 'dropit:${dotted}'`;
     const leaf = path.length === 1 && REQUIRED_LEAF[top] ? REQUIRED_LEAF[top] : dotted;
     const example = EXAMPLES[leaf] ?? "<value>";
     return SCALAR_KEYS.has(top) ? `pulumi config set dropit:${leaf} ${example}` : `pulumi config set --path 'dropit:${leaf}' ${example}`;

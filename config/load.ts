@@ -99,6 +99,22 @@ function crossFieldProblems(config: DropitConfig, stack: string): string[] {
                 "Fix: set it to the zone that holds the domain, or remove it to use the domain itself.",
         );
     }
+    if (config.dokploy.apiKey && !config.monitoring.alertUrl) {
+        problems.push(
+            `${keyName(["monitoring", "alertUrl"])}: is required when dropit:dokploy.apiKey is set (Dokploy's notifications are sent to it). ` +
+                "Fix: `pulumi config set --secret --path 'dropit:monitoring.alertUrl'` (it prompts), or `pulumi config rm --path 'dropit:dokploy.apiKey'`.",
+        );
+    }
+    if (
+        config.dokploy.apiKey &&
+        config.monitoring.alertFormat === "ntfy" &&
+        config.dokploy.notifications.events.includes("serverThreshold")
+    ) {
+        problems.push(
+            `${keyName(["dokploy", "notifications", "events"])}: serverThreshold cannot go to an ntfy channel (Dokploy's ntfy notifications do not carry it). ` +
+                "Fix: remove it from the list, or `pulumi config set --path 'dropit:monitoring.alertFormat' json` (a custom webhook).",
+        );
+    }
     problems.push(...budgetProblems(memoryBudget(config)));
     problems.push(...nodeProblems(config));
     return problems;

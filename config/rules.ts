@@ -86,3 +86,18 @@ export const REPLICAS_PER_NODE: Bounds = { min: 1, max: 10 };
 export const NODE_LABEL_KEY = /^(?!dropit\.)[a-z0-9][a-z0-9._-]{0,62}$/;
 /** A node label value: plain characters only, so it is data in a host script and in a constraint. */
 export const NODE_LABEL_VALUE = /^[A-Za-z0-9._-]{1,63}$/;
+/** The watchdog (dropit:monitoring): how long a condition must hold before it alerts, in seconds. */
+export const MONITORING_FOR_SECONDS: Bounds = { min: 0, max: 86400 };
+/** Use of disk, inodes or memory, in percent, at which a check fails. */
+export const MONITORING_PERCENT: Bounds = { min: 1, max: 100 };
+/** Restarts of one service's tasks within the window at which its check fails. */
+export const MONITORING_RESTARTS: Bounds = { min: 1, max: 100 };
+/** The window in which restarts are counted, in seconds. */
+export const MONITORING_RESTART_WINDOW_SECONDS: Bounds = { min: 60, max: 86400 };
+/** Age in hours of the newest local backup above which the backup check fails. */
+export const MONITORING_BACKUP_AGE_HOURS: Bounds = { min: 1, max: 8760 };
+/**
+ * An alert or heartbeat URL: http(s) with no whitespace, quote or backslash (it is written into
+ * curl's config file between double quotes on the host).
+ */
+export const MONITORING_URL = /^https?:\/\/[^\s"'\\]+$/;

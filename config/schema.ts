@@ -25,6 +25,12 @@ import {
     PROPAGATION_POLL_SECONDS,
     PROPAGATION_TIMEOUT_SECONDS,
     REPLICAS_PER_NODE,
+    MONITORING_BACKUP_AGE_HOURS,
+    MONITORING_FOR_SECONDS,
+    MONITORING_PERCENT,
+    MONITORING_RESTART_WINDOW_SECONDS,
+    MONITORING_RESTARTS,
+    MONITORING_URL,
     SERVICE_MEMORY_MB,
     SYSTEMD_CALENDAR,
 } from "./rules";
@@ -33,6 +39,11 @@ import { FIRST_NODE_NAME } from "./names";
 /** Keys whose values are credentials: always read as secrets, never echoed in messages. */
 export const SECRET_KEYS = ["sshPrivateKey", "infomaniakToken", "brevoApiKey", "registryPassword"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+/**
+ * Credentials nested in an object key (`pulumi config set --secret --path 'dropit:monitoring.alertUrl'`):
+ * read as secrets too, and removed from the plain settings.
+ */
+export const SECRET_PATHS = ["monitoring.alertUrl", "monitoring.heartbeatUrl", "dokploy.apiKey"] as const;
 
 /** Pulumi stores `--path` leaves as strings or JSON scalars; accept both spellings. */
 const booleanText = z.preprocess(
@@ -205,6 +216,18 @@ const dns = z
     .prefault({})
     .describe("The domain's DNS records and the wait for them before certificates.");
 
+/** Dokploy's notification events (its `notification` table's columns), as its API names them. */
+const NOTIFICATION_EVENT_NAMES = [
+    "appDeploy",
+    "appBuildError",
+    "databaseBackup",
+    "volumeBackup",
+    "dokployRestart",
+    "dokployBackup",
+    "dockerCleanup",
+    "serverThreshold",
+] as const;
+
 const dokploy = z
     .strictObject({
         version: z
@@ -242,6 +265,24 @@ const dokploy = z
         memoryMb: bounded(DOKPLOY_MEMORY_MB, 896).describe(
             "Memory kept for what runs beside the DropIt services, in MiB: Dokploy's panel, its PostgreSQL and Redis, Traefik, dockerd and the OS (docs/services.md, Memory budget).",
         ),
+        apiKey: secretText("an API key of the Dokploy panel")
+            .optional()
+            .describe(
+                "API key of the panel (Settings > Profile > API keys; secret): with monitoring.alertUrl, `pulumi up` creates Dokploy's own notifications to that URL (docs/monitoring.md).",
+            ),
+        notifications: z
+            .strictObject({
+                events: z
+                    .array(z.enum(NOTIFICATION_EVENT_NAMES, { error: `must be one of ${NOTIFICATION_EVENT_NAMES.join(", ")}` }))
+                    .min(1, { error: "must name at least one event" })
+                    .default(["appBuildError", "databaseBackup", "dockerCleanup"])
+                    .describe(
+                        "Dokploy events sent to monitoring.alertUrl when dokploy.apiKey is set; serverThreshold needs monitoring.alertFormat json (Dokploy's ntfy channel cannot carry it).",
+                    ),
+                priority: integer(1, 5, 4).describe("ntfy priority of Dokploy's notifications (1 to 5)."),
+            })
+            .prefault({})
+            .describe("Dokploy's own notifications (build errors, backups, Docker cleanup, server thresholds), created through its API."),
     })
     .prefault({})
     .describe("The Dokploy release and its installation on the VPS.");
@@ -469,6 +510,52 @@ const cluster = z
     })
     .prefault({})
     .describe("How services spread over the nodes (only used with dropit:nodes).");
+const monitoringUrl = (what: string) =>
+    z
+        .string({ error: `must be ${what}` })
+        .trim()
+        .regex(MONITORING_URL, { error: `must be ${what}: http(s), without spaces, quotes or backslashes` });
+
+/** The watchdog on the VPS (renderers/watchdog.ts, host/files/dropit-watchdog.sh, docs/monitoring.md). */
+const monitoring = z
+    .strictObject({
+        enabled: flag(true).describe(
+            "Installs the watchdog (a systemd timer, every minute); without alertUrl its alerts go to the journal only (journalctl -u dropit-watchdog).",
+        ),
+        alertUrl: monitoringUrl("a webhook URL such as https://ntfy.sh/<topic>")
+            .optional()
+            .describe(
+                "Webhook that receives one message when a check starts failing and one when it recovers (secret: set it with --secret).",
+            ),
+        alertFormat: z
+            .enum(["ntfy", "json"], { error: "must be `ntfy` or `json`" })
+            .default("ntfy")
+            .describe("ntfy: text body with Title, Priority and Tags headers; json: a JSON object (docs/monitoring.md)."),
+        heartbeatUrl: monitoringUrl("a ping URL such as https://hc-ping.com/<uuid>")
+            .optional()
+            .describe(
+                "Pinged after every run (healthchecks.io convention: <url>/fail while a check fires); alarms when the VPS is gone (secret).",
+            ),
+        forSeconds: bounded(MONITORING_FOR_SECONDS, 180).describe("How long a failing condition must hold before it alerts, in seconds."),
+        diskPercent: bounded(MONITORING_PERCENT, 90).describe(
+            "Disk use of / and of Docker's data root, in percent, at which a check fails.",
+        ),
+        inodePercent: bounded(MONITORING_PERCENT, 90).describe("Inode use of the same filesystems, in percent, at which a check fails."),
+        memoryPercent: bounded(MONITORING_PERCENT, 90).describe(
+            "Memory in use (100 - MemAvailable), in percent, at which the check fails.",
+        ),
+        restartsMax: bounded(MONITORING_RESTARTS, 3).describe(
+            "Task restarts of one service within restartWindowSeconds at which its check fails.",
+        ),
+        restartWindowSeconds: bounded(MONITORING_RESTART_WINDOW_SECONDS, 900).describe(
+            "The window in which restarts are counted, in seconds.",
+        ),
+        backupMaxAgeHours: bounded(MONITORING_BACKUP_AGE_HOURS, 26).describe(
+            "Age of the newest local backup, in hours, above which the backup check fails (when postgres.backups.enabled).",
+        ),
+    })
+    .prefault({})
+    .describe("The watchdog on the VPS: checks every minute, alerts on state change, off-box heartbeat (docs/monitoring.md).");
 
 const subdomains = z
     .strictObject({
@@ -514,6 +601,7 @@ export const configSchema = z.strictObject({
     typesense,
     nodes,
     cluster,
+    monitoring,
 });
 
 /** Keys whose value is plain text; every other key is an object that Pulumi hands over as JSON. */

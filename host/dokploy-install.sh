@@ -3,8 +3,11 @@
 # the installer starts with `docker swarm leave --force`, so it only ever runs on a swarm
 # without services. A run that stopped midway (marker written, no dokploy service) is resumed
 # after removing the installer's own leftovers, at most MAX_INSTALL_ATTEMPTS times.
-# Parameters: DOKPLOY_VERSION, INSTALLER_URL, ADVERTISE_ADDR, STATE_DIR, MAX_INSTALL_ATTEMPTS.
-: "${DOKPLOY_VERSION:?}" "${INSTALLER_URL:?}" "${ADVERTISE_ADDR:?}" "${STATE_DIR:?}" "${MAX_INSTALL_ATTEMPTS:?}"
+# The installer (`curl | sh` upstream) has no bound of its own and the command provider honours
+# no timeout: it is stopped after INSTALLER_TIMEOUT_SECONDS, which counts as an interrupted install.
+# Parameters: DOKPLOY_VERSION, INSTALLER_URL, ADVERTISE_ADDR, STATE_DIR, MAX_INSTALL_ATTEMPTS,
+# INSTALLER_TIMEOUT_SECONDS.
+: "${DOKPLOY_VERSION:?}" "${INSTALLER_URL:?}" "${ADVERTISE_ADDR:?}" "${STATE_DIR:?}" "${MAX_INSTALL_ATTEMPTS:?}" "${INSTALLER_TIMEOUT_SECONDS:?}"
 started="$STATE_DIR/dokploy-installer-started"
 completed="$STATE_DIR/dokploy-installed"
 if sudo docker service inspect dokploy >/dev/null 2>&1; then
@@ -46,7 +49,11 @@ trap 'rm -f "$installer"' EXIT
 curl -fsSL --retry 3 --max-time 120 "$INSTALLER_URL" -o "$installer"
 sudo mkdir -p "$STATE_DIR"
 date -u +%Y-%m-%dT%H:%M:%SZ | sudo tee -a "$started" >/dev/null
-sudo env ADVERTISE_ADDR="$ADVERTISE_ADDR" DOKPLOY_VERSION="$DOKPLOY_VERSION" sh "$installer"
+sudo timeout --kill-after=30 "$INSTALLER_TIMEOUT_SECONDS" env ADVERTISE_ADDR="$ADVERTISE_ADDR" DOKPLOY_VERSION="$DOKPLOY_VERSION" sh "$installer" || {
+  status=$?
+  [ "$status" -ne 124 ] || echo "dropit: the Dokploy installer did not finish within ${INSTALLER_TIMEOUT_SECONDS}s and was stopped; re-run to resume (at most $MAX_INSTALL_ATTEMPTS attempts)" >&2
+  exit "$status"
+}
 sudo docker service inspect dokploy >/dev/null 2>&1 || { echo "dropit: the installer finished but no dokploy service exists; re-run to resume (at most $MAX_INSTALL_ATTEMPTS attempts)" >&2; exit 1; }
 sudo touch "$completed"
 echo "dropit: Dokploy $DOKPLOY_VERSION installed"

@@ -44,10 +44,14 @@ export interface DokployInstallOptions {
     advertiseAddr: string;
     /** Where the "installer started" marker lives (tests point it elsewhere). */
     stateDir?: string;
+    /** The installer is stopped after this long. Default INSTALLER_TIMEOUT_SECONDS. */
+    timeoutSeconds?: number;
 }
 
 /** How many times an interrupted install is resumed before a person has to look. */
 export const MAX_INSTALL_ATTEMPTS = 3;
+/** Upstream's installer pulls three images and waits on the swarm: minutes, never half an hour. */
+export const INSTALLER_TIMEOUT_SECONDS = 1800;
 
 /**
  * The release's installer when Dokploy is absent, and never on a live host: see
@@ -60,12 +64,17 @@ export function renderDokployInstall(options: DokployInstallOptions): string {
         ADVERTISE_ADDR: options.advertiseAddr,
         STATE_DIR: options.stateDir ?? STATE_DIR,
         MAX_INSTALL_ATTEMPTS,
+        INSTALLER_TIMEOUT_SECONDS: options.timeoutSeconds ?? INSTALLER_TIMEOUT_SECONDS,
     });
 }
 
 /** A changed `dokploy.version` goes through the installer's own `update` path. */
 export function renderDokployUpdate(options: DokployInstallOptions): string {
-    return hostStep("dokploy-update", { DOKPLOY_VERSION: options.version, INSTALLER_URL: options.installerUrl });
+    return hostStep("dokploy-update", {
+        DOKPLOY_VERSION: options.version,
+        INSTALLER_URL: options.installerUrl,
+        INSTALLER_TIMEOUT_SECONDS: options.timeoutSeconds ?? INSTALLER_TIMEOUT_SECONDS,
+    });
 }
 
 /** Let's Encrypt contact in Traefik's static config; Traefik restarted only on a change. */

@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { configSchema, SECRET_KEYS } from "../config/schema";
+import { configSchema, SECRET_KEYS, SECRET_PATHS } from "../config/schema";
 import { exitWhenDrained, wantsHelp } from "./cli";
 
 export const USAGE = `usage: npm run docs:config -- [--check] [--out <file>]
@@ -232,7 +232,8 @@ export function configRows(schema: z.ZodType = configSchema): KeyRow[] {
                 type: typeName(unwrapped.core),
                 defaultText: defaultText(unwrapped),
                 bounds: core.type === "object" ? [] : boundsOf(unwrapped.core),
-                secret: segments.length === 1 && secrets.has(segments[0]),
+                secret:
+                    (segments.length === 1 && secrets.has(segments[0])) || (SECRET_PATHS as readonly string[]).includes(segments.join(".")),
                 description: unwrapped.description ?? "",
             });
         }

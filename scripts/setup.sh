@@ -13,6 +13,7 @@ DEBIAN_PACKAGES=(
   busybox-static                        # tiny HTTP test images built FROM scratch
   openssh-client openssl curl ca-certificates
   shellcheck                            # every .sh file is checked by the unit tests
+  jq time                               # the watchdog's JSON reader; GNU time measures its runs
 )
 
 # Debian starts nginx and PostgreSQL on install, listening beyond loopback. The tests start

@@ -12,7 +12,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { plannedStdout, redact, runPlan } from "../scripts/plan/harness";
-import { SECRET_KEYS } from "../config/schema";
+import { SECRET_KEYS, SECRET_PATHS } from "../config/schema";
 import { fullStack, writeStackFile } from "./support/plan";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -22,6 +22,12 @@ const CANARIES: Record<(typeof SECRET_KEYS)[number], string> = {
     infomaniakToken: "CANARYinfomaniakTOKEN52b8e0",
     brevoApiKey: "CANARYbrevoKEY0c4d77",
     registryPassword: "CANARYregistryPASS9e1f23",
+};
+/** Secrets nested in an object key (SECRET_PATHS). */
+const PATH_CANARIES: Record<(typeof SECRET_PATHS)[number], string> = {
+    "monitoring.alertUrl": "https://ntfy.example.net/CANARYalertURL3d5e",
+    "monitoring.heartbeatUrl": "https://hc-ping.example.net/CANARYheartbeatURL8a2c",
+    "dokploy.apiKey": "CANARYdokployAPIKEY4f6b",
 };
 /**
  * A distinctive piece of each canary: the PEM armour of the key is not a secret. The Swarm join
@@ -33,6 +39,9 @@ const MARKERS = [
     "CANARYinfomaniakTOKEN52b8e0",
     "CANARYbrevoKEY0c4d77",
     "CANARYregistryPASS9e1f23",
+    "CANARYalertURL3d5e",
+    "CANARYheartbeatURL8a2c",
+    "CANARYdokployAPIKEY4f6b",
     plannedStdout("swarm-worker-token"),
     plannedStdout("swarm-manager-token"),
 ];
@@ -50,6 +59,11 @@ function canaryStack(): Record<string, unknown> {
         ],
     };
     for (const key of SECRET_KEYS) stack[`dropit:${key}`] = CANARIES[key];
+    for (const secretPath of SECRET_PATHS) {
+        const [top, leaf] = secretPath.split(".");
+        const object = (stack[`dropit:${top}`] ?? {}) as Record<string, unknown>;
+        stack[`dropit:${top}`] = { ...object, [leaf]: PATH_CANARIES[secretPath] };
+    }
     return stack;
 }
 
@@ -59,16 +73,21 @@ function markersIn(text: string): string[] {
 
 test("every secret key is covered by a canary", () => {
     expect(Object.keys(CANARIES).sort()).toEqual([...SECRET_KEYS].sort());
+    expect(Object.keys(PATH_CANARIES).sort()).toEqual([...SECRET_PATHS].sort());
 });
 
 test("secrets handed over as Pulumi secrets appear in no registered input, __provider included", async () => {
     const plan = await runPlan({
         stackFile: writeStackFile(canaryStack()),
         stack: "canary",
-        secretKeys: SECRET_KEYS.map((key) => `dropit:${key}`),
+        secretKeys: [
+            ...SECRET_KEYS.map((key) => `dropit:${key}`),
+            ...new Set(SECRET_PATHS.map((secretPath) => `dropit:${secretPath.split(".")[0]}`)),
+        ],
     });
     const providers = plan.resources.filter((resource) => typeof resource.inputs.__provider === "string");
-    expect(providers.length).toBeGreaterThanOrEqual(2);
+    expect(providers.length).toBeGreaterThanOrEqual(3);
+    expect(plan.resources.some((resource) => resource.name === "dokploy-notifications")).toBe(true);
     for (const resource of plan.resources) {
         expect({ resource: resource.name, leaked: markersIn(JSON.stringify(redact(resource.inputs))) }).toEqual({
             resource: resource.name,

@@ -92,6 +92,11 @@ async function removeLeftovers(): Promise<void> {
         if (docker(["network", "rm", NETWORK]).status === 0) break;
         await sleep(250);
     }
+    // Task history (stopped containers of earlier versions) outlives `service rm` when the swarm is left right after.
+    const tasks = docker(["ps", "-aq", "--filter", `label=com.docker.swarm.service.name=${SERVICE}`])
+        .stdout.split("\n")
+        .filter(Boolean);
+    if (tasks.length > 0) docker(["rm", "-f", ...tasks]);
 }
 
 /** One image per version; `bad` has no index.html, so its healthcheck never passes. */

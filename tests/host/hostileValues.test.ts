@@ -48,7 +48,7 @@ const UNUSUAL = {
 
 const TOOLS = [
     "bash", "sh", "cat", "rm", "mktemp", "tr", "grep", "awk", "seq", "wc", "date", "head", "dirname", "cmp", "env", "install",
-    "mkdir", "touch", "ln", "cp", "basename", "find", "sort", "stat", "sync", "mv", "flock", "chmod", "tee", "sed", "cut", "true", "test",
+    "mkdir", "touch", "ln", "cp", "basename", "find", "sort", "stat", "sync", "mv", "flock", "chmod", "tee", "sed", "cut", "true", "test", "timeout",
 ];
 
 let resolvedTools: Array<[string, string]> | undefined;

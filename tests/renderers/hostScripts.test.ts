@@ -132,6 +132,26 @@ test("the installer runs once with ADVERTISE_ADDR inline; a second run leaves it
     expect(log()).toContain("installer ran ADVERTISE_ADDR=192.0.2.1 DOKPLOY_VERSION=v0.29.2 args=");
 });
 
+test("a hung installer is stopped after its bound and counts as an interrupted attempt", () => {
+    fs.writeFileSync(path.join(dir, "installer.sh"), `echo "installer ran" >> "${dir}/calls.log"\nexec /bin/sleep 30\n`);
+    const stateDir = path.join(dir, "state");
+    const started = Date.now();
+    const result = run(
+        renderDokployInstall({
+            version: "v0.29.2",
+            installerUrl: "https://example.test/install.sh",
+            advertiseAddr: "192.0.2.1",
+            stateDir,
+            timeoutSeconds: 1,
+        }),
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.status).toBe(124);
+    expect(result.stderr).toContain("did not finish within 1s and was stopped; re-run to resume");
+    expect(fs.readFileSync(path.join(stateDir, "dokploy-installer-started"), "utf8").split("\n").filter(Boolean)).toHaveLength(1);
+    expect(fs.existsSync(path.join(stateDir, "dokploy-installed"))).toBe(false);
+});
+
 const installWith = (stateDir: string) =>
     renderDokployInstall({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1", stateDir });
 

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SECRET_KEYS } from "../../config/schema";
+import { SECRET_KEYS, SECRET_PATHS } from "../../config/schema";
 import { configRows, REFERENCE_PATH, REGENERATE_COMMAND, renderConfigReference } from "../../scripts/config-reference";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -34,7 +34,7 @@ test("every key has a description, a type and a default or says it is required",
             .filter((row) => row.secret)
             .map((row) => row.key)
             .sort(),
-    ).toEqual(SECRET_KEYS.map((key) => `dropit:${key}`).sort());
+    ).toEqual([...SECRET_KEYS, ...SECRET_PATHS].map((key) => `dropit:${key}`).sort());
 });
 
 test("types, defaults and bounds come from the schema, messages in words", () => {

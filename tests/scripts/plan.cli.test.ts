@@ -11,9 +11,14 @@ const ROOT = path.resolve(__dirname, "..", "..");
 /** What `npm run plan` runs: the program loaded as Pulumi's language host loads it. */
 const PLAN = ["scripts/load-like-pulumi.js", "scripts/plan.ts"];
 
-function plan(args: string[]) {
+function plan(args: string[], env: NodeJS.ProcessEnv = process.env) {
     const diagram = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dropit-plan-")), "deployment.mmd");
-    const result = spawnSync(process.execPath, [...PLAN, "--diagram", diagram, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    const result = spawnSync(process.execPath, [...PLAN, "--diagram", diagram, ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 60_000,
+        env,
+    });
     return { ...result, diagram };
 }
 
@@ -38,7 +43,7 @@ test("two evaluations of the same config register byte-identical inputs (a secon
 test("the production stack file plans out of the box and draws the diagram", () => {
     const result = plan([]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Plan for stack "prod": 29 resources in 5 components');
+    expect(result.stdout).toContain('Plan for stack "prod": 30 resources in 6 components');
     expect(result.stdout).toContain("dropit:sshPrivateKey is not in the stack file");
     const diagram = fs.readFileSync(result.diagram, "utf8");
     expect(diagram.startsWith("flowchart TD")).toBe(true);
@@ -56,6 +61,15 @@ test("an invalid configuration exits 1 with one message per problem and no stack
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain("dropit:domain: must be a bare domain name");
     expect(result.stderr).toContain("dropit:server.host: must be an IPv4 or IPv6 address");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+}, 60_000);
+
+test("a dead SSH agent stops the plan, as it would stop an up, with the fix and no stack trace", () => {
+    const socket = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dropit-agent-")), "gone.sock");
+    const result = plan(["--config", stackFile(fullStack()), "--stack", "prod"], { ...process.env, SSH_AUTH_SOCK: socket });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`SSH_AUTH_SOCK points at ${socket}, which is not a socket`);
+    expect(result.stderr).toContain("env -u SSH_AUTH_SOCK pulumi up");
     expect(result.stderr).not.toMatch(/\n\s+at /);
 }, 60_000);
 

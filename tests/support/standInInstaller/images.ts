@@ -14,27 +14,36 @@ import { docker, dockerOk } from "../dockerd";
 import { loadImagesIntoVps, type TestVps } from "../testHost";
 
 export const STAND_IN_DIR = __dirname;
+/** The traefik image the stand-in installer runs on the VPS. */
+const STAND_IN_TRAEFIK = "dropit-standin/traefik:latest";
 export const INSTALLER_SCRIPT = path.join(STAND_IN_DIR, "install.sh");
 
 export interface StandInImages {
     /** Every image to load into the VPS's engine. */
     references: string[];
+    /** The traefik image's tag among `references`. */
+    traefik: string;
     /** PEM of the CA the traefik stand-in's certificate chains to (the VPS must trust it). */
     caCertificate: string;
 }
 
-/** Builds (or reuses) the images for the given Dokploy versions and the test domain's hosts. */
-export function buildStandInImages(versions: readonly string[], tlsHosts: readonly string[]): StandInImages {
+/**
+ * Builds (or reuses) the images for the given Dokploy versions and the test domain's hosts.
+ * `traefikTag`: where the traefik image is tagged on this machine (a suite with other hosts
+ * uses its own tag, so suites running side by side do not retag each other's image; the
+ * stand-in installer runs dropit-standin/traefik:latest, see prepareStandIn).
+ */
+export function buildStandInImages(versions: readonly string[], tlsHosts: readonly string[], traefikTag = STAND_IN_TRAEFIK): StandInImages {
     const dokploy = buildOnce("dokploy", [path.join(STAND_IN_DIR, "dokploy")], () => dokployContext());
     const traefik = buildOnce("traefik", [path.join(STAND_IN_DIR, "traefik"), tlsHosts.join(",")], () => traefikContext(tlsHosts));
-    const references = [`dropit-standin/traefik:latest`];
-    dockerOk(["tag", traefik, "dropit-standin/traefik:latest"]);
+    const references = [traefikTag];
+    dockerOk(["tag", traefik, traefikTag]);
     for (const version of versions) {
         dockerOk(["tag", dokploy, `dropit-standin/dokploy:${version}`]);
         references.push(`dropit-standin/dokploy:${version}`);
     }
     const caCertificate = dockerOk(["run", "--rm", "--entrypoint", "/bin/cat", traefik, "/standin/tls/ca.pem"]);
-    return { references, caCertificate: `${caCertificate}\n` };
+    return { references, traefik: traefikTag, caCertificate: `${caCertificate}\n` };
 }
 
 function buildOnce(name: string, inputs: string[], context: () => string): string {
@@ -164,6 +173,7 @@ export const REGISTRY_PORT = 5000;
  */
 export function prepareStandIn(vps: TestVps, images: StandInImages): string {
     loadImagesIntoVps(vps, images.references);
+    if (images.traefik !== STAND_IN_TRAEFIK) vps.execOk(`docker tag ${images.traefik} ${STAND_IN_TRAEFIK}`);
     vps.execOk("install -m 0644 /dev/stdin /usr/local/share/ca-certificates/dropit-e2e-ca.crt && update-ca-certificates >/dev/null 2>&1", {
         input: images.caCertificate,
     });
