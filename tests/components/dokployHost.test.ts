@@ -93,7 +93,9 @@ test("the pinned release's installer runs once, with ADVERTISE_ADDR inline; a ve
     expect(create).not.toContain("\\:");
     expect(create).toContain("docker service inspect dokploy");
     expect(create).toContain("\nADVERTISE_ADDR=198.51.100.7\n");
-    expect(create).toContain('sudo timeout --kill-after=30 "$INSTALLER_TIMEOUT_SECONDS" env ADVERTISE_ADDR="$ADVERTISE_ADDR" DOKPLOY_VERSION="$DOKPLOY_VERSION" sh "$installer"');
+    expect(create).toContain(
+        'sudo timeout --kill-after=30 "$INSTALLER_TIMEOUT_SECONDS" env ADVERTISE_ADDR="$ADVERTISE_ADDR" DOKPLOY_VERSION="$DOKPLOY_VERSION" sh "$installer"',
+    );
     expect(String(install.inputs.update)).toContain('sh "$installer" update');
     expect(install.inputs.delete).toBeUndefined();
 });
