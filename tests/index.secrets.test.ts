@@ -13,7 +13,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { redact, runPlan } from "../scripts/plan/harness";
 import { SECRET_KEYS } from "../config/schema";
-import { fullStack, writeStackFile } from "./support/plan";
+import { fullStack, HOST_KEY, writeStackFile } from "./support/plan";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -22,12 +22,36 @@ const CANARIES: Record<(typeof SECRET_KEYS)[number], string> = {
     infomaniakToken: "CANARYinfomaniakTOKEN52b8e0",
     brevoApiKey: "CANARYbrevoKEY0c4d77",
     registryPassword: "CANARYregistryPASS9e1f23",
+    offsiteCredentials: "AWS_ACCESS_KEY_ID=CANARYawsKEYID4d2e11\nAWS_SECRET_ACCESS_KEY=CANARYawsSECRET8a7c35",
+    offsiteSshKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nCANARYoffsiteKEY6b90fe\n-----END OPENSSH PRIVATE KEY-----",
+    offsitePassword: "CANARYresticPASS3e5d72",
+    backupPingUrl: "https://hc-ping.example/CANARYpingUUID91ab0c",
 };
 /** A distinctive piece of each canary: the PEM armour of the key is not a secret. */
-const MARKERS = ["CANARYsshKEY7f3a91", "CANARYinfomaniakTOKEN52b8e0", "CANARYbrevoKEY0c4d77", "CANARYregistryPASS9e1f23"];
+const MARKERS = [
+    "CANARYsshKEY7f3a91",
+    "CANARYinfomaniakTOKEN52b8e0",
+    "CANARYbrevoKEY0c4d77",
+    "CANARYregistryPASS9e1f23",
+    "CANARYawsKEYID4d2e11",
+    "CANARYawsSECRET8a7c35",
+    "CANARYoffsiteKEY6b90fe",
+    "CANARYresticPASS3e5d72",
+    "CANARYpingUUID91ab0c",
+];
 
 function canaryStack(): Record<string, unknown> {
-    const stack: Record<string, unknown> = { ...fullStack(), "dropit:dns": { provider: "infomaniak" } };
+    const stack: Record<string, unknown> = {
+        ...fullStack(),
+        "dropit:dns": { provider: "infomaniak" },
+        // Every offsite secret in use: an sftp: repository takes the SSH key, the others the credentials.
+        "dropit:postgres": {
+            backups: {
+                offsite: { repository: "sftp:backup@backup.example.net:/srv/dropit", sftpHostKey: HOST_KEY },
+                restoreFrom: "latest",
+            },
+        },
+    };
     for (const key of SECRET_KEYS) stack[`dropit:${key}`] = CANARIES[key];
     return stack;
 }
