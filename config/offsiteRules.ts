@@ -8,6 +8,8 @@ import type { Bounds } from "./rules";
 
 /** Snapshots kept offsite per period by `restic forget` (0: none kept for that period). */
 export const RESTIC_KEEP: Bounds = { min: 0, max: 1000 };
+/** `restic forget --keep-last`: at least the newest snapshot always stays. */
+export const RESTIC_KEEP_LAST: Bounds = { min: 1, max: 1000 };
 /**
  * A restic repository as `restic -r` takes it, for the backends the VPS can reach without extra
  * software: `s3:`, `sftp:`, `rest:`, `b2:`, `azure:`, `gs:`, `swift:`. Plain characters only: it

@@ -31,6 +31,7 @@ import {
     PING_URL,
     RESTIC_CHECK_SUBSET,
     RESTIC_KEEP,
+    RESTIC_KEEP_LAST,
     RESTIC_REPOSITORY,
     RESTIC_SNAPSHOT,
     URL_WITH_PASSWORD,
@@ -331,6 +332,9 @@ const offsite = z.strictObject({
         .describe(
             "restic repository the dumps are copied to (s3:, sftp:, rest:, b2:, azure:, gs:, swift:); its credentials are dropit:offsiteCredentials.",
         ),
+    keepLast: bounded(RESTIC_KEEP_LAST, 3).describe(
+        "The newest snapshots kept whatever their dates (restic forget --keep-last): several runs on one day (a rollout's dump, a manual run) all stay.",
+    ),
     keepDaily: bounded(RESTIC_KEEP, 7).describe("Daily snapshots kept offsite (restic forget --keep-daily)."),
     keepWeekly: bounded(RESTIC_KEEP, 5).describe("Weekly snapshots kept offsite (restic forget --keep-weekly)."),
     keepMonthly: bounded(RESTIC_KEEP, 12).describe("Monthly snapshots kept offsite (restic forget --keep-monthly)."),

@@ -41,7 +41,14 @@ if [ "$OFFSITE" = 1 ]; then
   printf '%s\n' "$CHECK_TIMER" | install_if_changed /etc/systemd/system/dropit-pg-check.timer 0644
   printf '%s\n' "$CHECK_SCHEDULE" | install_if_changed /etc/systemd/system/dropit-pg-check.timer.d/schedule.conf 0644
 fi
-sudo systemctl daemon-reload
-[ "$OFFSITE" = 0 ] || sudo systemctl enable --now dropit-pg-check.timer >/dev/null
+if [ "$OFFSITE" = 1 ]; then
+  # What `systemctl enable` does, so it also holds where systemd is not running (containers).
+  sudo mkdir -p /etc/systemd/system/timers.target.wants
+  sudo ln -sfn /etc/systemd/system/dropit-pg-check.timer /etc/systemd/system/timers.target.wants/dropit-pg-check.timer
+fi
+if [ -d /run/systemd/system ]; then
+  sudo systemctl daemon-reload
+  [ "$OFFSITE" = 0 ] || sudo systemctl start dropit-pg-check.timer
+fi
 [ "$OFFSITE" = 0 ] || sudo /usr/local/sbin/dropit-pg-offsite init
 echo "dropit: $SUMMARY"

@@ -18,6 +18,7 @@ const SFTP_DIR = "/etc/dropit/pg-offsite-ssh";
 /** dropit:postgres.backups.offsite as the schema resolved it. */
 export interface OffsiteSettings {
     repository: string;
+    keepLast: number;
     keepDaily: number;
     keepWeekly: number;
     keepMonthly: number;
@@ -91,6 +92,7 @@ export function renderOffsiteEnv(settings: OffsiteSettings | undefined): string 
     const target = sftpTarget(settings.repository);
     return `# Written by dropit-infra: the parameters of ${OFFSITE_SCRIPT_PATH} and ${RUN_SCRIPT_PATH}.\n${shellAssignments({
         OFFSITE: 1,
+        KEEP_LAST: settings.keepLast,
         KEEP_DAILY: settings.keepDaily,
         KEEP_WEEKLY: settings.keepWeekly,
         KEEP_MONTHLY: settings.keepMonthly,
@@ -142,7 +144,7 @@ export function offsiteSummary(settings: OffsiteSettings | undefined, directory:
     }
     const retention = settings.appendOnly
         ? "append-only: retention runs elsewhere"
-        : `keep ${settings.keepDaily} daily, ${settings.keepWeekly} weekly, ${settings.keepMonthly} monthly`;
+        : `keep the last ${settings.keepLast}, ${settings.keepDaily} daily, ${settings.keepWeekly} weekly, ${settings.keepMonthly} monthly`;
     return `backups copied offsite to ${settings.repository} with restic (${retention}; check ${settings.checkSubset} on ${settings.checkSchedule})`;
 }
 

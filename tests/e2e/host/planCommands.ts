@@ -25,6 +25,32 @@ export interface ReplayPlan {
     dockerProviderHost?: string;
     dockerProviderSshOpts?: string[];
     outputs: Record<string, unknown>;
+    /** Swarm services by name as registered (secrets revealed), for suites that stand in for the Docker provider. */
+    services?: Record<string, PlannedService>;
+}
+
+export interface PlannedService {
+    image?: string;
+    env: Record<string, string>;
+    args: string[];
+}
+
+function plannedServices(resources: readonly PlannedResource[]): Record<string, PlannedService> {
+    const deep = (value: unknown): unknown => {
+        const revealed = reveal(value);
+        if (Array.isArray(revealed)) return revealed.map(deep);
+        if (typeof revealed === "object" && revealed !== null) return Object.fromEntries(Object.entries(revealed).map(([key, inner]) => [key, deep(inner)]));
+        return revealed;
+    };
+    return Object.fromEntries(
+        resources
+            .filter((resource) => resource.type === "docker:index/service:Service")
+            .map((resource) => {
+                const spec = deep(resource.inputs.taskSpec) as { containerSpec?: { image?: string; env?: Record<string, string>; args?: string[] } } | undefined;
+                const container = spec?.containerSpec ?? {};
+                return [String(deep(resource.inputs.name)), { image: container.image, env: container.env ?? {}, args: container.args ?? [] }];
+            }),
+    );
 }
 
 const reveal = (value: unknown): unknown => (isSecretValue(value) ? value.value : value);
@@ -79,6 +105,7 @@ async function main(): Promise<void> {
         dockerProviderHost: provider ? String(provider.inputs.host) : undefined,
         dockerProviderSshOpts: typeof sshOpts === "string" ? (JSON.parse(sshOpts) as string[]) : undefined,
         outputs: Object.fromEntries(Object.entries(plan.outputs).map(([name, value]) => [name, reveal(value)])),
+        services: plannedServices(plan.resources),
     };
     process.stdout.write(JSON.stringify(replay));
 }
