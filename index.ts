@@ -141,6 +141,13 @@ export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([api
             ...(redis ? { redis: `${redis.host}:${redis.port}` } : {}),
             ...(typesense ? { typesense: `${typesense.host}:${typesense.port}` } : {}),
         },
+        backups:
+            settings.postgres.backups.enabled && settings.postgres.backups.offsite
+                ? {
+                      maxAgeHours: settings.postgres.backups.offsite.maxAgeHours,
+                      ssh: { user: settings.server.user, port: settings.server.port, hostKey: settings.server.hostKey },
+                  }
+                : undefined,
     }),
 );
 

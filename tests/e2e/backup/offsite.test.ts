@@ -19,6 +19,7 @@ import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderInitSql } from "../../../renderers/postgres";
+import { checkBackupAge, parseOutputs } from "../../../scripts/smoke";
 import { dockerOk, ensureDockerEngine, waitFor } from "../../support/dockerd";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../../support/testHost";
 import {
@@ -162,7 +163,7 @@ function writeRows(vps: TestVps, offset: number, athletes: number, workouts: num
 CREATE TABLE IF NOT EXISTS workouts (id bigint PRIMARY KEY, athlete_id bigint NOT NULL, performed_at timestamptz NOT NULL, exercise text, weight_kg numeric(6,2), reps int, notes text);
 CREATE TABLE IF NOT EXISTS personal_records (id bigint PRIMARY KEY, athlete_id bigint NOT NULL, exercise text, weight_kg numeric(6,2), set_at date);
 INSERT INTO athletes SELECT ${offset} + i, 'athlete ' || md5((${offset} + i)::text), 'club ' || ((${offset} + i) % 97), date '1970-01-01' + ((${offset} + i) % 15000) FROM generate_series(1, ${athletes}) AS i;
-INSERT INTO workouts SELECT ${offset} + i, 1 + ((${offset} + i) % 10000), timestamptz '2024-01-01' + ((${offset} + i) || ' minutes')::interval, (ARRAY['squat','bench','deadlift','snatch','clean'])[1 + (i % 5)], 20 + ((${offset} + i) % 180), 1 + (i % 12), md5(i::text || 'w') || md5(i::text || 'x') FROM generate_series(1, ${workouts}) AS i;
+INSERT INTO workouts SELECT ${offset} + i, 1 + ((${offset} + i) % 10000), timestamptz '2024-01-01' + ((${offset} + i) || ' minutes')::interval, (ARRAY['squat','bench','deadlift','snatch','clean'])[1 + (i % 5)], 20 + ((${offset} + i) % 180), 1 + (i % 12), md5(i::text || 'w') || md5(i::text || 'x') || md5(i::text || 'y') || md5(i::text || 'z') || md5(i::text || 'v') FROM generate_series(1, ${workouts}) AS i;
 INSERT INTO personal_records SELECT ${offset} + i, 1 + ((${offset} + i) % 10000), (ARRAY['squat','bench','deadlift'])[1 + (i % 3)], 40 + ((${offset} + i) % 200), date '2020-01-01' + (i % 1500) FROM generate_series(1, ${records}) AS i;`,
     );
 }
@@ -471,6 +472,14 @@ describe("offsite backups and a disaster-recovery up", () => {
         expect(refused[0].status).not.toBe(0);
         expect(refused[0].stderr).toContain("is not empty");
         expect(fingerprint(vpsB)).toEqual(expected);
+        // `npm run smoke`'s backup-age check, from the planned `deployment` output, over real SSH.
+        const deployment = parseOutputs(JSON.stringify(planB.outputs));
+        expect(deployment.backups?.ssh).toEqual({ user: "deploy", port: vpsB.sshPort, hostKey: vpsB.hostKey });
+        const fresh = await checkBackupAge(deployment, { sshKey: vpsB.privateKeyFile });
+        expect(fresh).toMatchObject({ ok: true, detail: expect.stringMatching(/^newest offsite snapshot \d+\.\d h old \(maximum 26 h\)$/) });
+        const stale = await checkBackupAge({ ...deployment, backups: { ...deployment.backups!, offsiteMaxAgeHours: 0.0001 } }, { sshKey: vpsB.privateKeyFile });
+        expect(stale.ok).toBe(false);
+        expect((await checkBackupAge(deployment, {})).ok).toBe(false);
         report.digest = createHash("sha256").update(JSON.stringify(restored)).digest("hex").slice(0, 16);
     });
 });
