@@ -13,6 +13,7 @@ DEBIAN_PACKAGES=(
   busybox-static                        # tiny HTTP test images built FROM scratch
   openssh-client openssl curl ca-certificates
   shellcheck                            # every .sh file is checked by the unit tests
+  restic rclone                         # offsite backups: the client, and a restic REST server (append-only)
 )
 
 # Debian starts nginx and PostgreSQL on install, listening beyond loopback. The tests start
