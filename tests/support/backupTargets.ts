@@ -6,6 +6,9 @@
  *   a filler file away);
  * - a restic REST server in append-only mode: Debian's rclone (`rclone serve restic
  *   --append-only`, basic auth), restic's REST protocol;
+ * - an S3-compatible server: gofakes3 (Go module, tests/e2e/backup/s3/, built by scripts/setup.sh
+ *   into .tmp/bin), S3's HTTP API with an in-memory backend; it does not check signatures, so
+ *   wrong S3 credentials cannot be tested against it;
  * - a ping recorder: busybox httpd with a CGI that logs each request's method, path and body
  *   (the healthchecks.io convention is plain HTTP).
  * This machine's static busybox, rclone and restic binaries are mounted read-only (the image has
@@ -39,6 +42,19 @@ export const SFTP_REPOSITORY_DIR = "/srv/offsite/sftp/dropit";
 export const REST_DIR = "/srv/rest";
 export const REST_PORT = 8000;
 export const PING_PORT = 8080;
+export const S3_PORT = 9000;
+export const S3_BUCKET = "dropit-backups";
+const GOFAKES3 = path.resolve(__dirname, "..", "..", ".tmp", "bin", "gofakes3");
+const GOFAKES3_BUILD = path.resolve(__dirname, "..", "e2e", "backup", "s3", "build.sh");
+
+/** The S3 server's binary, built from its Go module when scripts/setup.sh has not. */
+export function ensureGofakes3(): string {
+    if (fs.existsSync(GOFAKES3)) return GOFAKES3;
+    const build = spawnSync("bash", [GOFAKES3_BUILD, GOFAKES3], { encoding: "utf8", timeout: 300_000 });
+    if (build.status !== 0)
+        throw new Error(`building gofakes3 failed (scripts/setup.sh builds it; it needs Go): ${build.stderr.slice(-2000)}`);
+    return GOFAKES3;
+}
 export const PING_LOG = "/srv/ping/log";
 
 export interface BackupTargets {
@@ -87,6 +103,8 @@ export async function startBackupTargets(image: string, name: string, network: s
         "/usr/bin/rclone:/usr/local/bin/rclone:ro",
         "-v",
         "/usr/bin/restic:/usr/local/bin/restic:ro",
+        "-v",
+        `${ensureGofakes3()}:/usr/local/bin/gofakes3:ro`,
         "--entrypoint",
         "/bin/bash",
         image,
@@ -151,9 +169,12 @@ setsid rclone serve restic --append-only --addr :${REST_PORT} --user ${targets.r
             restPassword,
         );
         await waitFor(
-            "the REST server and the ping recorder",
+            "the REST server, the S3 server and the ping recorder",
             30_000,
-            () => exec(`(exec 3<>/dev/tcp/127.0.0.1/${PING_PORT}) && (exec 3<>/dev/tcp/127.0.0.1/${REST_PORT})`).status === 0,
+            () =>
+                exec(
+                    `(exec 3<>/dev/tcp/127.0.0.1/${PING_PORT}) && (exec 3<>/dev/tcp/127.0.0.1/${REST_PORT}) && (exec 3<>/dev/tcp/127.0.0.1/${S3_PORT})`,
+                ).status === 0,
             250,
         );
     } catch (error) {

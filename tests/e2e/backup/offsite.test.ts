@@ -26,6 +26,8 @@ import {
     ensurePostgresImage,
     PING_PORT,
     REST_PORT,
+    S3_BUCKET,
+    S3_PORT,
     SFTP_REPOSITORY_DIR,
     SFTP_USER,
     startBackupTargets,
@@ -50,15 +52,26 @@ let postgresImage: string;
 let targets: BackupTargets;
 const hosts: TestVps[] = [];
 
-type Target = "sftp" | "rest";
+type Target = "sftp" | "rest" | "s3";
 
 function stackConfig(
     vps: TestVps,
     target: Target,
     extra: { restoreFrom?: string; offsitePassword?: string } = {},
 ): Record<string, unknown> {
-    const repository =
-        target === "sftp" ? `sftp:${SFTP_USER}@${targets.host}:${SFTP_REPOSITORY_DIR}` : `rest:http://${targets.host}:${REST_PORT}/dropit`;
+    const repository = {
+        sftp: `sftp:${SFTP_USER}@${targets.host}:${SFTP_REPOSITORY_DIR}`,
+        rest: `rest:http://${targets.host}:${REST_PORT}/dropit`,
+        s3: `s3:http://${targets.host}:${S3_PORT}/${S3_BUCKET}/dropit`,
+    }[target];
+    const credentials = {
+        sftp: { "dropit:offsiteSshKey": targets.sftpPrivateKey },
+        rest: { "dropit:offsiteCredentials": `REST_USERNAME=${targets.rest.user}\nREST_PASSWORD=${targets.rest.password}\n` },
+        s3: {
+            "dropit:offsiteCredentials":
+                "AWS_ACCESS_KEY_ID=dropit-vps\nAWS_SECRET_ACCESS_KEY=drill-s3-secret-7d41\nAWS_DEFAULT_REGION=us-east-1\n",
+        },
+    }[target];
     return {
         "dropit:domain": "example.test",
         "dropit:acmeEmail": "ops@example.test",
@@ -81,9 +94,7 @@ function stackConfig(
                 ...(extra.restoreFrom ? { restoreFrom: extra.restoreFrom } : {}),
             },
         },
-        ...(target === "sftp"
-            ? { "dropit:offsiteSshKey": targets.sftpPrivateKey }
-            : { "dropit:offsiteCredentials": `REST_USERNAME=${targets.rest.user}\nREST_PASSWORD=${targets.rest.password}\n` }),
+        ...credentials,
         ...(extra.offsitePassword ? { "dropit:offsitePassword": extra.offsitePassword } : {}),
         "dropit:backupPingUrl": `http://${targets.host}:${PING_PORT}/cgi-bin/hc/${PING_ID}`,
     };
@@ -406,6 +417,24 @@ describe("offsite backups and a disaster-recovery up", () => {
         expect(raw.status).not.toBe(0);
         expect(raw.stderr).toContain("403 Forbidden");
         expect(snapshotsOf(vpsA)).toContain(snapshot);
+        // The S3-compatible server: a backup, and the weekly check reading back all of the data.
+        const planS3 = planFor(vpsA, "s3");
+        const s3Runs = await replay(planS3, { privateKey: vpsA.privateKey }, (command) => command.name === "postgres-offsite");
+        expectAllSucceeded(s3Runs, 1);
+        expect(s3Runs[0].stdout).toContain("repository created");
+        vpsA.execOk("sed -i 's/^CHECK_SUBSET=.*/CHECK_SUBSET=100%/' /etc/dropit/pg-offsite.env");
+        const s3Backup = runBackupUnit(vpsA);
+        expect({ status: s3Backup.status, output: s3Backup.output }).toEqual({
+            status: 0,
+            output: expect.stringContaining("backup succeeded"),
+        });
+        const s3Check = runBackupUnit(vpsA, "dropit-pg-check");
+        expect({ status: s3Check.status, output: s3Check.output }).toEqual({
+            status: 0,
+            output: expect.stringContaining("no errors were found"),
+        });
+        expect(snapshotsOf(vpsA)).toHaveLength(1);
+        report.backends = ["sftp", "rest (append-only)", "s3 (gofakes3)"];
         // Back to the SFTP repository for the recovery below.
         expectAllSucceeded(await replay(planA, { privateKey: vpsA.privateKey }, (command) => command.name === "postgres-offsite"), 1);
         expect(runBackupUnit(vpsA).status).toBe(0);
@@ -477,8 +506,14 @@ describe("offsite backups and a disaster-recovery up", () => {
         const deployment = parseOutputs(JSON.stringify(planB.outputs));
         expect(deployment.backups?.ssh).toEqual({ user: "deploy", port: vpsB.sshPort, hostKey: vpsB.hostKey });
         const fresh = await checkBackupAge(deployment, { sshKey: vpsB.privateKeyFile });
-        expect(fresh).toMatchObject({ ok: true, detail: expect.stringMatching(/^newest offsite snapshot \d+\.\d h old \(maximum 26 h\)$/) });
-        const stale = await checkBackupAge({ ...deployment, backups: { ...deployment.backups!, offsiteMaxAgeHours: 0.0001 } }, { sshKey: vpsB.privateKeyFile });
+        expect(fresh).toMatchObject({
+            ok: true,
+            detail: expect.stringMatching(/^newest offsite snapshot \d+\.\d h old \(maximum 26 h\)$/),
+        });
+        const stale = await checkBackupAge(
+            { ...deployment, backups: { ...deployment.backups!, offsiteMaxAgeHours: 0.0001 } },
+            { sshKey: vpsB.privateKeyFile },
+        );
         expect(stale.ok).toBe(false);
         expect((await checkBackupAge(deployment, {})).ok).toBe(false);
         report.digest = createHash("sha256").update(JSON.stringify(restored)).digest("hex").slice(0, 16);
