@@ -33,7 +33,13 @@ export function renderDeploymentOutput(inputs: DeploymentOutputInputs) {
         images: { ...inputs.images },
         services: { ...inputs.services },
         ...(inputs.backups
-            ? { backups: { offsiteMaxAgeHours: inputs.backups.maxAgeHours, ssh: { ...inputs.backups.ssh }, ageCommand: BACKUP_AGE_COMMAND } }
+            ? {
+                  backups: {
+                      offsiteMaxAgeHours: inputs.backups.maxAgeHours,
+                      ssh: { ...inputs.backups.ssh },
+                      ageCommand: BACKUP_AGE_COMMAND,
+                  },
+              }
             : {}),
     };
 }

@@ -174,9 +174,13 @@ function remoteAge(backups: NonNullable<Deployment["backups"]>, host: string, ke
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-smoke-"));
     const options = writeSshIdentity({ host, port: backups.ssh.port, hostKey: backups.ssh.hostKey }, fs.readFileSync(keyFile, "utf8"), dir);
     return new Promise((resolve, reject) => {
-        const child = spawn("ssh", [...options, "-o", "ConnectTimeout=10", "-p", String(backups.ssh.port), `${backups.ssh.user}@${host}`, backups.ageCommand], {
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = spawn(
+            "ssh",
+            [...options, "-o", "ConnectTimeout=10", "-p", String(backups.ssh.port), `${backups.ssh.user}@${host}`, backups.ageCommand],
+            {
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -186,7 +190,12 @@ function remoteAge(backups: NonNullable<Deployment["backups"]>, host: string, ke
             clearTimeout(timer);
             fs.rmSync(dir, { recursive: true, force: true });
             if (status === 0) resolve(stdout.trim());
-            else reject(new Error(`${backups.ageCommand} on the VPS failed (${status ?? "killed"}): ${stderr.trim().split("\n").slice(-2).join(" ")}`));
+            else
+                reject(
+                    new Error(
+                        `${backups.ageCommand} on the VPS failed (${status ?? "killed"}): ${stderr.trim().split("\n").slice(-2).join(" ")}`,
+                    ),
+                );
         });
     });
 }
@@ -204,8 +213,12 @@ export function checkBackupAge(deployment: Deployment, options: Partial<SmokeOpt
     return check("backup-age", deployment.server.host, async () => {
         const backups = deployment.backups;
         if (!backups) return [true, "no offsite backups configured"];
-        if (!opts.sshKey) return [false, "offsite backups are configured: pass --ssh-key <deploy user's key> to read the newest snapshot's age"];
-        return judgeBackupAge(await remoteAge(backups, deployment.server.host, opts.sshKey, opts.timeoutMs * 6), backups.offsiteMaxAgeHours);
+        if (!opts.sshKey)
+            return [false, "offsite backups are configured: pass --ssh-key <deploy user's key> to read the newest snapshot's age"];
+        return judgeBackupAge(
+            await remoteAge(backups, deployment.server.host, opts.sshKey, opts.timeoutMs * 6),
+            backups.offsiteMaxAgeHours,
+        );
     });
 }
 
