@@ -165,7 +165,8 @@ export async function startBackupTargets(image: string, name: string, network: s
         // Detached daemons of the container: the recorder, and the REST server (append-only, basic auth).
         execOk(
             `setsid busybox httpd -p ${PING_PORT} -h /srv/ping </dev/null >/dev/null 2>&1 &
-setsid rclone serve restic --append-only --addr :${REST_PORT} --user ${targets.rest.user} --pass "$(cat)" ${REST_DIR} </dev/null >/var/log/rclone.log 2>&1 &`,
+setsid rclone serve restic --append-only --addr :${REST_PORT} --user ${targets.rest.user} --pass "$(cat)" ${REST_DIR} </dev/null >/var/log/rclone.log 2>&1 &
+setsid gofakes3 -backend memory -host :${S3_PORT} -initialbucket ${S3_BUCKET} </dev/null >/var/log/gofakes3.log 2>&1 &`,
             restPassword,
         );
         await waitFor(
