@@ -21,6 +21,7 @@ import * as path from "node:path";
 import { renderInitSql } from "../../../renderers/postgres";
 import { checkBackupAge, parseOutputs } from "../../../scripts/smoke";
 import { dockerOk, ensureDockerEngine, waitFor } from "../../support/dockerd";
+import { startPsSampler } from "../../support/psSampler";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../../support/testHost";
 import {
     ensurePostgresImage,
@@ -397,6 +398,7 @@ describe("offsite backups and a disaster-recovery up", () => {
     });
 
     test("the REST target in append-only mode takes backups, and neither the VPS's scripts nor its credential can delete one", async () => {
+        const stopSampling = startPsSampler(vpsA);
         const planRest = planFor(vpsA, "rest");
         const runs = await replay(planRest, { privateKey: vpsA.privateKey }, (command) => command.name === "postgres-offsite");
         expectAllSucceeded(runs, 1);
@@ -435,6 +437,17 @@ describe("offsite backups and a disaster-recovery up", () => {
         });
         expect(snapshotsOf(vpsA)).toHaveLength(1);
         report.backends = ["sftp", "rest (append-only)", "s3 (gofakes3)"];
+        // No secret on any command line while the steps and runs above went on (install, init, backups, forget, check).
+        const samples = stopSampling();
+        expect(samples).toContain("restic");
+        const secrets = [
+            String(planA.outputs.offsiteRepositoryPassword),
+            targets.rest.password,
+            "drill-s3-secret-7d41",
+            PING_ID,
+            targets.sftpPrivateKey.split("\n")[1],
+        ];
+        for (const secret of secrets) expect(samples).not.toContain(secret);
         // Back to the SFTP repository for the recovery below.
         expectAllSucceeded(await replay(planA, { privateKey: vpsA.privateKey }, (command) => command.name === "postgres-offsite"), 1);
         expect(runBackupUnit(vpsA).status).toBe(0);

@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureDockerEngine } from "../../support/dockerd";
+import { startPsSampler } from "../../support/psSampler";
 import { ensureVpsImage, startVps, type TestVps } from "../../support/testHost";
 import { buildStandInImages, prepareStandIn, REGISTRY_PORT, type StandInImages } from "../../support/standInInstaller/images";
 import { describeRuns, planForReplay, replay, runOverSsh, type CommandRun } from "./replay";
@@ -90,17 +91,6 @@ function installerRuns(vps: TestVps): string[] {
 function expectAllSucceeded(runs: readonly CommandRun[], plan: ReplayPlan): void {
     const failed = runs.find((run) => run.status !== 0);
     if (failed || runs.length !== plan.commands.length) throw new Error(`replay did not complete:\n${describeRuns(runs)}`);
-}
-
-/** Samples every process's command line on the VPS every 50 ms (bounded: 5 min) until stopped. */
-function startPsSampler(vps: TestVps): () => string {
-    vps.execOk("touch /run/dropit-ps-sampling && rm -f /var/tmp/ps-samples.log");
-    spawnSync("docker", ["exec", "-d", vps.container, "bash", "-c",
-        "for i in $(seq 1 6000); do [ -e /run/dropit-ps-sampling ] || break; ps -eo args >> /var/tmp/ps-samples.log; sleep 0.05; done"]);
-    return () => {
-        vps.execOk("rm -f /run/dropit-ps-sampling");
-        return vps.execOk("cat /var/tmp/ps-samples.log");
-    };
 }
 
 /** Over real HTTPS/HTTP from inside the VPS (its curl trusts the stand-in CA), through Traefik on 127.0.0.1. */
