@@ -82,7 +82,20 @@ const memoryOf = (key: "postgres" | "api" | "web" | "redis" | "typesense") => {
 
 const postgres = new PostgresService(
     "postgres",
-    { ...settings.postgres, memory: memoryOf("postgres"), ...network, connection, hostReady: [dokploy], cluster: onDataNode },
+    {
+        ...settings.postgres,
+        memory: memoryOf("postgres"),
+        ...network,
+        connection,
+        hostReady: [dokploy],
+        cluster: onDataNode,
+        backupSecrets: {
+            credentials: secrets.offsiteCredentials,
+            sshKey: secrets.offsiteSshKey,
+            repositoryPassword: secrets.offsitePassword,
+            pingUrl: secrets.backupPingUrl,
+        },
+    },
     onVps,
 );
 
@@ -100,7 +113,7 @@ const api = new ApiService(
         appSource,
         dockerfile: settings.app.dockerfile,
         database: {
-            service: postgres.service,
+            service: postgres.readyForApi,
             host: postgres.host,
             port: postgres.port,
             user: postgres.user,
@@ -182,6 +195,13 @@ export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([api
             ...(redis ? { redis: `${redis.host}:${redis.port}` } : {}),
             ...(typesense ? { typesense: `${typesense.host}:${typesense.port}` } : {}),
         },
+        backups:
+            settings.postgres.backups.enabled && settings.postgres.backups.offsite
+                ? {
+                      maxAgeHours: settings.postgres.backups.offsite.maxAgeHours,
+                      ssh: { user: settings.server.user, port: settings.server.port, hostKey: settings.server.hostKey },
+                  }
+                : undefined,
     }),
 );
 
@@ -208,6 +228,10 @@ export const postgresPassword = pulumi.secret(postgres.password);
 export const betterAuthSecret = pulumi.secret(api.betterAuthSecret);
 export const redisUrl = redis ? pulumi.secret(redis.url) : undefined;
 export const typesenseApiKey = typesense ? pulumi.secret(typesense.apiKey) : undefined;
+/** Where the database backups go: "local only", or the offsite repository. */
+export const backups = postgres.backupSummary;
+/** The offsite repository's password: without it the offsite copies cannot be read (docs/backups.md). */
+export const offsiteRepositoryPassword = postgres.offsitePassword;
 /** The Dokploy owner account (email: dokploy.adminEmail, default acmeEmail), created by `pulumi up`. */
 export const dokployAdminPassword = dokploy.adminPassword;
 /** Traefik's dashboard at traefik.<domain>, user `admin`. */

@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ServiceMemory } from "../config/memoryBudget";
 import { BackupSettings, renderInstallBackups, renderMajorVersionGuard } from "../renderers/databaseHost";
+import { OffsiteSettings, offsiteSummary, renderInstallOffsite, renderOffsiteSecrets, renderRestoreOffsite } from "../renderers/offsite";
+import { STATE_DIR } from "../renderers/hostScripts";
 import { swarmDuration } from "../renderers/duration";
 import { renderInitSql, renderServerArgs } from "../renderers/postgres";
 import { POSTGRES_SERVICE, POSTGRES_VOLUME } from "../config/names";
@@ -45,8 +47,19 @@ export interface PostgresServiceArgs {
     connection: command.types.input.remote.ConnectionArgs;
     /** What must exist on the host first (Docker, Dokploy). */
     hostReady: pulumi.Resource[];
-    /** Nightly dumps on the host (schedule, retention, directory); `enabled: false` installs none. */
-    backups: Omit<BackupSettings, "database" | "user"> & { enabled: boolean };
+    /**
+     * Nightly dumps on the host (schedule, retention, directory); `enabled: false` installs none.
+     * `offsite`: restic copies of each dump; `restoreFrom`: disaster recovery from that snapshot.
+     */
+    backups: Omit<BackupSettings, "database" | "user"> & { enabled: boolean; offsite?: OffsiteSettings; restoreFrom?: string };
+    /** Secrets of the offsite copies and the alarm (dropit:offsiteCredentials, offsiteSshKey, offsitePassword, backupPingUrl). */
+    backupSecrets?: {
+        credentials?: pulumi.Input<string>;
+        sshKey?: pulumi.Input<string>;
+        /** An existing repository's password; without it one is generated. */
+        repositoryPassword?: pulumi.Input<string>;
+        pingUrl?: pulumi.Input<string>;
+    };
     /** With several nodes: pinned to the node that holds the data volumes. */
     cluster?: ClusterPlacement;
 }
@@ -67,6 +80,12 @@ export class PostgresService extends pulumi.ComponentResource {
     readonly service: docker.Service;
     /** The installed backup command, when backups are enabled (the API's pre-rollout dump needs it). */
     readonly backups?: command.remote.Command;
+    /** The offsite repository's password, when offsite copies are configured: lose it and the copies are unreadable. */
+    readonly offsitePassword?: pulumi.Output<string>;
+    /** One line: where the backups go (local only, or which repository). */
+    readonly backupSummary: string;
+    /** What the API waits for: the service, or the disaster-recovery restore that follows it. */
+    readonly readyForApi: pulumi.Resource;
 
     constructor(name: string, args: PostgresServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dropit:index:PostgresService", name, {}, opts);
@@ -137,16 +156,63 @@ export class PostgresService extends pulumi.ComponentResource {
             swarmServiceOptions({ ...child, dependsOn: [guard, ...(args.cluster?.ready ?? [])] }),
         );
 
+        const { offsite, restoreFrom, ...local } = args.backups;
+        this.backupSummary = args.backups.enabled
+            ? offsiteSummary(offsite, local.directory)
+            : "no database backups (dropit:postgres.backups.enabled is false)";
+        this.readyForApi = this.service;
         if (args.backups.enabled) {
-            this.backups = new command.remote.Command(
+            const backups = new command.remote.Command(
                 `${name}-backups`,
                 {
                     connection: args.connection,
                     ...NO_PREVIOUS_OUTPUT_IN_ENV,
-                    create: renderInstallBackups({ ...args.backups, database: args.database, user: args.user }),
+                    create: renderInstallBackups({ ...local, database: args.database, user: args.user }),
                 },
                 { parent: this, dependsOn: args.hostReady },
             );
+            this.backups = backups;
+            const secrets = args.backupSecrets ?? {};
+            if (offsite || secrets.pingUrl) {
+                let repositoryPassword: pulumi.Input<string> | undefined;
+                if (offsite) {
+                    repositoryPassword =
+                        secrets.repositoryPassword ??
+                        new random.RandomPassword(`${name}-offsite-password`, { length: 40, special: false }, { parent: this }).result;
+                    this.offsitePassword = pulumi.secret(repositoryPassword);
+                }
+                const secretFile = pulumi
+                    .all([repositoryPassword, secrets.credentials, secrets.sshKey, secrets.pingUrl])
+                    .apply(([password, credentials, sshKey, pingUrl]) =>
+                        renderOffsiteSecrets(offsite, { repositoryPassword: password, credentials, sshKey, pingUrl }),
+                    );
+                const offsiteInstall = new command.remote.Command(
+                    `${name}-offsite`,
+                    {
+                        connection: args.connection,
+                        ...NO_PREVIOUS_OUTPUT_IN_ENV,
+                        create: renderInstallOffsite(offsite, local.directory),
+                        // Repository, password, credentials, ping URL: on stdin, secret in the state.
+                        stdin: pulumi.secret(secretFile),
+                    },
+                    { parent: this, dependsOn: [backups] },
+                );
+                if (offsite && restoreFrom) {
+                    // After the database runs, before the API (index.ts: readyForApi). `triggers`:
+                    // a deliberately changed snapshot replaces the command, i.e. restores again
+                    // (into an empty database only); an unchanged one never runs twice.
+                    this.readyForApi = new command.remote.Command(
+                        `${name}-offsite-restore`,
+                        {
+                            connection: args.connection,
+                            ...NO_PREVIOUS_OUTPUT_IN_ENV,
+                            create: renderRestoreOffsite(restoreFrom, STATE_DIR),
+                            triggers: [restoreFrom],
+                        },
+                        { parent: this, dependsOn: [offsiteInstall, this.service] },
+                    );
+                }
+            }
         }
         this.registerOutputs({ host: this.host, port: this.port });
     }

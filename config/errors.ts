@@ -50,6 +50,10 @@ const SECRET_SOURCES: Record<string, string> = {
     infomaniakToken: "pulumi config set --secret dropit:infomaniakToken",
     brevoApiKey: "pulumi config set --secret dropit:brevoApiKey",
     registryPassword: "pulumi config set --secret dropit:registryPassword",
+    offsiteCredentials: "pulumi config set --secret dropit:offsiteCredentials < offsite-credentials.env",
+    offsiteSshKey: "pulumi config set --secret dropit:offsiteSshKey < offsite_ed25519",
+    offsitePassword: "pulumi config set --secret dropit:offsitePassword",
+    backupPingUrl: "pulumi config set --secret dropit:backupPingUrl",
 };
 
 export function keyName(path: readonly PropertyKey[]): string {

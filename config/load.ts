@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ConfigError, describeIssues, keyName } from "./errors";
 import { budgetProblems, memoryBudget } from "./memoryBudget";
 import { nodeProblems } from "./nodes";
+import { SFTP_REPOSITORY } from "./offsiteRules";
 import { configSchema, DropitConfig, SCALAR_KEYS } from "./schema";
 
 export { ConfigError } from "./errors";
@@ -115,8 +116,66 @@ function crossFieldProblems(config: DropitConfig, stack: string): string[] {
                 "Fix: remove it from the list, or `pulumi config set --path 'dropit:monitoring.alertFormat' json` (a custom webhook).",
         );
     }
+    problems.push(...offsiteProblems(config));
     problems.push(...budgetProblems(memoryBudget(config)));
     problems.push(...nodeProblems(config));
+    return problems;
+}
+
+/** Offsite backups: what each repository kind needs, and what only makes sense with one. */
+function offsiteProblems(config: DropitConfig): string[] {
+    const problems: string[] = [];
+    const { backups } = config.postgres;
+    const offsite = backups.offsite;
+    const key = (...path: string[]) => keyName(["postgres", "backups", ...path]);
+    if (offsite && !backups.enabled) {
+        problems.push(
+            `${key("offsite")}: copies the local dumps, which dropit:postgres.backups.enabled false turns off. ` +
+                "Fix: `pulumi config set --path 'dropit:postgres.backups.enabled' true` or remove postgres.backups.offsite.",
+        );
+    }
+    if (backups.restoreFrom && !offsite) {
+        problems.push(
+            `${key("restoreFrom")}: restores from the offsite repository, and none is configured. ` +
+                "Fix: `pulumi config set --path 'dropit:postgres.backups.offsite.repository' <repository>` (and its credentials) or remove restoreFrom.",
+        );
+    }
+    for (const secret of ["offsiteCredentials", "offsiteSshKey", "offsitePassword"] as const) {
+        if (config[secret] && !offsite) {
+            problems.push(
+                `${keyName([secret])}: is set but no offsite repository is configured. ` +
+                    `Fix: set dropit:postgres.backups.offsite.repository, or \`pulumi config rm dropit:${secret}\`.`,
+            );
+        }
+    }
+    if (config.backupPingUrl && !backups.enabled) {
+        problems.push(
+            `${keyName(["backupPingUrl"])}: is pinged by backup runs, which dropit:postgres.backups.enabled false turns off. ` +
+                "Fix: enable backups or `pulumi config rm dropit:backupPingUrl`.",
+        );
+    }
+    if (offsite?.repository.startsWith("sftp:")) {
+        if (!SFTP_REPOSITORY.test(offsite.repository)) {
+            problems.push(
+                `${key("offsite", "repository")}: an sftp: repository is sftp:user@host:/path or sftp://user@host:port//path. ` +
+                    "Fix: `pulumi config set --path 'dropit:postgres.backups.offsite.repository' sftp:backup@backup.example.net:/srv/dropit`.",
+            );
+        }
+        if (!offsite.sftpHostKey) {
+            problems.push(
+                `${key("offsite", "sftpHostKey")}: is required for an sftp: repository (without it the VPS would trust any server). ` +
+                    "Fix: `pulumi config set --path 'dropit:postgres.backups.offsite.sftpHostKey' \"$(ssh-keyscan -t ed25519 <host> 2>/dev/null | cut -d' ' -f2-)\"`.",
+            );
+        }
+        if (!config.offsiteSshKey) {
+            problems.push(
+                `${keyName(["offsiteSshKey"])}: is required for an sftp: repository (the key the VPS logs in with). ` +
+                    "Fix: `pulumi config set --secret dropit:offsiteSshKey < offsite_ed25519`.",
+            );
+        }
+    } else if (offsite && config.offsiteSshKey) {
+        problems.push(`${keyName(["offsiteSshKey"])}: only an sftp: repository uses it. Fix: \`pulumi config rm dropit:offsiteSshKey\`.`);
+    }
     return problems;
 }
 

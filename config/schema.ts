@@ -35,9 +35,30 @@ import {
     SYSTEMD_CALENDAR,
 } from "./rules";
 import { FIRST_NODE_NAME } from "./names";
+import {
+    BACKUP_MAX_AGE_HOURS,
+    OFFSITE_TIMEOUT_MINUTES,
+    parseCredentialLines,
+    PING_URL,
+    RESTIC_CHECK_SUBSET,
+    RESTIC_KEEP,
+    RESTIC_KEEP_LAST,
+    RESTIC_REPOSITORY,
+    RESTIC_SNAPSHOT,
+    URL_WITH_PASSWORD,
+} from "./offsiteRules";
 
 /** Keys whose values are credentials: always read as secrets, never echoed in messages. */
-export const SECRET_KEYS = ["sshPrivateKey", "infomaniakToken", "brevoApiKey", "registryPassword"] as const;
+export const SECRET_KEYS = [
+    "sshPrivateKey",
+    "infomaniakToken",
+    "brevoApiKey",
+    "registryPassword",
+    "offsiteCredentials",
+    "offsiteSshKey",
+    "offsitePassword",
+    "backupPingUrl",
+] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 /**
  * Credentials nested in an object key (`pulumi config set --secret --path 'dropit:monitoring.alertUrl'`):
@@ -355,6 +376,51 @@ const postgresSettings = z
         "PostgreSQL server settings, passed as `-c name=value` flags; settings that run commands or move files (archive_command, data_directory, ...) are refused.",
     );
 
+/** The offsite restic repository (renderers/offsite.ts, host/files/dropit-pg-offsite.sh). */
+const offsite = z.strictObject({
+    repository: z
+        .string({ error: required("a restic repository such as sftp:backup@backup.example.net:/srv/dropit") })
+        .regex(RESTIC_REPOSITORY, {
+            error: "must be a restic repository such as s3:https://s3.example.net/bucket, sftp:user@host:/path or rest:https://host/path (plain characters only)",
+        })
+        .refine((value) => !URL_WITH_PASSWORD.test(value), {
+            error: "must not hold a password: put REST_USERNAME and REST_PASSWORD in the secret dropit:offsiteCredentials instead",
+        })
+        .describe(
+            "restic repository the dumps are copied to (s3:, sftp:, rest:, b2:, azure:, gs:, swift:); its credentials are dropit:offsiteCredentials.",
+        ),
+    keepLast: bounded(RESTIC_KEEP_LAST, 3).describe(
+        "The newest snapshots kept whatever their dates (restic forget --keep-last): several runs on one day (a rollout's dump, a manual run) all stay.",
+    ),
+    keepDaily: bounded(RESTIC_KEEP, 7).describe("Daily snapshots kept offsite (restic forget --keep-daily)."),
+    keepWeekly: bounded(RESTIC_KEEP, 5).describe("Weekly snapshots kept offsite (restic forget --keep-weekly)."),
+    keepMonthly: bounded(RESTIC_KEEP, 12).describe("Monthly snapshots kept offsite (restic forget --keep-monthly)."),
+    appendOnly: flag(false).describe(
+        "The VPS's credential can only add to the repository (rest-server --append-only, S3 object lock): the VPS never runs forget/prune; run retention from a machine holding the full credential.",
+    ),
+    checkSchedule: z
+        .string()
+        .regex(SYSTEMD_CALENDAR, { error: "must be a systemd OnCalendar expression such as Sun *-*-* 04:30:00" })
+        .default("Sun *-*-* 04:30:00")
+        .describe("When `restic check` runs (systemd OnCalendar, server time)."),
+    checkSubset: z
+        .string()
+        .regex(RESTIC_CHECK_SUBSET, { error: "must be a percentage such as 5%" })
+        .default("5%")
+        .describe("Share of the repository's data read back by each check (restic check --read-data-subset)."),
+    timeoutMinutes: bounded(OFFSITE_TIMEOUT_MINUTES, 60).describe(
+        "A restic call (upload, retention, check) still running after this many minutes is killed and the run fails loudly (restic retries an unreachable backend for a long time).",
+    ),
+    sftpHostKey: sshHostKey
+        .optional()
+        .describe(
+            "Pinned SSH host key of an sftp: repository's server (`ssh-keyscan -t ed25519 <host>` without the host name); required for sftp:.",
+        ),
+    maxAgeHours: bounded(BACKUP_MAX_AGE_HOURS, 26).describe(
+        "`npm run smoke` fails when the newest offsite snapshot is older than this (a daily schedule plus slack).",
+    ),
+});
+
 /** Nightly dumps on the VPS, outside the database volume (renderers/backup.ts, host/files/dropit-pg-backup.sh). */
 const backups = z
     .strictObject({
@@ -373,6 +439,16 @@ const backups = z
             .regex(ABSOLUTE_PATH, { error: "must be an absolute path such as /var/backups/dropit/postgres" })
             .default("/var/backups/dropit/postgres")
             .describe("Directory of the dumps on the VPS, outside the database volume."),
+        offsite: offsite
+            .optional()
+            .describe("Encrypted copies of each dump in a restic repository off the VPS; without it backups are local only."),
+        restoreFrom: z
+            .string({ error: "must be latest or a snapshot id" })
+            .regex(RESTIC_SNAPSHOT, { error: "must be latest or a restic snapshot id (8 to 64 hex digits, from `restic snapshots`)" })
+            .optional()
+            .describe(
+                "Disaster recovery: restores the database from this offsite snapshot (latest or an id) before the API starts, once, and only into an empty database.",
+            ),
     })
     .prefault({})
     .describe("Nightly dumps of the database on the VPS.");
@@ -597,6 +673,31 @@ export const configSchema = z.strictObject({
     api,
     web,
     brevoApiKey: secretText("a Brevo API key").optional().describe("Brevo API key (BREVO_API_KEY); without it the app sends no email."),
+    offsiteCredentials: secretText("NAME=value lines")
+        .superRefine((text, context) => {
+            const parsed = parseCredentialLines(text);
+            if (!parsed.ok)
+                context.addIssue({ code: "custom", message: `${parsed.problem} (NAME=value lines such as AWS_ACCESS_KEY_ID=...)` });
+        })
+        .optional()
+        .describe(
+            "Credentials of the offsite repository as NAME=value lines (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, REST_USERNAME, REST_PASSWORD, OS_*, ...), written to a 0600 file on the VPS.",
+        ),
+    offsiteSshKey: secretText("an OpenSSH private key")
+        .refine((key) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key), {
+            error: "must be a private key in PEM/OpenSSH form (it starts with -----BEGIN ... PRIVATE KEY-----)",
+        })
+        .optional()
+        .describe("Private SSH key the VPS logs in to an sftp: repository with; required for sftp:."),
+    offsitePassword: secretText("the repository password")
+        .optional()
+        .describe(
+            "Password of an existing offsite repository (the output offsiteRepositoryPassword of the stack that created it); unset, the program generates one.",
+        ),
+    backupPingUrl: secretText("an https URL")
+        .regex(PING_URL, { error: "must be a ping URL such as https://hc-ping.com/<uuid> (no trailing slash)" })
+        .optional()
+        .describe("Pinged by every backup run in the healthchecks.io convention (/start, success, /fail with the log's tail)."),
     redis,
     typesense,
     nodes,

@@ -67,9 +67,9 @@ export function backupFiles(): { backup: string; restore: string; service: strin
 }
 
 /** The timer's drop-in: `OnCalendar=` resets the default, then the configured schedule. */
-export function renderBackupSchedule(schedule: string): string {
+export function renderBackupSchedule(schedule: string, key = "dropit:postgres.backups.schedule"): string {
     if (!SYSTEMD_CALENDAR.test(schedule)) {
         throw new Error(`backup: schedule ${JSON.stringify(schedule)} must be a systemd OnCalendar expression such as *-*-* 03:15:00`);
     }
-    return `# Written by dropit-infra (dropit:postgres.backups.schedule).\n[Timer]\nOnCalendar=\nOnCalendar=${schedule}\n`;
+    return `# Written by dropit-infra (${key}).\n[Timer]\nOnCalendar=\nOnCalendar=${schedule}\n`;
 }

@@ -10,7 +10,12 @@ export interface DeploymentOutputInputs {
     records: readonly AddressRecordSpec[];
     images: { api: string; web: string };
     services: Record<string, string>;
+    /** With offsite backups: how `npm run smoke` reads the newest snapshot's age (over SSH, as the deploy user). */
+    backups?: { maxAgeHours: number; ssh: { user: string; port: number; hostKey: string } };
 }
+
+/** What `npm run smoke` runs on the VPS: prints the age of the newest offsite snapshot, in seconds. */
+export const BACKUP_AGE_COMMAND = "sudo -n /usr/local/sbin/dropit-pg-offsite newest-age";
 
 export function renderDeploymentOutput(inputs: DeploymentOutputInputs) {
     const api = `https://${inputs.hosts.api}`;
@@ -27,5 +32,14 @@ export function renderDeploymentOutput(inputs: DeploymentOutputInputs) {
         dns: { provider: inputs.dnsProvider, records: inputs.records.map((record) => ({ ...record })) },
         images: { ...inputs.images },
         services: { ...inputs.services },
+        ...(inputs.backups
+            ? {
+                  backups: {
+                      offsiteMaxAgeHours: inputs.backups.maxAgeHours,
+                      ssh: { ...inputs.backups.ssh },
+                      ageCommand: BACKUP_AGE_COMMAND,
+                  },
+              }
+            : {}),
     };
 }

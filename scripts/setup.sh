@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
   openssh-client openssl curl ca-certificates
   shellcheck                            # every .sh file is checked by the unit tests
   jq time                               # the watchdog's JSON reader; GNU time measures its runs
+  restic rclone                         # offsite backups: the client, and a restic REST server (append-only)
 )
 
 # Debian starts nginx and PostgreSQL on install, listening beyond loopback. The tests start
@@ -33,4 +34,7 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recomme
 npm ci --no-audit --no-fund
 # The Pulumi CLI: an installed one is used as it is; otherwise it is built from Go modules.
 bash scripts/engine.sh
+# The backup drill's S3-compatible server, from its Go module (tests/e2e/backup/s3/).
+command -v go >/dev/null || { echo "setup: Go is needed for the backup drill's S3 server (tests/e2e/backup/s3/build.sh)" >&2; exit 1; }
+[ -x .tmp/bin/gofakes3 ] || bash tests/e2e/backup/s3/build.sh .tmp/bin/gofakes3
 echo "setup: done (Debian packages: ${DEBIAN_PACKAGES[*]})"

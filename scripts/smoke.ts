@@ -11,6 +11,7 @@
  *   --https-port N        port for https:// URLs without a port (default 443)
  *   --timeout-ms N        per request (default 10000)
  *   --min-cert-days N     fail when a certificate expires sooner (default 14)
+ *   --ssh-key FILE        the deploy user's private key, for the backup-age check
  *
  * Checks, per URL of `deployment.urls`:
  *   https      web, dokploy: 2xx or 3xx; api (the bare origin, where NestJS answers 404 outside
@@ -21,6 +22,9 @@
  *   deep-link  <web>/athletes/smoke-test answers 200 text/html (the SPA fallback).
  *   hsts       web and api send Strict-Transport-Security (set once, by Traefik).
  *   cert       each host's certificate verifies for its name and has at least --min-cert-days left.
+ *   backup-age with offsite backups (`deployment.backups`): the newest offsite snapshot, read on
+ *              the VPS over SSH (--ssh-key, the deploy user's key; host key pinned from the
+ *              output), is at most offsiteMaxAgeHours old. Without --ssh-key this check fails.
  * Prints a table; exit 0 when every check passes, 1 when one fails, 2 on bad input.
  */
 import * as dns from "node:dns";
@@ -30,6 +34,10 @@ import * as https from "node:https";
 import type { LookupFunction } from "node:net";
 import * as tls from "node:tls";
 import { z } from "zod";
+import { spawn } from "node:child_process";
+import * as os from "node:os";
+import * as path from "node:path";
+import { writeSshIdentity } from "../lib/sshIdentity";
 import { exitWhenDrained, wantsHelp } from "./cli";
 
 const deploymentSchema = z.object({
@@ -42,6 +50,13 @@ const deploymentSchema = z.object({
         traefik: z.url({ protocol: /^https$/ }),
     }),
     server: z.object({ host: z.string() }),
+    backups: z
+        .object({
+            offsiteMaxAgeHours: z.number().positive(),
+            ssh: z.object({ user: z.string(), port: z.number().int().positive(), hostKey: z.string() }),
+            ageCommand: z.string(),
+        })
+        .optional(),
 });
 export type Deployment = z.infer<typeof deploymentSchema>;
 
@@ -52,6 +67,8 @@ export interface SmokeOptions {
     httpsPort: number;
     timeoutMs: number;
     minCertDays: number;
+    /** The deploy user's private key file, for the backup-age check over SSH. */
+    sshKey?: string;
 }
 
 export interface CheckResult {
@@ -152,6 +169,59 @@ async function check(name: string, target: string, run: () => Promise<[boolean, 
     }
 }
 
+/** Runs the output's age command on the VPS over SSH (key from --ssh-key, host key pinned); resolves with its stdout. */
+function remoteAge(backups: NonNullable<Deployment["backups"]>, host: string, keyFile: string, timeoutMs: number): Promise<string> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-smoke-"));
+    const options = writeSshIdentity({ host, port: backups.ssh.port, hostKey: backups.ssh.hostKey }, fs.readFileSync(keyFile, "utf8"), dir);
+    return new Promise((resolve, reject) => {
+        const child = spawn(
+            "ssh",
+            [...options, "-o", "ConnectTimeout=10", "-p", String(backups.ssh.port), `${backups.ssh.user}@${host}`, backups.ageCommand],
+            {
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        child.on("close", (status) => {
+            clearTimeout(timer);
+            fs.rmSync(dir, { recursive: true, force: true });
+            if (status === 0) resolve(stdout.trim());
+            else
+                reject(
+                    new Error(
+                        `${backups.ageCommand} on the VPS failed (${status ?? "killed"}): ${stderr.trim().split("\n").slice(-2).join(" ")}`,
+                    ),
+                );
+        });
+    });
+}
+
+/** The backup-age verdict: [ok, detail] for an age in seconds against the maximum in hours. */
+export function judgeBackupAge(ageText: string, maxAgeHours: number): [boolean, string] {
+    if (!/^\d+$/.test(ageText)) return [false, `unreadable age ${JSON.stringify(ageText.slice(0, 40))}`];
+    const hours = Number(ageText) / 3600;
+    return [hours <= maxAgeHours, `newest offsite snapshot ${hours.toFixed(1)} h old (maximum ${maxAgeHours} h)`];
+}
+
+/** With offsite backups: the newest snapshot's age, read on the VPS, against offsiteMaxAgeHours. */
+export function checkBackupAge(deployment: Deployment, options: Partial<SmokeOptions> = {}): Promise<CheckResult> {
+    const opts: SmokeOptions = { ...DEFAULTS, ...options };
+    return check("backup-age", deployment.server.host, async () => {
+        const backups = deployment.backups;
+        if (!backups) return [true, "no offsite backups configured"];
+        if (!opts.sshKey)
+            return [false, "offsite backups are configured: pass --ssh-key <deploy user's key> to read the newest snapshot's age"];
+        return judgeBackupAge(
+            await remoteAge(backups, deployment.server.host, opts.sshKey, opts.timeoutMs * 6),
+            backups.offsiteMaxAgeHours,
+        );
+    });
+}
+
 const isRedirectToHttps = (answer: Answer, host: string) => {
     const location = answer.headers.location ?? "";
     return (
@@ -217,6 +287,7 @@ export async function runSmoke(deployment: Deployment, options: Partial<SmokeOpt
             }),
         ),
     ];
+    if (deployment.backups) checks.push(checkBackupAge(deployment, opts));
     return Promise.all(checks);
 }
 
@@ -291,6 +362,9 @@ export function parseArgs(argv: readonly string[]): { file?: string; options: Pa
             case "--min-cert-days":
                 options.minCertDays = positiveInt(arg, value());
                 break;
+            case "--ssh-key":
+                options.sshKey = value();
+                break;
             default:
                 if (arg.startsWith("--") || file !== undefined) throw new Error(`unexpected argument ${arg}`);
                 file = arg;
@@ -309,6 +383,8 @@ Checks a live deployment from the stack's \`deployment\` output (file, or stdin 
   --https-port N        port for https:// URLs without a port (default 443)
   --timeout-ms N        per request (default 10000)
   --min-cert-days N     fail when a certificate expires sooner (default 14)
+  --ssh-key FILE        the deploy user's private key: with offsite backups, reads the newest
+                        snapshot's age on the VPS over SSH (fails above offsiteMaxAgeHours)
   -h, --help            print this help and exit
 Exit status: 0 every check passed, 1 a check failed, 2 bad input.
 `;

@@ -13,7 +13,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { plannedStdout, redact, runPlan } from "../scripts/plan/harness";
 import { SECRET_KEYS, SECRET_PATHS } from "../config/schema";
-import { fullStack, writeStackFile } from "./support/plan";
+import { fullStack, HOST_KEY, writeStackFile } from "./support/plan";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -22,6 +22,10 @@ const CANARIES: Record<(typeof SECRET_KEYS)[number], string> = {
     infomaniakToken: "CANARYinfomaniakTOKEN52b8e0",
     brevoApiKey: "CANARYbrevoKEY0c4d77",
     registryPassword: "CANARYregistryPASS9e1f23",
+    offsiteCredentials: "AWS_ACCESS_KEY_ID=CANARYawsKEYID4d2e11\nAWS_SECRET_ACCESS_KEY=CANARYawsSECRET8a7c35",
+    offsiteSshKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nCANARYoffsiteKEY6b90fe\n-----END OPENSSH PRIVATE KEY-----",
+    offsitePassword: "CANARYresticPASS3e5d72",
+    backupPingUrl: "https://hc-ping.example/CANARYpingUUID91ab0c",
 };
 /** Secrets nested in an object key (SECRET_PATHS). */
 const PATH_CANARIES: Record<(typeof SECRET_PATHS)[number], string> = {
@@ -44,8 +48,12 @@ const MARKERS = [
     "CANARYdokployAPIKEY4f6b",
     plannedStdout("swarm-worker-token"),
     plannedStdout("swarm-manager-token"),
+    "CANARYawsKEYID4d2e11",
+    "CANARYawsSECRET8a7c35",
+    "CANARYoffsiteKEY6b90fe",
+    "CANARYresticPASS3e5d72",
+    "CANARYpingUUID91ab0c",
 ];
-const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q=";
 
 function canaryStack(): Record<string, unknown> {
     const stack: Record<string, unknown> = {
@@ -57,6 +65,13 @@ function canaryStack(): Record<string, unknown> {
             { name: "manager-2", host: "198.51.100.9", hostKey: HOST_KEY, role: "manager" },
             { name: "manager-3", host: "198.51.100.10", hostKey: HOST_KEY, role: "manager" },
         ],
+        // Every offsite secret in use: an sftp: repository takes the SSH key, the others the credentials.
+        "dropit:postgres": {
+            backups: {
+                offsite: { repository: "sftp:backup@backup.example.net:/srv/dropit", sftpHostKey: HOST_KEY },
+                restoreFrom: "latest",
+            },
+        },
     };
     for (const key of SECRET_KEYS) stack[`dropit:${key}`] = CANARIES[key];
     for (const secretPath of SECRET_PATHS) {

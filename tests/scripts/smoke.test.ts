@@ -10,7 +10,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { main, parseOutputs } from "../../scripts/smoke";
+import { checkBackupAge, judgeBackupAge, main, parseOutputs } from "../../scripts/smoke";
 
 const HOSTS = ["example.test", "api.example.test", "dokploy.example.test", "traefik.example.test"];
 const OUTPUTS = {
@@ -279,4 +279,14 @@ describe("smoke", () => {
         expect(out).toContain("smoke: all 16 checks passed");
         expect(code).toBe(0);
     }, 20000);
+
+    it("with offsite backups, the backup-age check fails without --ssh-key and judges the age the VPS reports (the SSH path: tests/e2e/backup)", async () => {
+        const backups = { offsiteMaxAgeHours: 26, ssh: { user: "deploy", port: 22, hostKey: "ssh-ed25519 AAAA" }, ageCommand: "true" };
+        const deployment = parseOutputs(JSON.stringify({ deployment: { ...OUTPUTS.deployment, backups } }));
+        const result = await checkBackupAge(deployment, {});
+        expect(result).toMatchObject({ check: "backup-age", ok: false, detail: expect.stringContaining("--ssh-key") });
+        expect(judgeBackupAge(String(25 * 3600), 26)).toEqual([true, "newest offsite snapshot 25.0 h old (maximum 26 h)"]);
+        expect(judgeBackupAge(String(27 * 3600), 26)).toEqual([false, "newest offsite snapshot 27.0 h old (maximum 26 h)"]);
+        expect(judgeBackupAge("dropit-pg-offsite: ERROR: no snapshot", 26)[0]).toBe(false);
+    });
 });

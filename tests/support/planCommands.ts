@@ -20,12 +20,18 @@ export interface PlannedCommand {
     after: string[];
 }
 
-/** What the program asks Swarm for, per service: how many tasks, where, how they roll. */
+/**
+ * What the program asks Swarm for, per service (secrets revealed): how many tasks, where, how
+ * they roll, and what runs, for suites that stand in for the Docker provider.
+ */
 export interface PlannedService {
     name: string;
     replicas: number;
     placement?: { constraints?: string[]; maxReplicas?: number };
     updateConfig?: { parallelism?: number; order?: string; failureAction?: string };
+    image?: string;
+    env: Record<string, string>;
+    args: string[];
 }
 
 export interface ReplayPlan {
@@ -36,6 +42,46 @@ export interface ReplayPlan {
     dockerProviderHost?: string;
     dockerProviderSshOpts?: string[];
     outputs: Record<string, unknown>;
+}
+
+/** The planned service of that name, or an error naming it. */
+export function plannedService(plan: ReplayPlan, name: string): PlannedService {
+    const service = plan.services.find((candidate) => candidate.name === name);
+    if (!service) throw new Error(`the plan has no service ${name}`);
+    return service;
+}
+
+function plannedServices(resources: readonly PlannedResource[]): PlannedService[] {
+    const deep = (value: unknown): unknown => {
+        const revealed = reveal(value);
+        if (Array.isArray(revealed)) return revealed.map(deep);
+        if (typeof revealed === "object" && revealed !== null)
+            return Object.fromEntries(Object.entries(revealed).map(([key, inner]) => [key, deep(inner)]));
+        return revealed;
+    };
+    return resources
+        .filter((resource) => resource.type === "docker:index/service:Service")
+        .map((resource) => {
+            const inputs = deep(resource.inputs) as {
+                name: string;
+                mode?: { replicated?: { replicas?: number } };
+                updateConfig?: PlannedService["updateConfig"];
+                taskSpec?: {
+                    placement?: PlannedService["placement"];
+                    containerSpec?: { image?: string; env?: Record<string, string>; args?: string[] };
+                };
+            };
+            const container = inputs.taskSpec?.containerSpec ?? {};
+            return {
+                name: String(inputs.name),
+                replicas: inputs.mode?.replicated?.replicas ?? 1,
+                placement: inputs.taskSpec?.placement,
+                updateConfig: inputs.updateConfig,
+                image: container.image,
+                env: container.env ?? {},
+                args: container.args ?? [],
+            };
+        });
 }
 
 const reveal = (value: unknown): unknown => (isSecretValue(value) ? value.value : value);
@@ -93,19 +139,7 @@ async function main(): Promise<void> {
                 .filter((resource) => resource.type === "docker:index/image:Image")
                 .map((resource) => [resource.name, String(resource.inputs.imageName)]),
         ),
-        services: plan.resources
-            .filter((resource) => resource.type === "docker:index/service:Service")
-            .map((resource) => {
-                const inputs = reveal(resource.inputs) as Record<string, unknown>;
-                const mode = inputs.mode as { replicated?: { replicas?: number } } | undefined;
-                const taskSpec = inputs.taskSpec as { placement?: PlannedService["placement"] } | undefined;
-                return {
-                    name: String(inputs.name),
-                    replicas: mode?.replicated?.replicas ?? 1,
-                    placement: taskSpec?.placement,
-                    updateConfig: inputs.updateConfig as PlannedService["updateConfig"],
-                };
-            }),
+        services: plannedServices(plan.resources),
         dockerProviderHost: provider ? String(provider.inputs.host) : undefined,
         dockerProviderSshOpts: typeof sshOpts === "string" ? (JSON.parse(sshOpts) as string[]) : undefined,
         outputs: Object.fromEntries(Object.entries(plan.outputs).map(([name, value]) => [name, reveal(value)])),

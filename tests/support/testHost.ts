@@ -131,20 +131,3 @@ export function loadImagesIntoVps(vps: TestVps, references: readonly string[]): 
     if (save.status !== 0) throw new Error(`docker save failed: ${save.stderr.toString()}`);
     vps.execOk("docker load -q >/dev/null", { input: save.stdout, timeoutMs: 120_000 });
 }
-
-/** Samples every process's command line on the VPS every 50 ms (bounded: 5 min) until stopped; returns the samples. */
-export function startPsSampler(vps: TestVps): () => string {
-    vps.execOk("touch /run/dropit-ps-sampling && rm -f /var/tmp/ps-samples.log");
-    spawnSync("docker", [
-        "exec",
-        "-d",
-        vps.container,
-        "bash",
-        "-c",
-        "for i in $(seq 1 6000); do [ -e /run/dropit-ps-sampling ] || break; ps -eo args >> /var/tmp/ps-samples.log; sleep 0.05; done",
-    ]);
-    return () => {
-        vps.execOk("rm -f /run/dropit-ps-sampling");
-        return vps.execOk("cat /var/tmp/ps-samples.log");
-    };
-}

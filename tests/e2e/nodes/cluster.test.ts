@@ -25,7 +25,8 @@ import { describeRuns, planForReplay, replay, runPlanned, type CommandRun, type 
 import type { PlannedService, ReplayPlan } from "../../support/planCommands";
 import { startRegistry, type TestRegistry } from "../../support/registry";
 import { buildStandInImages, prepareStandIn, type StandInImages } from "../../support/standInInstaller/images";
-import { ensureVpsImage, startPsSampler, startVps, type TestVps } from "../../support/testHost";
+import { startPsSampler } from "../../support/psSampler";
+import { ensureVpsImage, startVps, type TestVps } from "../../support/testHost";
 
 jest.setTimeout(600_000);
 
