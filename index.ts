@@ -214,11 +214,11 @@ export const memory = budget;
 /** What the watchdog checks every minute and where its alerts go (docs/monitoring.md); the URLs are the secret outputs below. */
 export const monitoring = watchdog ? watchdog.summary : { enabled: false };
 export const monitoringAlertUrl = monitoringSecrets.alertUrl;
+export const monitoringHeartbeatUrl = monitoringSecrets.heartbeatUrl;
 /** Dokploy's notification created through its API (dokploy.apiKey), or undefined. */
 export const dokployNotifications = dokployNotification
     ? { name: notificationArgs?.name, events: notificationArgs?.events, notificationId: dokployNotification.notificationId }
     : undefined;
-export const monitoringHeartbeatUrl = monitoringSecrets.heartbeatUrl;
 
 /** The records to create by hand in manual mode (also inside `deployment.dns`). */
 export const dnsRecords = dns.records;
