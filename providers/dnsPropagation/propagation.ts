@@ -82,7 +82,8 @@ async function observe(name: ExpectedName, server: string, queryTimeoutMs: numbe
     const resolver = new dnsPromises.Resolver({ timeout: queryTimeoutMs, tries: 1 });
     resolver.setServers([server]);
     try {
-        const answers = name.type === "A" ? await resolver.resolve4(name.fqdn) : await resolver.resolve6(name.fqdn);
+        const query = name.type === "A" ? resolver.resolve4(name.fqdn) : resolver.resolve6(name.fqdn);
+        const answers = await withinMs(query, queryTimeoutMs);
         const expected = canonicalAddress(name.value);
         const found = answers.map(canonicalAddress);
         if (found.length === 1 && found[0] === expected) return { ok: true };
@@ -92,6 +93,23 @@ async function observe(name: ExpectedName, server: string, queryTimeoutMs: numbe
         return { ok: false, detail: `no answer yet (${code})` };
     } finally {
         resolver.cancel();
+    }
+}
+
+/**
+ * The resolver's `timeout` is c-ares's starting value for one try, not a bound on the query; a
+ * timer of our own keeps every round within queryTimeoutMs whatever c-ares does.
+ */
+async function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: "ETIMEOUT" })), ms);
+    });
+    try {
+        return await Promise.race([work, expired]);
+    } finally {
+        clearTimeout(timer);
+        work.catch(() => undefined);
     }
 }
 

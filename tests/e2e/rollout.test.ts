@@ -322,7 +322,10 @@ describe("rolling updates on a real Swarm with the rendered settings", () => {
         expect((completedAt - runningAt) / 1e9).toBeGreaterThanOrEqual(SETTINGS.timing.monitorSeconds);
         expect(seen.fail).toBe(0);
         expect(seen.none).toBe(0);
-        expect(seen.bodies).toEqual(["v1", "v2"]);
+        // start-first: while both tasks run, the router may answer from either; v1 first, v2 at the end, nothing else.
+        expect(seen.bodies[0]).toBe("v1");
+        expect(seen.bodies.at(-1)).toBe("v2");
+        expect(new Set(seen.bodies)).toEqual(new Set(["v1", "v2"]));
         expect(seen.ok).toBeGreaterThan(50);
     });
 
