@@ -5,6 +5,7 @@
  * `pulumi up`, `npm run plan` and the tests all see them. Messages say what is wrong; the
  * "how to fix" part is added by `describeIssues` (config/errors.ts) from the key's path.
  */
+import { NOTIFICATION_EVENTS } from "../providers/dokploy/client";
 import { z } from "zod";
 import {
     ABSOLUTE_PATH,
@@ -237,18 +238,6 @@ const dns = z
     .prefault({})
     .describe("The domain's DNS records and the wait for them before certificates.");
 
-/** Dokploy's notification events (its `notification` table's columns), as its API names them. */
-const NOTIFICATION_EVENT_NAMES = [
-    "appDeploy",
-    "appBuildError",
-    "databaseBackup",
-    "volumeBackup",
-    "dokployRestart",
-    "dokployBackup",
-    "dockerCleanup",
-    "serverThreshold",
-] as const;
-
 const dokploy = z
     .strictObject({
         version: z
@@ -294,7 +283,7 @@ const dokploy = z
         notifications: z
             .strictObject({
                 events: z
-                    .array(z.enum(NOTIFICATION_EVENT_NAMES, { error: `must be one of ${NOTIFICATION_EVENT_NAMES.join(", ")}` }))
+                    .array(z.enum(NOTIFICATION_EVENTS, { error: `must be one of ${NOTIFICATION_EVENTS.join(", ")}` }))
                     .min(1, { error: "must name at least one event" })
                     .default(["appBuildError", "databaseBackup", "dockerCleanup"])
                     .describe(
