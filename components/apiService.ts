@@ -155,7 +155,7 @@ export class ApiService extends pulumi.ComponentResource {
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,
                 memory: args.memory,
-                labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port }),
+                labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port, retry: Boolean(args.cluster) }),
                 updateConfig: rollout.updateConfig,
                 rollbackConfig: rollout.rollbackConfig,
             }),

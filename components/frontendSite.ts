@@ -92,7 +92,7 @@ export class FrontendSite extends pulumi.ComponentResource {
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,
                 memory: args.memory,
-                labels: renderTraefikLabels({ name: WEB_SERVICE, host: args.host, port: NGINX_PORT }),
+                labels: renderTraefikLabels({ name: WEB_SERVICE, host: args.host, port: NGINX_PORT, retry: Boolean(args.cluster) }),
                 updateConfig: rollout.updateConfig,
                 rollbackConfig: rollout.rollbackConfig,
             }),

@@ -9,6 +9,8 @@ import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FIRST_NODE_NAME } from "../config/names";
 import { hostCommand, type RegistryCredentials } from "../lib/hostConvergence";
+import { renderDynamicConfigFile } from "../renderers/hostScripts";
+import { renderRouterRetry, ROUTER_RETRY_FILE } from "../renderers/routerRetry";
 import { NO_PREVIOUS_OUTPUT_IN_ENV, type ServerLogin } from "../lib/sshConnection";
 import {
     renderDepartures,
@@ -35,6 +37,8 @@ export interface SwarmClusterArgs {
     manager: { connection: command.types.input.remote.ConnectionArgs; host: string; address: string };
     nodes: readonly ClusterNode[];
     dockerVersion: string;
+    /** At most this many API (and web) tasks per node: what the router's retries must get past. */
+    maxReplicasPerNode: number;
     registry?: RegistryCredentials;
     /** After these, the first server runs Dokploy's Swarm (DokployHost). */
     hostReady: pulumi.Resource[];
@@ -127,7 +131,14 @@ export class SwarmCluster extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
-        this.ready = [departures, labels, ...nodes.map((node) => node.membership)];
+        // Before the API and web labels name its middleware and transport (they depend on `ready`).
+        const routerRetry = onManager(
+            "router-retry",
+            renderDynamicConfigFile(ROUTER_RETRY_FILE),
+            { stdin: renderRouterRetry(args.maxReplicasPerNode) },
+            args.hostReady,
+        );
+        this.ready = [departures, labels, routerRetry, ...nodes.map((node) => node.membership)];
         this.members = [
             { name: FIRST_NODE_NAME, host: args.manager.host, address: args.manager.address, role: "manager", router: true, data: true },
             ...args.nodes.map((node) => ({

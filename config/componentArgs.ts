@@ -47,6 +47,7 @@ export function swarmClusterArgs(
             address: swarmAddress(node),
         })),
         dockerVersion: settings.dokploy.dockerVersion,
+        maxReplicasPerNode: settings.cluster.maxReplicasPerNode,
         registry: first.registry,
         hostReady: first.ready,
     };

@@ -4,6 +4,7 @@
  * says why the services are routed through Swarm's VIP (lbswarm).
  */
 import { DOKPLOY_NETWORK } from "../config/names";
+import { RETRY_MIDDLEWARE, UPSTREAM_TRANSPORT } from "./routerRetry";
 
 /** The only ACME resolver Dokploy's static config defines. */
 export const CERT_RESOLVER = "letsencrypt";
@@ -20,6 +21,11 @@ export interface TraefikRoute {
     host: string;
     /** Port the container listens on; mandatory for swarm services. */
     port: number;
+    /**
+     * Retry and the short-timeout transport of renderers/routerRetry.ts (its file must exist
+     * before the labels do: Traefik drops a router that names a missing middleware).
+     */
+    retry?: boolean;
 }
 
 export interface Label {
@@ -48,10 +54,11 @@ export function renderTraefikLabels(route: TraefikRoute): Label[] {
         [`${secure}.rule`]: rule,
         [`${secure}.entrypoints`]: "websecure",
         [`${secure}.tls.certresolver`]: CERT_RESOLVER,
-        [`${secure}.middlewares`]: `${hsts}@swarm`,
+        [`${secure}.middlewares`]: [`${hsts}@swarm`, ...(route.retry ? [RETRY_MIDDLEWARE] : [])].join(","),
         [`${secure}.service`]: route.name,
         [`traefik.http.middlewares.${hsts}.headers.stsSeconds`]: String(HSTS_SECONDS),
         [`traefik.http.services.${route.name}.loadbalancer.server.port`]: String(route.port),
+        ...(route.retry ? { [`traefik.http.services.${route.name}.loadbalancer.serverstransport`]: UPSTREAM_TRANSPORT } : {}),
     };
     return Object.entries(labels)
         .sort(([a], [b]) => a.localeCompare(b))

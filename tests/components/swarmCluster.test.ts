@@ -101,6 +101,24 @@ test("stateful services stay on the data node; API and web spread at most one pe
     expect(resource(plan, "swarm-rebalance").inputs.triggers).toEqual(["worker-1", "worker-2"]);
 });
 
+test("the router retries a task it cannot reach: the file is written on the first server before the labels naming it", () => {
+    const step = resource(plan, "swarm-router-retry");
+    expect(create("swarm-router-retry")).toContain("TARGET_FILE=/etc/dokploy/traefik/dynamic/dropit-upstreams.yml");
+    expect(String(reveal(step.inputs.stdin))).toContain("dropit-upstream:");
+    expect(reveal(step.inputs.connection)).toMatchObject({ host: "198.51.100.7" });
+    for (const [service, route] of [
+        ["api-service", "dropit-api"],
+        ["web-service", "dropit-web"],
+    ]) {
+        const labels = new Map(
+            (reveal(resource(plan, service).inputs.labels) as { label: string; value: string }[]).map((l) => [l.label, l.value]),
+        );
+        expect(labels.get(`traefik.http.routers.${route}-websecure.middlewares`)).toBe(`${route}-hsts@swarm,dropit-retry@file`);
+        expect(labels.get(`traefik.http.services.${route}.loadbalancer.serverstransport`)).toBe("dropit-upstream@file");
+        expect(dependsOn(service, "swarm-router-retry")).toBe(true);
+    }
+});
+
 test("the nodes output lists every machine, its role, the router and the data node", () => {
     expect(reveal(plan.outputs.nodes)).toEqual([
         { name: "main", host: "198.51.100.7", address: "10.0.0.7", role: "manager", router: true, data: true },

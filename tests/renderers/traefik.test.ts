@@ -30,3 +30,17 @@ test("labels are sorted, so two evaluations are byte-identical", () => {
 test("a router name Traefik would misread is refused", () => {
     expect(() => renderTraefikLabels({ name: "Dropit.API", host: "x.fr", port: 1 })).toThrow(/lowercase/);
 });
+
+test("with retry, the HTTPS router also retries and the service uses the short-timeout transport, both from the file provider", () => {
+    const plain = new Map(renderTraefikLabels({ name: "dropit-web", host: "example.fr", port: 8080 }).map((l) => [l.label, l.value]));
+    const labels = new Map(
+        renderTraefikLabels({ name: "dropit-web", host: "example.fr", port: 8080, retry: true }).map((l) => [l.label, l.value]),
+    );
+    expect(labels.get("traefik.http.routers.dropit-web-websecure.middlewares")).toBe("dropit-web-hsts@swarm,dropit-retry@file");
+    expect(labels.get("traefik.http.services.dropit-web.loadbalancer.serverstransport")).toBe("dropit-upstream@file");
+    // The HTTP router only redirects: nothing to retry there.
+    expect(labels.get("traefik.http.routers.dropit-web-web.middlewares")).toBe("redirect-to-https@file");
+    expect([...labels.keys()].filter((label) => !plain.has(label))).toEqual([
+        "traefik.http.services.dropit-web.loadbalancer.serverstransport",
+    ]);
+});
