@@ -35,6 +35,8 @@ npm ci --no-audit --no-fund
 # The Pulumi CLI: an installed one is used as it is; otherwise it is built from Go modules.
 bash scripts/engine.sh
 # The backup drill's S3-compatible server, from its Go module (tests/e2e/backup/s3/).
-command -v go >/dev/null || { echo "setup: Go is needed for the backup drill's S3 server (tests/e2e/backup/s3/build.sh)" >&2; exit 1; }
+command -v go >/dev/null || { echo "setup: Go is needed for the backup drill's S3 server and the nodes suite's Traefik (tests/e2e/backup/s3/build.sh, tests/support/traefik/build.sh)" >&2; exit 1; }
 [ -x .tmp/bin/gofakes3 ] || bash tests/e2e/backup/s3/build.sh .tmp/bin/gofakes3
+# The real Traefik the multi-node suite routes through, from its released Go module (about 9 min cold).
+[ -x .tmp/bin/traefik ] || bash tests/support/traefik/build.sh .tmp/bin/traefik
 echo "setup: done (Debian packages: ${DEBIAN_PACKAGES[*]})"

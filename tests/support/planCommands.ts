@@ -32,6 +32,8 @@ export interface PlannedService {
     image?: string;
     env: Record<string, string>;
     args: string[];
+    /** The service's labels (Traefik's routing among them). */
+    labels: Record<string, string>;
 }
 
 export interface ReplayPlan {
@@ -64,6 +66,7 @@ function plannedServices(resources: readonly PlannedResource[]): PlannedService[
         .map((resource) => {
             const inputs = deep(resource.inputs) as {
                 name: string;
+                labels?: { label: string; value: string }[];
                 mode?: { replicated?: { replicas?: number } };
                 updateConfig?: PlannedService["updateConfig"];
                 taskSpec?: {
@@ -80,6 +83,7 @@ function plannedServices(resources: readonly PlannedResource[]): PlannedService[
                 image: container.image,
                 env: container.env ?? {},
                 args: container.args ?? [],
+                labels: Object.fromEntries((inputs.labels ?? []).map(({ label, value }) => [label, value])),
             };
         });
 }

@@ -247,7 +247,7 @@ beforeAll(async () => {
     engine = await ensureDockerEngine();
     let started = Date.now();
     const { image } = ensureVpsImage();
-    const images = buildStandInImages([VERSION], [`dokploy.${DOMAIN}`, `traefik.${DOMAIN}`, API_HOST, DOMAIN], "dropit-watch-standin/traefik:latest");
+    const images = buildStandInImages([VERSION], [`dokploy.${DOMAIN}`, `traefik.${DOMAIN}`, API_HOST, DOMAIN], { traefikTag: "dropit-watch-standin/traefik:latest" });
     buildAppImages();
     durations["images"] = Date.now() - started;
     started = Date.now();

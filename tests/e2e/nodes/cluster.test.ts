@@ -9,10 +9,14 @@
  *
  * What is not replayed: the Docker provider's resources (services, images) cannot run here (its
  * plugin is not available), so the services are created with the Docker CLI from the plan's own
- * replicas, placement and update settings, on stand-in images loaded into every engine. Requests
- * go through the stand-in router (the dokploy-traefik stand-in on the first server) to the tasks
- * over the overlay network: this kernel has no IPVS, so the route names the tasks' DNS
- * (`tasks.dropit-web`) rather than the service VIP that Traefik uses in production.
+ * replicas, placement, update settings and labels, on stand-in images loaded into every engine.
+ * Requests go over HTTPS through the real Traefik (the version Dokploy runs, built from its Go
+ * module by tests/support/traefik/build.sh) as `dokploy-traefik` on the first server: it reads
+ * Dokploy's static config, the dynamic files the plan writes (the retry middleware and the
+ * upstream transport among them) and the services' labels. This kernel has no IPVS, so the
+ * services use `--endpoint-mode dnsrr`, their one label changed is `traefik.swarm.lbswarm=false`,
+ * and Traefik balances over the tasks itself rather than through the service VIP used in
+ * production.
  *
  * Writes .tmp/nodes-report.json. Bounded: every wait has a limit; afterAll removes what the
  * suite created (containers and network prefixed dropit-nodes-).
@@ -22,35 +26,59 @@ import * as path from "node:path";
 import { FIRST_NODE_NAME } from "../../../config/names";
 import { docker, dockerOk, ensureDockerEngine, waitFor } from "../../support/dockerd";
 import { describeRuns, planForReplay, replay, runPlanned, type CommandRun, type RunOutputs } from "../../support/hostReplay";
-import type { PlannedService, ReplayPlan } from "../../support/planCommands";
+import { plannedService, type PlannedService, type ReplayPlan } from "../../support/planCommands";
+import { ensurePostgresImage } from "../../support/backupTargets";
 import { startRegistry, type TestRegistry } from "../../support/registry";
 import { buildStandInImages, prepareStandIn, type StandInImages } from "../../support/standInInstaller/images";
 import { startPsSampler } from "../../support/psSampler";
-import { ensureVpsImage, startVps, type TestVps } from "../../support/testHost";
+import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../../support/testHost";
 
 jest.setTimeout(600_000);
 
 const PREFIX = "dropit-nodes";
 const NETWORK = `${PREFIX}-net`;
 const DOMAIN = "example.test";
-const ROUTED_HOST = `nodes.${DOMAIN}`;
+/** The web app's host: the planned web service's Traefik rule. */
+const ROUTED_HOST = DOMAIN;
+/** The API's host: the planned API service's Traefik rule. */
+const API_HOST = `api.${DOMAIN}`;
 const VERSION = "v0.29.2";
 const NEXT_VERSION = "v0.30.0";
 const REGISTRY_PASSWORD = "e2e-NODES-registry-4d2b";
 const REPORT = path.resolve(__dirname, "../../../.tmp/nodes-report.json");
-/** The suite's own stand-in for the stateful service: rows appended to a file in its volume. */
-const ROWS = 200;
+/** Rows in PostgreSQL before the first event; each event adds the writes its load makes through the API. */
+const SEEDED_ROWS = 200;
+
+interface Failure {
+    at: number;
+    status: string;
+    seconds: number;
+}
+
+interface LoadFigures {
+    requests: number;
+    failed: number;
+    slowestSeconds: number;
+    failures: Failure[];
+}
 
 interface EventFigures {
     requests: number;
     failed: number;
     seconds: number;
-    /** Requests the router sent to a task on each node (from the router's log and the tasks' addresses). */
+    /** Requests answered by a task on each node (each answer names its container). */
     servedBy?: Record<string, number>;
-    /** When each failed request started (seconds since the epoch). */
-    failedAt?: number[];
+    /** The slowest request, in seconds (a retried one waits for the dial timeout first). */
+    slowestSeconds?: number;
+    /** The writes through the API during the event (one row each). */
+    writes?: LoadFigures;
+    /** Each failed request: when it started (seconds since the epoch), its status (000: no answer), how long it took. */
+    failures?: Failure[];
     /** For a lost node: which, and seconds from the cut to Swarm marking it down. */
     lostNode?: string;
+    /** When the node's network cut began (seconds since the epoch), and how long the cut took. */
+    cutAt?: number;
+    cutSeconds?: number;
     lostNodeDetectedAfterSeconds?: number;
 }
 const report = {
@@ -59,6 +87,9 @@ const report = {
     placement: {} as Record<string, string[]>,
     events: {} as Record<string, EventFigures>,
     rowsLost: -1,
+    /** Writes the API acknowledged (seeded rows included), and rows stored twice. */
+    rowsAcknowledged: 0,
+    rowsDuplicated: -1,
 };
 const durations: Record<string, number> = {};
 const suiteStarted = Date.now();
@@ -156,27 +187,18 @@ function nodeNamesById(): Map<string, string> {
     return knownNodes;
 }
 
-/** The node of every web task's overlay address, past tasks included. */
+/** The node of every web task's container (its host name is the container ID's first 12 characters), past tasks included. */
 function webTaskNodes(): Map<string, string> {
     const names = nodeNamesById();
-    const lines = main.execOk(
-        `docker service ps dropit-web -q | xargs -r docker inspect --format '{{.NodeID}} {{range .NetworksAttachments}}{{range .Addresses}}{{.}} {{end}}{{end}}'`,
-    );
-    const byAddress = new Map<string, string>();
+    const lines = main.execOk(`docker service ps dropit-web -q | xargs -r docker inspect --format '{{.NodeID}} {{json .Status}}'`);
+    const byContainer = new Map<string, string>();
     for (const line of lines.split("\n").filter(Boolean)) {
-        const [nodeId, ...addresses] = line.trim().split(" ");
-        for (const cidr of addresses) byAddress.set(cidr.split("/")[0], names.get(nodeId) ?? nodeId);
+        const [nodeId, status] = [line.slice(0, line.indexOf(" ")), line.slice(line.indexOf(" ") + 1)];
+        // A task that never started has no container.
+        const container = (JSON.parse(status) as { ContainerStatus?: { ContainerID?: string } }).ContainerStatus?.ContainerID;
+        if (container) byContainer.set(container.slice(0, 12), names.get(nodeId) ?? nodeId);
     }
-    return byAddress;
-}
-
-/** The upstream addresses the router has chosen so far, one per request (route.sh logs them). */
-function routerUpstreams(): string[] {
-    return main
-        .execOk("docker exec dokploy-traefik cat /tmp/access.log")
-        .split("\n")
-        .filter((line) => line.startsWith("upstream "))
-        .map((line) => line.slice("upstream ".length));
+    return byContainer;
 }
 
 /** Where the running tasks of a service are, by configured node name (sorted, repeated per task). */
@@ -211,8 +233,30 @@ function healthy(service: string): number {
     return count;
 }
 
-/** `docker service create` from the plan's own replicas, placement and update settings. */
-function createService(planned: PlannedService, image: string, extra: string[] = []): void {
+/** The port Traefik sends the service's requests to (its planned label). */
+function routedPort(planned: PlannedService): number {
+    return Number(planned.labels[`traefik.http.services.${planned.name}.loadbalancer.server.port`] ?? 3000);
+}
+
+interface RunAs {
+    /** Replaces the image's entry point. */
+    entrypoint?: string;
+    /** The container's command (default: the busybox stand-in answering on the routed port). */
+    command?: string[];
+    /** Its health check (default: GET /api/health on the routed port). */
+    healthCmd?: string;
+    /** `--mount` values. */
+    mounts?: string[];
+}
+
+/**
+ * `docker service create` from the plan's own replicas, placement, update settings, environment
+ * and labels (Traefik's routing among them). Labels, environment and the container's command
+ * reach the shell as stdin lines, never spliced into its text.
+ */
+function createService(planned: PlannedService, image: string, runAs: RunAs = {}): void {
+    const port = routedPort(planned);
+    const healthCmd = runAs.healthCmd ?? `busybox wget -q -O /dev/null http://127.0.0.1:${port}/api/health`;
     const args = [
         "docker service create -d --no-resolve-image --with-registry-auth",
         `--name ${planned.name} --replicas ${planned.replicas}`,
@@ -222,43 +266,90 @@ function createService(planned: PlannedService, image: string, extra: string[] =
         planned.updateConfig?.order ? `--update-order ${planned.updateConfig.order}` : "",
         planned.updateConfig?.parallelism !== undefined ? `--update-parallelism ${planned.updateConfig.parallelism}` : "",
         planned.updateConfig?.failureAction ? `--update-failure-action ${planned.updateConfig.failureAction}` : "",
-        "--health-cmd '/bin/wget -q -O /dev/null http://127.0.0.1:3000/api/health' --health-interval 1s --health-timeout 1s --health-retries 2 --health-start-period 1s",
-        ...extra,
+        `--health-cmd '${healthCmd}' --health-interval 1s --health-timeout 2s --health-retries 2 --health-start-period 1s`,
+        ...(runAs.mounts ?? []).map((mount) => `--mount ${mount}`),
+        runAs.entrypoint ? `--entrypoint ${runAs.entrypoint}` : "",
+        '"${options[@]}"',
         image,
+        '"${command[@]}"',
     ];
-    main.execOk(args.filter(Boolean).join(" "));
+    // Without IPVS the services run in dnsrr mode, where Traefik (v3.6, pswarm.go) silently skips a
+    // service labelled lbswarm=true (it has no VIP to send to): here Traefik balances over the tasks.
+    const labels = { ...planned.labels, ...(planned.labels["traefik.swarm.lbswarm"] ? { "traefik.swarm.lbswarm": "false" } : {}) };
+    const lines = [
+        ...Object.entries(labels).map(([label, value]) => `label ${label}=${value}`),
+        ...Object.entries(planned.env).map(([name, value]) => `env ${name}=${value}`),
+        ...(runAs.command ?? ["/bin/nc", "-ll", "-p", String(port), "-e", "/standin/api.sh"]).map((arg) => `arg ${arg}`),
+    ];
+    main.execOk(
+        `options=(); command=(); while IFS= read -r line; do case $line in "label "*) options+=(--label "\${line#label }") ;; "env "*) options+=(--env "\${line#env }") ;; "arg "*) command+=("\${line#arg }") ;; esac; done; ${args.filter(Boolean).join(" ")}`,
+        { input: `${lines.join("\n")}\n` },
+    );
 }
 
-/** A steady stream of requests through the router on the first server, each logged with its status. */
-function startLoad(label: string): () => EventFigures {
-    const slug = label.replace(/[^a-z0-9]+/g, "-");
+/** What one request of the load saw. */
+interface LoadRequest {
+    at: number;
+    /** For a write: `<event>-<index>`, the row's key. */
+    key: string;
+    status: string;
+    seconds: number;
+    /** A read: the answering task's container (its host name); a write: the new row's id. */
+    answer: string;
+}
+
+type LoadKind = "read" | "write";
+
+/**
+ * A steady stream of requests through the router on the first server, each logged: reads of the
+ * web app (which task answered), or writes through the API (one row each, with its own key).
+ */
+function startLoad(label: string, kind: LoadKind): () => LoadRequest[] {
+    const slug = `${kind}-${label.replace(/[^a-z0-9]+/g, "-")}`;
     const log = `/var/tmp/${PREFIX}-load-${slug}.log`;
     const stop = `/run/${PREFIX}-load-${slug}`;
     main.execOk(`touch ${stop} && rm -f ${log}`);
-    // Bounded: at most 20 000 requests (about 15 min at this pace).
+    const curl = "curl -s --max-time 10 -w '\\n%{http_code} %{time_total}'";
+    const request =
+        kind === "read"
+            ? `${curl} --resolve ${ROUTED_HOST}:443:127.0.0.1 https://${ROUTED_HOST}/standin/whoami`
+            : `${curl} --resolve ${API_HOST}:443:127.0.0.1 -X POST -d '' "https://${API_HOST}/cgi-bin/write?key=${slug}-$i"`;
+    // Bounded: at most 20 000 requests. A line per request: start, key, status, seconds, answer.
     dockerOk([
         "exec",
         "-d",
         main.container,
         "bash",
         "-c",
-        `for i in $(seq 1 20000); do [ -e ${stop} ] || break; t=$(date +%s.%N); code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Host: ${ROUTED_HOST}' http://127.0.0.1/api/health); echo "$t $code" >> ${log}; sleep 0.02; done; echo done >> ${log}`,
+        `for i in $(seq 1 20000); do [ -e ${stop} ] || break; t=$(date +%s.%N); out=$(${request}); echo "$t ${slug}-$i \${out##*$'\\n'} \${out%%$'\\n'*}" >> ${log}; sleep 0.02; done; echo done >> ${log}`,
     ]);
-    const started = Date.now();
     return () => {
-        const seconds = (Date.now() - started) / 1000;
         main.execOk(`rm -f ${stop}`);
-        // The loop finishes its request in flight (at most 5 s), then writes `done`.
-        const deadline = Date.now() + 15_000;
+        // The loop finishes its request in flight (at most 10 s), then writes `done`.
+        const deadline = Date.now() + 20_000;
         let lines: string[] = [];
         while (Date.now() < deadline) {
             lines = main.execOk(`cat ${log} 2>/dev/null || true`).split("\n").filter(Boolean);
             if (lines[lines.length - 1] === "done") break;
             spinWait(200);
         }
-        const results = lines.filter((line) => line !== "done").map((line) => line.split(" "));
-        const failedAt = results.filter(([, code]) => code !== "200").map(([at]) => Number(at));
-        return { requests: results.length, failed: failedAt.length, seconds: Math.round(seconds * 10) / 10, failedAt };
+        return lines
+            .filter((line) => line !== "done")
+            .map((line) => {
+                const [at, key, status, took, answer = ""] = line.split(" ");
+                return { at: Number(at), key, status, seconds: Number(took), answer: answer.trim() };
+            });
+    };
+}
+
+/** Requests, failures and the slowest, from what the load saw. */
+function figuresOf(requests: readonly LoadRequest[]): LoadFigures {
+    const failures = requests.filter((request) => request.status !== "200").map(({ at, status, seconds }) => ({ at, status, seconds }));
+    return {
+        requests: requests.length,
+        failed: failures.length,
+        slowestSeconds: Math.max(0, ...requests.map((request) => request.seconds)),
+        failures,
     };
 }
 
@@ -271,39 +362,53 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Runs `action` under load, with a steady stretch before and after so the load sees the whole change. */
 async function underLoad(name: string, action: () => Promise<void> | void): Promise<EventFigures> {
     const nodesBefore = webTaskNodes();
-    const routedBefore = routerUpstreams().length;
-    const stopLoad = startLoad(name);
+    const started = Date.now();
+    const stopReads = startLoad(name, "read");
+    const stopWrites = startLoad(name, "write");
     await sleep(3000);
     try {
         await action();
         await sleep(3000);
     } finally {
-        const figures = stopLoad();
+        const reads = stopReads();
+        const writes = stopWrites();
+        const seconds = Math.round((Date.now() - started) / 100) / 10;
         const nodes = new Map([...nodesBefore, ...webTaskNodes()]);
         const servedBy: Record<string, number> = {};
-        for (const upstream of routerUpstreams().slice(routedBefore)) {
-            const node = nodes.get(upstream) ?? `unknown ${upstream}`;
+        for (const { answer } of reads.filter((request) => request.status === "200")) {
+            const node = nodes.get(answer) ?? `unknown ${answer}`;
             servedBy[node] = (servedBy[node] ?? 0) + 1;
         }
-        report.events[name] = { ...figures, servedBy };
+        acknowledged.push(...writes.filter((write) => write.status === "200" && /^\d+$/.test(write.answer)).map((write) => write.key));
+        report.events[name] = { ...figuresOf(reads), seconds, servedBy, writes: figuresOf(writes) };
     }
     return report.events[name];
 }
 
-/** Rows in the data service's volume, read through its task on the data node. */
-function rows(): number {
-    return Number(
-        main.execOk(
-            `docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=dropit-postgres | head -n 1) sh -c 'cat /data/rows 2>/dev/null | wc -l'`,
-        ),
-    );
+/** Keys of the writes the API acknowledged (answered with the new row's id), every event together. */
+const acknowledged: string[] = [];
+
+/** SQL (on stdin) run by psql in the PostgreSQL task on the data node, as the planned user; its rows, one per line. */
+function sql(statement: string): string[] {
+    const { POSTGRES_USER: user, POSTGRES_DB: database } = plannedPostgres().env;
+    if (!/^\w+$/.test(user) || !/^\w+$/.test(database)) throw new Error(`unexpected planned user or database: ${user} ${database}`);
+    const task = "$(docker ps -q --filter label=com.docker.swarm.service.name=dropit-postgres | head -n 1)";
+    return main
+        .execOk(`docker exec -i ${task} psql -X -q -t -A -v ON_ERROR_STOP=1 -U ${user} -d ${database}`, { input: `${statement}\n` })
+        .split("\n")
+        .filter(Boolean);
 }
+
+const plannedPostgres = () => plannedService(plan, "dropit-postgres");
 
 beforeAll(async () => {
     engine = await ensureDockerEngine();
     let started = Date.now();
     vpsImage = ensureVpsImage().image;
-    images = buildStandInImages([VERSION, NEXT_VERSION], [`dokploy.${DOMAIN}`, `traefik.${DOMAIN}`]);
+    images = buildStandInImages([VERSION, NEXT_VERSION], [DOMAIN, `api.${DOMAIN}`, `dokploy.${DOMAIN}`, `traefik.${DOMAIN}`], {
+        router: "traefik",
+        traefikTag: `${PREFIX}-standin/traefik:latest`,
+    });
     durations["images"] = Date.now() - started;
 
     started = Date.now();
@@ -430,27 +535,53 @@ describe("three bare hosts become one Swarm", () => {
 
 describe("placement and node lifecycle under load", () => {
     beforeAll(async () => {
-        const byName = new Map(plan.services.map((service) => [service.name, service]));
-        const data = byName.get("dropit-postgres")!;
-        // PostgreSQL's image is a public one (never pushed): the stand-in, already in the first server's engine.
-        createService(data, `dropit-standin/dokploy:${VERSION}`, ["--mount type=volume,source=dropit-postgres-data,target=/data"]);
-        // The nodes have no copy of the app images: they pull them from the registry, by digest.
+        // In production Traefik sends to each service's VIP, which Swarm updates as tasks come and
+        // go. Without IPVS it balances over the task list it polls (Dokploy's config: every 15 s),
+        // which a rolling update outpaces: polling every 2 s stands in for the VIP's promptness.
+        main.execOk(
+            "sed -i '/^  swarm:$/a\\    refreshSeconds: 2s' /etc/dokploy/traefik/traefik.yml && docker restart dokploy-traefik >/dev/null",
+        );
+        expect(main.execOk("grep -A3 '^  swarm:' /etc/dokploy/traefik/traefik.yml")).toContain("refreshSeconds: 2s");
+        let started = Date.now();
+        // PostgreSQL (Debian's, tests/e2e/backup/postgres) with the planned environment: its image is
+        // a public one, never pushed, so it is loaded into the first server's engine only.
+        const postgresImage = ensurePostgresImage().image;
+        loadImagesIntoVps(main, [postgresImage]);
+        durations["PostgreSQL image built and loaded"] = Date.now() - started;
+        const postgres = plannedPostgres();
+        createService(postgres, postgresImage, {
+            mounts: ["type=volume,source=dropit-postgres-data,target=/var/lib/postgresql/data"],
+            command: postgres.args.length > 0 ? postgres.args : ["postgres"],
+            healthCmd: "pg_isready -q -h 127.0.0.1",
+        });
+        await waitForReplicas("dropit-postgres", 1);
+        sql("CREATE TABLE e2e_writes (id bigserial PRIMARY KEY, key text NOT NULL, at timestamptz NOT NULL DEFAULT now())");
+        const seeded = Array.from({ length: SEEDED_ROWS }, (_, index) => `seed-${index + 1}`);
+        sql(`INSERT INTO e2e_writes (key) SELECT 'seed-' || g FROM generate_series(1, ${SEEDED_ROWS}) g`);
+        acknowledged.push(...seeded);
+
+        // The nodes have no copy of the app images: they pull them from the registry, by digest. The
+        // API stand-in writes rows into PostgreSQL, so it runs from the PostgreSQL image (psql).
+        started = Date.now();
         for (const vps of workers)
             vps.execOk(`docker rmi dropit-standin/dokploy:${VERSION} dropit-standin/dokploy:${NEXT_VERSION} >/dev/null`);
-        pinned.api = pushAs(`dropit-standin/dokploy:${VERSION}`, plan.images["api-image"]);
+        pinned.api = pushAs(postgresImage, plan.images["api-image"]);
         pinned.web = pushAs(`dropit-standin/dokploy:${VERSION}`, plan.images["web-image"]);
-        createService(byName.get("dropit-api")!, pinned.api);
-        createService(byName.get("dropit-web")!, pinned.web);
-        await waitForReplicas("dropit-postgres", 1);
+        durations["app images pushed"] = Date.now() - started;
+        const api = plannedService(plan, "dropit-api");
+        createService(api, pinned.api, { entrypoint: "/usr/local/bin/api-standin", command: [] });
+        createService(plannedService(plan, "dropit-web"), pinned.web);
         await waitForReplicas("dropit-api", 2);
         await waitForReplicas("dropit-web", 3);
-        // The router: the first server's Traefik stand-in, a file route to the web tasks over the overlay.
-        main.execOk("install -m 0644 /dev/stdin /etc/dokploy/traefik/dynamic/dropit-nodes-e2e.yml", {
-            input: `http:\n  routers:\n    dropit-nodes-web:\n      rule: Host(\`${ROUTED_HOST}\`)\n      entryPoints:\n        - web\n      service: dropit-nodes-web\n  services:\n    dropit-nodes-web:\n      loadBalancer:\n        servers:\n          - url: http://tasks.dropit-web:3000\n`,
-        });
-        main.execOk(
-            `docker exec $(docker ps -q --filter label=com.docker.swarm.service.name=dropit-postgres) sh -c 'for i in $(seq 1 ${ROWS}); do echo "row $i" >> /data/rows; done'`,
-        );
+        // The router: the real Traefik on the first server, routing by the services' planned labels.
+        for (const host of [ROUTED_HOST, API_HOST]) {
+            await waitFor(
+                `https://${host} through Traefik`,
+                60_000,
+                () => main.exec(`curl -sf --max-time 3 --resolve ${host}:443:127.0.0.1 https://${host}/api/health`).status === 0,
+                1000,
+            );
+        }
     });
 
     test("the API and web images were pushed to the registry and every node runs them by digest", () => {
@@ -471,7 +602,7 @@ describe("placement and node lifecycle under load", () => {
         expect(report.placement["dropit-postgres"]).toEqual([FIRST_NODE_NAME]);
         expect(new Set(report.placement["dropit-api"]).size).toBe(2);
         expect(report.placement["dropit-web"]).toEqual(["main", "node-2", "node-3"]);
-        expect(rows()).toBe(ROWS);
+        expect(sql("SELECT count(*) FROM e2e_writes")).toEqual([String(SEEDED_ROWS)]);
     });
 
     test("a web rollout: every request through the router succeeds", async () => {
@@ -486,6 +617,7 @@ describe("placement and node lifecycle under load", () => {
         });
         expect(figures.requests).toBeGreaterThan(50);
         expect(figures).toMatchObject({ failed: 0 });
+        expect(figures.writes).toMatchObject({ failed: 0 });
     });
 
     test("a worker removed from the configuration is drained (its tasks start elsewhere first), then leaves", async () => {
@@ -519,6 +651,7 @@ describe("placement and node lifecycle under load", () => {
         expect(figures.servedBy?.[name]).toBeGreaterThan(0);
         expect(figures.requests).toBeGreaterThan(50);
         expect(figures).toMatchObject({ failed: 0 });
+        expect(figures.writes).toMatchObject({ failed: 0 });
     });
 
     test("a node added to the configuration joins, and the web tasks spread onto it", async () => {
@@ -548,16 +681,19 @@ describe("placement and node lifecycle under load", () => {
         expect(report.placement[`dropit-web after ${name} joined again`]).toContain(name);
         expect(figures.requests).toBeGreaterThan(50);
         expect(figures).toMatchObject({ failed: 0 });
+        expect(figures.writes).toMatchObject({ failed: 0 });
     });
 
-    test("a worker lost (its network cut): its tasks start on the others, requests keep succeeding, no row is lost", async () => {
+    test("a worker lost (its network cut): its tasks start on the others, every request sent after the cut succeeds, no row is lost", async () => {
         const index = busiestWorker();
         const lost = nodeName(index);
         let cutAt = 0;
+        let cutDoneAt = 0;
         let downAt = 0;
         const figures = await underLoad("worker killed", async () => {
             cutAt = Date.now() / 1000;
             dockerOk(["network", "disconnect", "--force", NETWORK, workers[index].container]);
+            cutDoneAt = Date.now() / 1000;
             await waitFor(
                 `${lost} down on the manager`,
                 120_000,
@@ -568,21 +704,35 @@ describe("placement and node lifecycle under load", () => {
             await waitForReplicas("dropit-web", 3);
             await waitForReplicas("dropit-api", 2);
         });
-        expect(placementOf("dropit-web")).not.toContain(lost);
-        expect(placementOf("dropit-postgres")).toEqual([FIRST_NODE_NAME]);
-        report.rowsLost = ROWS - rows();
-        expect(report.rowsLost).toBe(0);
-        // The load reached the node that was cut (before the cut), so it was exercised.
-        expect(figures.servedBy?.[lost]).toBeGreaterThan(0);
-        expect(figures.requests).toBeGreaterThan(50);
-        // Requests already routed to the lost node's tasks fail (the router has no retry) until Swarm
-        // notices: none fails once the node is marked down. The count is reported, not hidden.
         report.events["worker killed"] = {
             ...figures,
             lostNode: lost,
+            cutAt,
+            cutSeconds: Math.round((cutDoneAt - cutAt) * 1000) / 1000,
             lostNodeDetectedAfterSeconds: Math.round((downAt - cutAt) * 10) / 10,
         };
-        expect((figures.failedAt ?? []).filter((at) => at >= downAt)).toEqual([]);
-        expect((figures.failedAt ?? []).every((at) => at >= cutAt - 5)).toBe(true);
+        expect(placementOf("dropit-web")).not.toContain(lost);
+        expect(placementOf("dropit-postgres")).toEqual([FIRST_NODE_NAME]);
+        // Every write the API acknowledged, through every event, is in PostgreSQL, and none twice
+        // (Traefik retries only a request it could not send, so a POST never runs twice).
+        const stored = new Set(sql("SELECT key FROM e2e_writes"));
+        report.rowsLost = acknowledged.filter((key) => !stored.has(key)).length;
+        report.rowsAcknowledged = acknowledged.length;
+        report.rowsDuplicated = sql("SELECT key FROM e2e_writes GROUP BY key HAVING count(*) > 1").length;
+        expect({ lost: report.rowsLost, duplicated: report.rowsDuplicated }).toEqual({ lost: 0, duplicated: 0 });
+        // The load reached the node that was cut (before the cut), so it was exercised. Reads slow
+        // down while Traefik still lists the lost tasks (each costs a 1 s dial before the retry).
+        expect(figures.servedBy?.[lost]).toBeGreaterThan(0);
+        expect(figures.requests).toBeGreaterThan(15);
+        expect(figures.writes?.requests).toBeGreaterThan(50);
+        // Requests routed to the lost node's tasks find no connection: Traefik retries them on
+        // another task, so every request started after the cut succeeds. A request already sent
+        // to the node when it went is lost (Traefik never re-sends a request it wrote): at most one
+        // per load, which sends one request at a time.
+        const inFlightAtCut = (failure: Failure) => failure.at <= cutDoneAt && failure.at + failure.seconds >= cutDoneAt;
+        for (const load of [figures, figures.writes!]) {
+            expect((load.failures ?? []).filter((failure) => !inFlightAtCut(failure))).toEqual([]);
+            expect(load.failed).toBeLessThanOrEqual(1);
+        }
     });
 });

@@ -5,7 +5,7 @@
  * certificate from a test CA that stands in for Let's Encrypt). Tagged by content so a second
  * run reuses them.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -25,17 +25,38 @@ export interface StandInImages {
     traefik: string;
     /** PEM of the CA the traefik stand-in's certificate chains to (the VPS must trust it). */
     caCertificate: string;
+    /** The real Traefik: its default certificate (the test CA's, standing in for Let's Encrypt) as a dynamic file. */
+    defaultCertificateConfig?: string;
 }
 
-/**
- * Builds (or reuses) the images for the given Dokploy versions and the test domain's hosts.
- * `traefikTag`: where the traefik image is tagged on this machine (a suite with other hosts
- * uses its own tag, so suites running side by side do not retag each other's image; the
- * stand-in installer runs dropit-standin/traefik:latest, see prepareStandIn).
- */
-export function buildStandInImages(versions: readonly string[], tlsHosts: readonly string[], traefikTag = STAND_IN_TRAEFIK): StandInImages {
+export interface StandInOptions {
+    /**
+     * Where the traefik image is tagged on this machine (a suite with other hosts uses its own
+     * tag, so suites running side by side do not retag each other's image; the stand-in
+     * installer runs dropit-standin/traefik:latest, see prepareStandIn).
+     */
+    traefikTag?: string;
+    /**
+     * `traefik`: the real Traefik built from its Go module (tests/support/traefik/build.sh),
+     * which reads Dokploy's static config, the dynamic files and the services' labels itself.
+     * `stand-in` (default): traefik/route.sh, a shell router that understands a few file routes.
+     */
+    router?: "stand-in" | "traefik";
+}
+
+/** The real Traefik binary scripts/setup.sh builds. */
+export const TRAEFIK_BINARY = path.resolve(__dirname, "..", "..", "..", ".tmp", "bin", "traefik");
+/** Inside the real Traefik image: the test CA's server certificate. */
+const REAL_TRAEFIK_TLS_DIR = "/standin/tls";
+
+/** Builds (or reuses) the images for the given Dokploy versions and the test domain's hosts. */
+export function buildStandInImages(versions: readonly string[], tlsHosts: readonly string[], options: StandInOptions = {}): StandInImages {
+    const traefikTag = options.traefikTag ?? STAND_IN_TRAEFIK;
+    const real = options.router === "traefik";
     const dokploy = buildOnce("dokploy", [path.join(STAND_IN_DIR, "dokploy")], () => dokployContext());
-    const traefik = buildOnce("traefik", [path.join(STAND_IN_DIR, "traefik"), tlsHosts.join(",")], () => traefikContext(tlsHosts));
+    const traefik = real
+        ? buildOnce("traefik-real", [ensureTraefikBinary(), tlsHosts.join(",")], () => realTraefikContext(tlsHosts))
+        : buildOnce("traefik", [path.join(STAND_IN_DIR, "traefik"), tlsHosts.join(",")], () => traefikContext(tlsHosts));
     const references = [traefikTag];
     dockerOk(["tag", traefik, traefikTag]);
     for (const version of versions) {
@@ -43,7 +64,59 @@ export function buildStandInImages(versions: readonly string[], tlsHosts: readon
         references.push(`dropit-standin/dokploy:${version}`);
     }
     const caCertificate = dockerOk(["run", "--rm", "--entrypoint", "/bin/cat", traefik, "/standin/tls/ca.pem"]);
-    return { references, traefik: traefikTag, caCertificate: `${caCertificate}\n` };
+    return {
+        references,
+        traefik: traefikTag,
+        caCertificate: `${caCertificate}\n`,
+        ...(real ? { defaultCertificateConfig: realTraefikDefaultCertificate() } : {}),
+    };
+}
+
+/** The binary scripts/setup.sh builds; built here when missing (about 10 min cold, needs Go). */
+function ensureTraefikBinary(): string {
+    if (fs.existsSync(TRAEFIK_BINARY)) return TRAEFIK_BINARY;
+    const build = spawnSync("bash", [path.join(__dirname, "..", "traefik", "build.sh"), TRAEFIK_BINARY], {
+        encoding: "utf8",
+        timeout: 1_800_000,
+    });
+    if (build.status !== 0)
+        throw new Error(`building Traefik failed (scripts/setup.sh builds it; it needs Go): ${(build.stderr ?? "").slice(-2000)}`);
+    return TRAEFIK_BINARY;
+}
+
+/**
+ * The real Traefik FROM scratch (a static binary), its entry point reading the static config
+ * the installer mounts at /etc/traefik/traefik.yml. busybox stays in for `docker exec` checks.
+ */
+function realTraefikContext(tlsHosts: readonly string[]): string {
+    const dir = newContext();
+    fs.copyFileSync(TRAEFIK_BINARY, path.join(dir, "traefik"));
+    fs.mkdirSync(path.join(dir, "tls"));
+    writeTestCertificates(path.join(dir, "tls"), tlsHosts);
+    fs.writeFileSync(
+        path.join(dir, "Dockerfile"),
+        `${BUSYBOX_BASE}COPY traefik /usr/local/bin/traefik
+COPY tls/ ${REAL_TRAEFIK_TLS_DIR}/
+EXPOSE 80 443
+ENTRYPOINT ["/usr/local/bin/traefik"]
+`,
+    );
+    return dir;
+}
+
+/**
+ * Traefik serves its default certificate while Let's Encrypt cannot be reached (no internet
+ * here): the test CA's, which the VPS trusts, stands in for the certificate ACME would get.
+ */
+function realTraefikDefaultCertificate(): string {
+    return `# e2e only: the test CA's certificate stands in for Let's Encrypt's.
+tls:
+  stores:
+    default:
+      defaultCertificate:
+        certFile: ${REAL_TRAEFIK_TLS_DIR}/cert.pem
+        keyFile: ${REAL_TRAEFIK_TLS_DIR}/key.pem
+`;
 }
 
 function buildOnce(name: string, inputs: string[], context: () => string): string {
@@ -51,7 +124,8 @@ function buildOnce(name: string, inputs: string[], context: () => string): strin
     for (const input of inputs) {
         if (fs.existsSync(input) && fs.statSync(input).isDirectory()) {
             for (const file of fs.readdirSync(input).sort()) hash.update(file).update(fs.readFileSync(path.join(input, file)));
-        } else hash.update(input);
+        } else if (fs.existsSync(input)) hash.update(fs.readFileSync(input));
+        else hash.update(input);
     }
     hash.update(fs.readFileSync("/bin/busybox"));
     const tag = `dropit-standin-build/${name}:${hash.digest("hex").slice(0, 16)}`;
@@ -177,6 +251,14 @@ export function prepareStandIn(vps: TestVps, images: StandInImages): string {
     vps.execOk("install -m 0644 /dev/stdin /usr/local/share/ca-certificates/dropit-e2e-ca.crt && update-ca-certificates >/dev/null 2>&1", {
         input: images.caCertificate,
     });
+    if (images.defaultCertificateConfig) {
+        vps.execOk(
+            "install -d /etc/dokploy/traefik/dynamic && install -m 0644 /dev/stdin /etc/dokploy/traefik/dynamic/standin-default-certificate.yml",
+            {
+                input: images.defaultCertificateConfig,
+            },
+        );
+    }
     vps.execOk(
         "install -d /srv/dropit-standin /usr/local/lib/dropit-standin && install -m 0755 /dev/stdin /usr/local/lib/dropit-standin/busybox",
         { input: fs.readFileSync("/bin/busybox") },

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Stand-in for the Dokploy panel's HTTP API, one connection per run (busybox nc -ll -e).
-# GET /api/health; POST /api/auth/sign-up/email creates the owner once, then answers 400 like
+# GET /api/health; GET /standin/whoami (the container's host name: which task answered); POST /api/auth/sign-up/email creates the owner once, then answers 400 like
 # the real sign-up hook once an owner exists. The owner is kept in /etc/dokploy (bind mount),
 # as the real panel keeps it in its database: as a SHA-256 of the request, never the password.
 OWNER=/etc/dokploy/.standin-owner
@@ -26,6 +26,7 @@ case "$method $target" in
             printf '%s' "$body" | sha256sum | cut -d' ' -f1 >"$OWNER"
             respond "200 OK" '{"token":null,"user":{"id":"standin-owner"}}'
         fi ;;
+    "GET /standin/whoami") respond "200 OK" "$(hostname)" ;;
     "GET "*) respond "200 OK" '{"panel":"dokploy stand-in"}' ;;
     *) respond "404 Not Found" '{"message":"not found"}' ;;
 esac
