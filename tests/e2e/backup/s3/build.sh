@@ -7,6 +7,8 @@ set -euo pipefail
 out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$(dirname "$out")"
+# Absolute: the build runs from this directory (its go.mod).
+out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 cd "$here"
 CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w" -o "$out" github.com/johannesboyne/gofakes3/cmd/gofakes3
 echo "built $out"
