@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { configSchema } from "../../config/schema";
 import { BackupParameters, pgRestoreFlags, renderBackupEnv, renderBackupSchedule } from "../../renderers/backup";
 import { HOST_DIR } from "../../renderers/shellParams";
+import { installDockerExecStandIn } from "../support/dockerExec";
 import { RunningPostgres, startPostgres } from "../support/postgresServer";
 
 const DB = "dropit_test";
@@ -30,29 +31,8 @@ beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-backup-"));
     bin = path.join(work, "bin");
     fs.mkdirSync(bin);
-    // `docker exec [-i] <task> pg_dump|pg_restore ARGS` runs the tool against the local server;
-    // files in $work steer it: dump-format (e.g. plain), dump-fails, api-log (where scale calls go).
-    fs.writeFileSync(
-        path.join(bin, "docker"),
-        `#!/bin/bash
-case "$1" in
-  ps) echo pgtask ;;
-  exec)
-    shift; [ "$1" = -i ] && shift; shift
-    [ -e "${work}/dump-fails" ] && exit 1
-    tool=$1; shift
-    args=("$@")
-    if [ -e "${work}/dump-format" ]; then args=("\${args[@]/--format=custom/--format=$(cat "${work}/dump-format")}"); fi
-    exec "$tool" "\${args[@]}" -h 127.0.0.1 -p ${"$"}{PGPORT_UNDER_TEST} ;;
-  service)
-    case "$2" in
-      inspect) [ "$3" = --format ] && echo 2; exit 0 ;;
-      scale) echo "scale $4" >> "$(cat "${work}/api-log")" ;;
-    esac ;;
-esac
-`,
-        { mode: 0o755 },
-    );
+    // Files in $work steer the stand-in: dump-format (e.g. plain), dump-fails, api-log (where scale calls go).
+    installDockerExecStandIn(bin, pg.port, work);
 }, 30000);
 
 afterAll(async () => {
@@ -74,7 +54,6 @@ function run(script: string, env: string, args: string[] = []) {
             PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
             LANG: "C.UTF-8",
             DROPIT_PG_BACKUP_ENV: env,
-            PGPORT_UNDER_TEST: String(pg.port),
         },
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -27,6 +27,7 @@ import {
 } from "../../renderers/offsite";
 import { HOST_DIR } from "../../renderers/shellParams";
 import { freePort, waitForPort } from "../support/loopback";
+import { installDockerExecStandIn } from "../support/dockerExec";
 import { RunningPostgres, startPostgres } from "../support/postgresServer";
 
 const DB = "dropit_offsite";
@@ -68,19 +69,7 @@ beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-offsite-"));
     bin = path.join(work, "bin");
     fs.mkdirSync(bin);
-    fs.writeFileSync(
-        path.join(bin, "docker"),
-        `#!/bin/bash
-case "$1" in
-  ps) echo pgtask ;;
-  exec)
-    shift; [ "$1" = -i ] && shift; shift
-    tool=$1; shift
-    exec "$tool" "$@" -h 127.0.0.1 -p ${pg.port} ;;
-esac
-`,
-        { mode: 0o755 },
-    );
+    installDockerExecStandIn(bin, pg.port, work);
     fs.writeFileSync(path.join(bin, "curl"), `#!/bin/bash\nprintf '%s\\n' "$*" >> ${work}/curl-argv\nexec /usr/bin/curl "$@"\n`, {
         mode: 0o755,
     });
