@@ -21,6 +21,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { docker, dockerOk, waitFor } from "./dockerd";
+import { ensureGoBinary } from "./goBinaries";
 
 const POSTGRES_BUILD_DIR = path.resolve(__dirname, "..", "e2e", "backup", "postgres");
 
@@ -44,17 +45,10 @@ export const REST_PORT = 8000;
 export const PING_PORT = 8080;
 export const S3_PORT = 9000;
 export const S3_BUCKET = "dropit-backups";
-const GOFAKES3 = path.resolve(__dirname, "..", "..", ".tmp", "bin", "gofakes3");
 const GOFAKES3_BUILD = path.resolve(__dirname, "..", "e2e", "backup", "s3", "build.sh");
 
-/** The S3 server's binary, built from its Go module when scripts/setup.sh has not. */
-export function ensureGofakes3(): string {
-    if (fs.existsSync(GOFAKES3)) return GOFAKES3;
-    const build = spawnSync("bash", [GOFAKES3_BUILD, GOFAKES3], { encoding: "utf8", timeout: 300_000 });
-    if (build.status !== 0)
-        throw new Error(`building gofakes3 failed (scripts/setup.sh builds it; it needs Go): ${build.stderr.slice(-2000)}`);
-    return GOFAKES3;
-}
+/** The S3 server's binary (about a minute to build without setup's copy). */
+export const ensureGofakes3 = () => ensureGoBinary("gofakes3", GOFAKES3_BUILD, 300_000);
 export const PING_LOG = "/srv/ping/log";
 
 export interface BackupTargets {

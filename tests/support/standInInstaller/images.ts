@@ -5,12 +5,13 @@
  * certificate from a test CA that stands in for Let's Encrypt). Tagged by content so a second
  * run reuses them.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { docker, dockerOk } from "../dockerd";
+import { ensureGoBinary } from "../goBinaries";
 import { loadImagesIntoVps, type TestVps } from "../testHost";
 
 export const STAND_IN_DIR = __dirname;
@@ -44,8 +45,8 @@ export interface StandInOptions {
     router?: "stand-in" | "traefik";
 }
 
-/** The real Traefik binary scripts/setup.sh builds. */
-export const TRAEFIK_BINARY = path.resolve(__dirname, "..", "..", "..", ".tmp", "bin", "traefik");
+/** The real Traefik binary (about 9 min to build without setup's copy). */
+const ensureTraefikBinary = () => ensureGoBinary("traefik", path.join(__dirname, "..", "traefik", "build.sh"), 1_800_000);
 /** Inside the real Traefik image: the test CA's server certificate. */
 const REAL_TRAEFIK_TLS_DIR = "/standin/tls";
 
@@ -72,25 +73,13 @@ export function buildStandInImages(versions: readonly string[], tlsHosts: readon
     };
 }
 
-/** The binary scripts/setup.sh builds; built here when missing (about 10 min cold, needs Go). */
-function ensureTraefikBinary(): string {
-    if (fs.existsSync(TRAEFIK_BINARY)) return TRAEFIK_BINARY;
-    const build = spawnSync("bash", [path.join(__dirname, "..", "traefik", "build.sh"), TRAEFIK_BINARY], {
-        encoding: "utf8",
-        timeout: 1_800_000,
-    });
-    if (build.status !== 0)
-        throw new Error(`building Traefik failed (scripts/setup.sh builds it; it needs Go): ${(build.stderr ?? "").slice(-2000)}`);
-    return TRAEFIK_BINARY;
-}
-
 /**
  * The real Traefik FROM scratch (a static binary), its entry point reading the static config
  * the installer mounts at /etc/traefik/traefik.yml. busybox stays in for `docker exec` checks.
  */
 function realTraefikContext(tlsHosts: readonly string[]): string {
     const dir = newContext();
-    fs.copyFileSync(TRAEFIK_BINARY, path.join(dir, "traefik"));
+    fs.copyFileSync(ensureTraefikBinary(), path.join(dir, "traefik"));
     fs.mkdirSync(path.join(dir, "tls"));
     writeTestCertificates(path.join(dir, "tls"), tlsHosts);
     fs.writeFileSync(
