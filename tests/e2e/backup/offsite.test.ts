@@ -110,11 +110,14 @@ function expectAllSucceeded(runs: readonly CommandRun[], expected: number): void
         throw new Error(`replay did not complete:\n${describeRuns(runs)}`);
 }
 
-/** A VPS on the drill's network with a Swarm, the images, and a `systemctl` recorder (no systemd in a container). */
+/**
+ * A VPS on the drill's network with a Swarm, the images, and a `systemctl` recorder (no systemd in a container).
+ * It starts on that network rather than joining it later: the VPS's own dockerd picks its bridge subnet
+ * from the addresses it sees at start, and could otherwise take the very subnet the network joins with.
+ */
 async function newVps(name: string): Promise<TestVps> {
-    const vps = await startVps(vpsImage, name);
+    const vps = await startVps(vpsImage, name, { network: NETWORK });
     hosts.push(vps);
-    dockerOk(["network", "connect", NETWORK, name]);
     return vps;
 }
 
