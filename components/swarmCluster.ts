@@ -9,8 +9,8 @@ import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FIRST_NODE_NAME } from "../config/names";
 import { hostCommand, type RegistryCredentials } from "../lib/hostConvergence";
-import { renderDynamicConfigFile } from "../renderers/hostScripts";
-import { renderRouterRetry, ROUTER_RETRY_FILE } from "../renderers/routerRetry";
+import { renderDynamicConfigFile, renderRemoveUnusedDynamicConfig } from "../renderers/hostScripts";
+import { renderRouterRetry, RETRY_MIDDLEWARE, ROUTER_RETRY_FILE, UPSTREAM_TRANSPORT } from "../renderers/routerRetry";
 import { NO_PREVIOUS_OUTPUT_IN_ENV, type ServerLogin } from "../lib/sshConnection";
 import {
     renderDepartures,
@@ -131,11 +131,15 @@ export class SwarmCluster extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
-        // Before the API and web labels name its middleware and transport (they depend on `ready`).
+        // Before the API and web labels name its middleware and transport (they depend on `ready`);
+        // deleted (back to one node) only once no label names them any more.
         const routerRetry = onManager(
             "router-retry",
             renderDynamicConfigFile(ROUTER_RETRY_FILE),
-            { stdin: renderRouterRetry(args.maxReplicasPerNode) },
+            {
+                stdin: renderRouterRetry(args.maxReplicasPerNode),
+                delete: renderRemoveUnusedDynamicConfig(ROUTER_RETRY_FILE, [RETRY_MIDDLEWARE, UPSTREAM_TRANSPORT]),
+            },
             args.hostReady,
         );
         this.ready = [departures, labels, routerRetry, ...nodes.map((node) => node.membership)];

@@ -100,6 +100,11 @@ export function renderDynamicConfigFile(file: string): string {
     return hostStep("dynamic-config-file", { TARGET_FILE: file });
 }
 
+/** Deletes the Traefik dynamic `file` once no Swarm service's labels name any of `references`. */
+export function renderRemoveUnusedDynamicConfig(file: string, references: readonly string[]): string {
+    return hostStep("remove-unused-dynamic-config", { TARGET_FILE: file, REFERENCES: references.join(",") });
+}
+
 /** Unpublishes the panel's port 3000 once `https://<panelHost>` answers through Traefik. */
 export function renderClosePanelPort(panelHost: string): string {
     return hostStep("close-panel-port", { PANEL_HOST: panelHost });

@@ -105,6 +105,10 @@ test("the router retries a task it cannot reach: the file is written on the firs
     const step = resource(plan, "swarm-router-retry");
     expect(create("swarm-router-retry")).toContain("TARGET_FILE=/etc/dokploy/traefik/dynamic/dropit-upstreams.yml");
     expect(String(reveal(step.inputs.stdin))).toContain("dropit-upstream:");
+    // Deleted (back to one node) only once no service label names what it defines.
+    const removal = String(reveal(step.inputs.delete));
+    expect(removal).toContain("TARGET_FILE=/etc/dokploy/traefik/dynamic/dropit-upstreams.yml");
+    expect(removal).toContain("REFERENCES=dropit-retry@file,dropit-upstream@file");
     expect(reveal(step.inputs.connection)).toMatchObject({ host: "198.51.100.7" });
     for (const [service, route] of [
         ["api-service", "dropit-api"],

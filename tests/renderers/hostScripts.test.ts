@@ -21,6 +21,7 @@ import {
     renderDynamicConfigFile,
     renderFirewall,
     renderRegistryLogin,
+    renderRemoveUnusedDynamicConfig,
     renderSystemUpdate,
 } from "../../renderers/hostScripts";
 
@@ -105,6 +106,7 @@ test("every script is valid bash", () => {
         renderDockerAccess("deploy"),
         renderAdminAccount(),
         renderDynamicConfigFile("/etc/x/y.yml"),
+        renderRemoveUnusedDynamicConfig("/etc/x/y.yml", ["a@file", "b@file"]),
         renderClosePanelPort("dokploy.example.fr"),
         renderFirewall({ sshPort: 22 }),
         renderDokployUninstall(),

@@ -20,7 +20,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderInitSql } from "../../../renderers/postgres";
 import { checkBackupAge, parseOutputs } from "../../../scripts/smoke";
-import { dockerOk, ensureDockerEngine, waitFor } from "../../support/dockerd";
+import { ensureDockerEngine, waitFor } from "../../support/dockerd";
 import { startPsSampler } from "../../support/psSampler";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../../support/testHost";
 import {

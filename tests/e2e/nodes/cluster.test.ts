@@ -24,6 +24,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FIRST_NODE_NAME } from "../../../config/names";
+import { ROUTER_RETRY_FILE } from "../../../renderers/routerRetry";
 import { docker, dockerOk, ensureDockerEngine, waitFor } from "../../support/dockerd";
 import { describeRuns, planForReplay, replay, runPlanned, type CommandRun, type RunOutputs } from "../../support/hostReplay";
 import { plannedService, type PlannedService, type ReplayPlan } from "../../support/planCommands";
@@ -167,6 +168,12 @@ function stackConfig(nodes: readonly TestVps[]): Record<string, unknown> {
 
 const COMPONENTS = (nodes: readonly TestVps[]) => ["dokploy", "swarm", ...nodes.map((vps) => `node-${nodeName(workers.indexOf(vps))}`)];
 
+/** The same stack with no node listed and the cluster settings gone: the one-node deployment. */
+function oneNodeConfig(): Record<string, unknown> {
+    const { "dropit:nodes": _nodes, "dropit:cluster": _cluster, ...rest } = stackConfig([]);
+    return rest;
+}
+
 function planFor(nodes: readonly TestVps[]): ReplayPlan {
     return planForReplay(stackConfig(nodes), COMPONENTS(nodes), "nodes");
 }
@@ -250,6 +257,32 @@ interface RunAs {
 }
 
 /**
+ * The planned labels, but for one: without IPVS the services run in dnsrr mode, where Traefik
+ * (v3.6, pswarm.go) silently skips a service labelled lbswarm=true (it has no VIP to send to):
+ * here Traefik balances over the tasks.
+ */
+function suiteLabels(planned: PlannedService): Record<string, string> {
+    return { ...planned.labels, ...(planned.labels["traefik.swarm.lbswarm"] ? { "traefik.swarm.lbswarm": "false" } : {}) };
+}
+
+/** What `pulumi up` changes when a service's planned labels go from `before` to `after` (its tasks keep running). */
+function relabel(before: PlannedService, after: PlannedService): void {
+    const [from, to] = [suiteLabels(before), suiteLabels(after)];
+    const lines = [
+        ...Object.keys(from)
+            .filter((label) => !(label in to))
+            .map((label) => `rm ${label}`),
+        ...Object.entries(to)
+            .filter(([label, value]) => from[label] !== value)
+            .map(([label, value]) => `add ${label}=${value}`),
+    ];
+    main.execOk(
+        `changes=(); while IFS= read -r line; do case $line in "rm "*) changes+=(--label-rm "\${line#rm }") ;; "add "*) changes+=(--label-add "\${line#add }") ;; esac; done; docker service update --quiet "\${changes[@]}" ${after.name} >/dev/null`,
+        { input: `${lines.join("\n")}\n` },
+    );
+}
+
+/**
  * `docker service create` from the plan's own replicas, placement, update settings, environment
  * and labels (Traefik's routing among them). Labels, environment and the container's command
  * reach the shell as stdin lines, never spliced into its text.
@@ -273,11 +306,8 @@ function createService(planned: PlannedService, image: string, runAs: RunAs = {}
         image,
         '"${command[@]}"',
     ];
-    // Without IPVS the services run in dnsrr mode, where Traefik (v3.6, pswarm.go) silently skips a
-    // service labelled lbswarm=true (it has no VIP to send to): here Traefik balances over the tasks.
-    const labels = { ...planned.labels, ...(planned.labels["traefik.swarm.lbswarm"] ? { "traefik.swarm.lbswarm": "false" } : {}) };
     const lines = [
-        ...Object.entries(labels).map(([label, value]) => `label ${label}=${value}`),
+        ...Object.entries(suiteLabels(planned)).map(([label, value]) => `label ${label}=${value}`),
         ...Object.entries(planned.env).map(([name, value]) => `env ${name}=${value}`),
         ...(runAs.command ?? ["/bin/nc", "-ll", "-p", String(port), "-e", "/standin/api.sh"]).map((arg) => `arg ${arg}`),
     ];
@@ -400,6 +430,18 @@ function sql(statement: string): string[] {
 }
 
 const plannedPostgres = () => plannedService(plan, "dropit-postgres");
+
+/**
+ * Every write the API acknowledged, through every event so far, is in PostgreSQL, and none twice
+ * (Traefik retries only a request it could not send, so a POST never runs twice).
+ */
+function countRows(): { lost: number; duplicated: number } {
+    const stored = new Set(sql("SELECT key FROM e2e_writes"));
+    report.rowsLost = acknowledged.filter((key) => !stored.has(key)).length;
+    report.rowsAcknowledged = acknowledged.length;
+    report.rowsDuplicated = sql("SELECT key FROM e2e_writes GROUP BY key HAVING count(*) > 1").length;
+    return { lost: report.rowsLost, duplicated: report.rowsDuplicated };
+}
 
 beforeAll(async () => {
     engine = await ensureDockerEngine();
@@ -713,13 +755,7 @@ describe("placement and node lifecycle under load", () => {
         };
         expect(placementOf("dropit-web")).not.toContain(lost);
         expect(placementOf("dropit-postgres")).toEqual([FIRST_NODE_NAME]);
-        // Every write the API acknowledged, through every event, is in PostgreSQL, and none twice
-        // (Traefik retries only a request it could not send, so a POST never runs twice).
-        const stored = new Set(sql("SELECT key FROM e2e_writes"));
-        report.rowsLost = acknowledged.filter((key) => !stored.has(key)).length;
-        report.rowsAcknowledged = acknowledged.length;
-        report.rowsDuplicated = sql("SELECT key FROM e2e_writes GROUP BY key HAVING count(*) > 1").length;
-        expect({ lost: report.rowsLost, duplicated: report.rowsDuplicated }).toEqual({ lost: 0, duplicated: 0 });
+        expect(countRows()).toEqual({ lost: 0, duplicated: 0 });
         // The load reached the node that was cut (before the cut), so it was exercised. Reads slow
         // down while Traefik still lists the lost tasks (each costs a 1 s dial before the retry).
         expect(figures.servedBy?.[lost]).toBeGreaterThan(0);
@@ -734,5 +770,30 @@ describe("placement and node lifecycle under load", () => {
             expect((load.failures ?? []).filter((failure) => !inFlightAtCut(failure))).toEqual([]);
             expect(load.failed).toBeLessThanOrEqual(1);
         }
+    });
+
+    test("the router's retry file stays while a label names it, and goes once the labels no longer do (back to one node)", async () => {
+        const routerRetry = plan.commands.find((command) => command.name === "swarm-router-retry")!;
+        const fileExists = () => main.exec(`sudo test -e ${ROUTER_RETRY_FILE}`).status === 0;
+        // A replaced step's old copy is deleted while the services still name the file: it stays.
+        const kept = await runPlanned(routerRetry, { privateKey: main.privateKey }, outputs, "delete");
+        if (kept.status !== 0) throw new Error(describeRuns([kept]));
+        expect(kept.stdout).toMatch(/kept: dropit-retry@file is still used by dropit-(api|web)/);
+        expect(fileExists()).toBe(true);
+
+        // Back to one node: `pulumi up` updates the services to the one-node labels, then deletes the step.
+        const oneNode = planForReplay(oneNodeConfig(), "dokploy", "nodes");
+        let removal: CommandRun | undefined;
+        const figures = await underLoad("retry file removed", async () => {
+            for (const service of ["dropit-api", "dropit-web"]) relabel(plannedService(plan, service), plannedService(oneNode, service));
+            removal = await runPlanned(routerRetry, { privateKey: main.privateKey }, outputs, "delete");
+        });
+        if (removal?.status !== 0) throw new Error(describeRuns(removal ? [removal] : []));
+        expect(removal.stdout).toContain("removed (no service uses it any more)");
+        expect(fileExists()).toBe(false);
+        expect(figures.requests).toBeGreaterThan(15);
+        expect(figures).toMatchObject({ failed: 0 });
+        expect(figures.writes).toMatchObject({ failed: 0 });
+        expect(countRows()).toEqual({ lost: 0, duplicated: 0 });
     });
 });
