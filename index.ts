@@ -141,6 +141,7 @@ const web = new FrontendSite(
         cluster: spread,
         memory: memoryOf("web"),
         appSource,
+        dockerfile: settings.app.webDockerfile,
         networkId: dokploy.networkId,
         certificateGate: dns.readiness,
         connection,

@@ -182,11 +182,12 @@ export class DokployHost extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [acme, access, closePort] },
         );
-        // The installer creates the network; unknown during the first preview (it does not exist yet).
-        this.networkId = docker.getNetworkOutput(
-            { name: DOKPLOY_NETWORK },
-            { provider: this.dockerProvider, dependsOn: [install, access] },
-        ).id;
+        // The installer creates the network, so the lookup waits for the install's output: unknown
+        // in the preview of a bare host, the lookup is skipped there. `dependsOn` alone would not
+        // do: the SDK skips an invoke only when a dependency's id is unknown, and a previewed
+        // remote command already has one, so the lookup would dial a host without Docker.
+        const networkName = pulumi.all([install.stdout, access.stdout]).apply(() => DOKPLOY_NETWORK);
+        this.networkId = docker.getNetworkOutput({ name: networkName }, { provider: this.dockerProvider }).id;
         this.registerOutputs({ network: this.network, networkId: this.networkId });
     }
 }

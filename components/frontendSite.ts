@@ -40,6 +40,8 @@ export interface FrontendSiteArgs {
     memory: ServiceMemory;
     /** Absolute path of the DropIt checkout (the build context). */
     appSource: string;
+    /** `reference`: docker/web.Dockerfile of this repository; `app`: the checkout's apps/web/Dockerfile (must declare ARG VITE_API_URL). */
+    dockerfile?: "reference" | "app";
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
     /** Resources that must exist before Traefik asks Let's Encrypt for <domain> (DnsZone.readiness). */
@@ -61,7 +63,7 @@ export class FrontendSite extends pulumi.ComponentResource {
         super("dropit:index:FrontendSite", name, {}, opts);
         // The Docker provider comes through `opts.providers` (index.ts): children inherit it from their parent.
         const child = { parent: this };
-        const dockerfile = dockerfilePath("reference", "web", args.appSource);
+        const dockerfile = dockerfilePath(args.dockerfile ?? "reference", "web", args.appSource);
         const dockerfileText = fs.readFileSync(dockerfile, "utf8");
         const imageName = pulumi
             .output(args.apiUrl)

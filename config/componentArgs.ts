@@ -23,6 +23,7 @@ export function dnsZoneArgs(settings: StackConfig["settings"], secrets: StackCon
         propagationTimeoutSeconds: dns.propagationTimeoutSeconds,
         propagationPollSeconds: dns.propagationPollSeconds,
         publicResolver: dns.publicResolver,
+        nameservers: dns.nameservers,
     };
 }
 

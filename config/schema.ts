@@ -234,6 +234,14 @@ const dns = z
         publicResolver: resolverAddress
             .optional()
             .describe("Also require this public resolver (e.g. 1.1.1.1) to answer, besides the zone's name servers."),
+        /** The servers the wait asks, in place of the zone's NS records (a split-horizon or private zone). */
+        nameservers: z
+            .array(resolverAddress)
+            .min(1, { error: "must list at least one name server, or be left unset" })
+            .optional()
+            .describe(
+                "The name servers the wait asks (IP or IP:port), in place of the zone's own NS records: for a zone served by other servers than its delegation says.",
+            ),
     })
     .prefault({})
     .describe("The domain's DNS records and the wait for them before certificates.");
@@ -344,6 +352,12 @@ const app = z.strictObject({
         .enum(["reference", "app"], { error: "must be `reference` (this repo's docker/api.Dockerfile) or `app` (apps/api/Dockerfile)" })
         .default("reference")
         .describe("Dockerfile of the API image: reference = this repo's docker/api.Dockerfile; app = the checkout's apps/api/Dockerfile."),
+    webDockerfile: z
+        .enum(["reference", "app"], { error: "must be `reference` (this repo's docker/web.Dockerfile) or `app` (apps/web/Dockerfile)" })
+        .default("reference")
+        .describe(
+            "Dockerfile of the web image: reference = this repo's docker/web.Dockerfile; app = the checkout's apps/web/Dockerfile, which must declare `ARG VITE_API_URL` (DropIt's own does not yet).",
+        ),
 });
 
 /** Server settings rendered as `-c name=value` flags; names are PostgreSQL GUC names. */
