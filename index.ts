@@ -56,7 +56,8 @@ const dokploy = new DokployHost("dokploy", {
 // Everything on the VPS goes through this provider, which exists only once Dokploy does: each
 // component hands it to its children through the resource options.
 const onVps: pulumi.ComponentResourceOptions = { providers: [dokploy.dockerProvider] };
-const network = { networkId: dokploy.networkId, auth: dokploy.registryAuth };
+const endpointMode = settings.swarm.endpointMode;
+const network = { networkId: dokploy.networkId, endpointMode, auth: dokploy.registryAuth };
 
 const connection = dokploy.connection;
 
@@ -127,6 +128,7 @@ const api = new ApiService(
         connection,
         preDeployBackup: postgres.backups ? { connection, installed: postgres.backups } : undefined,
         networkId: dokploy.networkId,
+        endpointMode,
         certificateGate: dns.readiness,
     },
     onVps,
@@ -143,6 +145,7 @@ const web = new FrontendSite(
         appSource,
         dockerfile: settings.app.webDockerfile,
         networkId: dokploy.networkId,
+        endpointMode,
         certificateGate: dns.readiness,
         connection,
     },

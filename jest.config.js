@@ -6,6 +6,8 @@ const base = {
     testEnvironment: "node",
     // Type errors are `npm run lint`'s job; tests only transpile (isolatedModules in tsconfig).
     transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+    // The engine suite writes an app checkout there; its package.json files are not modules of ours.
+    modulePathIgnorePatterns: ["<rootDir>/.tmp/"],
 };
 module.exports = {
     projects: [

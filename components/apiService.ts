@@ -13,7 +13,7 @@ import { APP_BUILD_INPUTS, appImage, dockerfilePath, pushedRepository } from "..
 import { API_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
-import { rolloutSettledCommand, swarmServiceArgs, swarmServiceOptions, type ClusterPlacement } from "../lib/swarmService";
+import { rolloutSettledCommand, swarmServiceArgs, swarmServiceOptions, type ClusterPlacement, type EndpointMode } from "../lib/swarmService";
 import type { RegistryCredentials } from "../lib/hostConvergence";
 import { assertUrlSafe, renderApiEnvironment } from "../renderers/apiEnvironment";
 import { renderPreDeployBackup } from "../renderers/databaseHost";
@@ -67,6 +67,8 @@ export interface ApiServiceArgs {
     seedDemoData: boolean;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
+    /** How the service is reached on dokploy-network (default vip; dnsrr on kernels without IPVS). */
+    endpointMode?: EndpointMode;
     /** Resources that must exist before Traefik asks Let's Encrypt for api.<domain>. */
     certificateGate: pulumi.Resource[];
     /** SSH to the VPS (DokployHost.connection): after each new image, a command waits for Swarm to settle the rollout. */
@@ -149,13 +151,20 @@ export class ApiService extends pulumi.ComponentResource {
                 name: API_SERVICE,
                 image: this.imageName,
                 networkId: args.networkId,
+                endpointMode: args.endpointMode,
                 env: environment,
                 auth: args.cluster?.auth,
                 cluster: args.cluster,
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,
                 memory: args.memory,
-                labels: renderTraefikLabels({ name: API_SERVICE, host: args.host, port: args.port, retry: Boolean(args.cluster) }),
+                labels: renderTraefikLabels({
+                    name: API_SERVICE,
+                    host: args.host,
+                    port: args.port,
+                    retry: Boolean(args.cluster),
+                    endpointMode: args.endpointMode,
+                }),
                 updateConfig: rollout.updateConfig,
                 rollbackConfig: rollout.rollbackConfig,
             }),

@@ -16,6 +16,7 @@ import {
     swarmServiceArgs,
     swarmServiceOptions,
     type ClusterPlacement,
+    type EndpointMode,
 } from "../lib/swarmService";
 import type { RegistryCredentials } from "../lib/hostConvergence";
 import { wgetProbe } from "../renderers/healthchecks";
@@ -44,6 +45,8 @@ export interface FrontendSiteArgs {
     dockerfile?: "reference" | "app";
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
+    /** How the service is reached on dokploy-network (default vip; dnsrr on kernels without IPVS). */
+    endpointMode?: EndpointMode;
     /** Resources that must exist before Traefik asks Let's Encrypt for <domain> (DnsZone.readiness). */
     certificateGate: pulumi.Resource[];
     /** SSH to the VPS (DokployHost.connection): after each new image, a command waits for Swarm to settle the rollout. */
@@ -88,13 +91,20 @@ export class FrontendSite extends pulumi.ComponentResource {
                 name: WEB_SERVICE,
                 image: this.imageName,
                 networkId: args.networkId,
+                endpointMode: args.endpointMode,
                 auth: args.cluster?.auth,
                 cluster: args.cluster,
                 configs: [{ configId: nginxConf.id, configName: nginxConf.name, fileName: "/etc/nginx/conf.d/default.conf" }],
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,
                 memory: args.memory,
-                labels: renderTraefikLabels({ name: WEB_SERVICE, host: args.host, port: NGINX_PORT, retry: Boolean(args.cluster) }),
+                labels: renderTraefikLabels({
+                    name: WEB_SERVICE,
+                    host: args.host,
+                    port: NGINX_PORT,
+                    retry: Boolean(args.cluster),
+                    endpointMode: args.endpointMode,
+                }),
                 updateConfig: rollout.updateConfig,
                 rollbackConfig: rollout.rollbackConfig,
             }),

@@ -20,6 +20,7 @@ import {
     swarmServiceArgs,
     swarmServiceOptions,
     type ClusterPlacement,
+    type EndpointMode,
 } from "../lib/swarmService";
 
 /**
@@ -41,6 +42,8 @@ export interface PostgresServiceArgs {
     memory: ServiceMemory;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
+    /** How the service is reached on dokploy-network (default vip; dnsrr on kernels without IPVS). */
+    endpointMode?: EndpointMode;
     /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
     /** SSH to the VPS, for what happens on the host: the version guard and the backups. */
@@ -124,6 +127,7 @@ export class PostgresService extends pulumi.ComponentResource {
                 name: POSTGRES_SERVICE,
                 image: this.image,
                 networkId: args.networkId,
+                endpointMode: args.endpointMode,
                 auth: args.auth,
                 env: {
                     POSTGRES_DB: args.database,

@@ -5,13 +5,15 @@ import * as random from "@pulumi/random";
 import type { ServiceMemory } from "../config/memoryBudget";
 import { REDIS_SERVICE, REDIS_VOLUME } from "../config/names";
 import { swarmDuration } from "../renderers/duration";
-import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions, type ClusterPlacement } from "../lib/swarmService";
+import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions, type ClusterPlacement, type EndpointMode } from "../lib/swarmService";
 
 export interface RedisServiceArgs {
     /** Memory limit and reservation per task (dropit:redis.memoryMb, .memoryReservationMb). */
     memory: ServiceMemory;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
+    /** How the service is reached on dokploy-network (default vip; dnsrr on kernels without IPVS). */
+    endpointMode?: EndpointMode;
     /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
     /** With several nodes: pinned to the node that holds the data volumes. */
@@ -50,6 +52,7 @@ export class RedisService extends pulumi.ComponentResource {
                 name: REDIS_SERVICE,
                 image: "redis:7-alpine",
                 networkId: args.networkId,
+                endpointMode: args.endpointMode,
                 auth: args.auth,
                 env: { REDIS_PASSWORD: password.result },
                 commands: ["sh", "-c", START_WITH_PASSWORD_FILE],

@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import type { ServiceMemory } from "../config/memoryBudget";
 import { TYPESENSE_SERVICE, TYPESENSE_VOLUME } from "../config/names";
 import { swarmDuration } from "../renderers/duration";
-import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions, type ClusterPlacement } from "../lib/swarmService";
+import { STOP_FIRST_UPDATE, swarmServiceArgs, swarmServiceOptions, type ClusterPlacement, type EndpointMode } from "../lib/swarmService";
 
 export interface TypesenseServiceArgs {
     /** The image tag, typesense/typesense:<version>. */
@@ -14,6 +14,8 @@ export interface TypesenseServiceArgs {
     memory: ServiceMemory;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
+    /** How the service is reached on dokploy-network (default vip; dnsrr on kernels without IPVS). */
+    endpointMode?: EndpointMode;
     /** Registry credentials for pulling the image (DokployHost.registryAuth). */
     auth?: docker.types.input.ServiceAuth;
     /** With several nodes: pinned to the node that holds the data volumes. */
@@ -38,6 +40,7 @@ export class TypesenseService extends pulumi.ComponentResource {
                 name: TYPESENSE_SERVICE,
                 image: `typesense/typesense:${args.version}`,
                 networkId: args.networkId,
+                endpointMode: args.endpointMode,
                 auth: args.auth,
                 // Typesense reads TYPESENSE_<FLAG> variables: the key stays off the command line.
                 env: { TYPESENSE_API_KEY: apiKey.result, TYPESENSE_DATA_DIR: "/data" },

@@ -578,6 +578,18 @@ const nodes = z
         "Extra machines of the Swarm beside the first server (docs/nodes.md). Each is converged like it (packages, Docker, firewall) and joins the Swarm; with nodes, images go through the registry (registry.*) and are pinned by digest.",
     );
 
+const swarm = z
+    .strictObject({
+        endpointMode: z
+            .enum(["vip", "dnsrr"], { error: "must be `vip` (Swarm's virtual IP, the default) or `dnsrr` (for kernels without IPVS)" })
+            .default("vip")
+            .describe(
+                "How services are reached on dokploy-network: vip = Swarm's virtual IP (IPVS; it drops a stopping task first); dnsrr = the tasks' own addresses, for hosts whose kernel has no IPVS (some container-based VPS), with Traefik balancing over the tasks and retrying a refused request.",
+            ),
+    })
+    .prefault({})
+    .describe("How the Swarm services are reached.");
+
 const cluster = z
     .strictObject({
         enabled: flag(false).describe(
@@ -705,6 +717,7 @@ export const configSchema = z.strictObject({
     typesense,
     nodes,
     cluster,
+    swarm,
     monitoring,
 });
 

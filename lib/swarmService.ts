@@ -17,6 +17,12 @@ import type { Label } from "../renderers/traefik";
 
 type Input<T> = pulumi.Input<T>;
 
+/**
+ * How a service is reached on dokploy-network: `vip`, Swarm's virtual IP (IPVS), which drops a
+ * stopping task before it stops; `dnsrr`, its tasks' own addresses, for kernels without IPVS.
+ */
+export type EndpointMode = "vip" | "dnsrr";
+
 /** Where a service runs on a Swarm of several nodes (docs/nodes.md); absent on one node. */
 export interface ClusterPlacement {
     /** Constraints in place of `node.role==manager` (stateful services: the node labelled as holding the data). */
@@ -37,6 +43,8 @@ export interface SwarmServiceSpec {
      * service would be replaced on every later `pulumi up`.
      */
     networkId: Input<string>;
+    /** Default `vip`; the endpoint spec is written only for `dnsrr`, so a vip service reads back unchanged. */
+    endpointMode?: EndpointMode;
     /**
      * A plain map: a secret value is a secret output of its own, never the whole map (a secret
      * map hides every name and value of the task spec from a preview).
@@ -87,6 +95,7 @@ export function swarmServiceArgs(spec: SwarmServiceSpec): docker.ServiceArgs {
             placement: placementOf(spec),
             restartPolicy: { condition: "any", delay: swarmDuration(5), maxAttempts: 0, window: swarmDuration(60) },
         },
+        ...(spec.endpointMode === "dnsrr" ? { endpointSpec: { mode: "dnsrr" } } : {}),
         updateConfig: spec.updateConfig,
         rollbackConfig: spec.rollbackConfig,
         convergeConfig: CONVERGE,

@@ -26,7 +26,16 @@ export interface TraefikRoute {
      * before the labels do: Traefik drops a router that names a missing middleware).
      */
     retry?: boolean;
+    /**
+     * `dnsrr` (no IPVS, no VIP): Traefik balances over the tasks it lists itself (lbswarm off:
+     * it skips an lbswarm service that has no VIP), and a retry middleware defined on the
+     * service resends a request refused by a task that stopped before Traefik's next listing.
+     */
+    endpointMode?: "vip" | "dnsrr";
 }
+
+/** Resends of a request refused by a stopped task (dnsrr), on another task: refusals are immediate. */
+const TASK_RETRY = { attempts: 4, initialInterval: "100ms" };
 
 export interface Label {
     label: string;
@@ -40,13 +49,14 @@ export function renderTraefikLabels(route: TraefikRoute): Label[] {
     const web = `traefik.http.routers.${route.name}-web`;
     const secure = `traefik.http.routers.${route.name}-websecure`;
     const hsts = `${route.name}-hsts`;
+    const taskRetry = route.endpointMode === "dnsrr" && !route.retry ? `${route.name}-task-retry` : undefined;
     const labels: Record<string, string> = {
         "traefik.enable": "true",
         "traefik.swarm.network": DOKPLOY_NETWORK,
         // Route through the service's virtual IP: Swarm takes a task out of it before stopping it,
         // whereas Traefik's own task list refreshes only every 15 s and would still send requests
         // to a task that a rolling update has stopped.
-        "traefik.swarm.lbswarm": "true",
+        "traefik.swarm.lbswarm": route.endpointMode === "dnsrr" ? "false" : "true",
         [`${web}.rule`]: rule,
         [`${web}.entrypoints`]: "web",
         [`${web}.middlewares`]: REDIRECT_MIDDLEWARE,
@@ -54,9 +64,19 @@ export function renderTraefikLabels(route: TraefikRoute): Label[] {
         [`${secure}.rule`]: rule,
         [`${secure}.entrypoints`]: "websecure",
         [`${secure}.tls.certresolver`]: CERT_RESOLVER,
-        [`${secure}.middlewares`]: [`${hsts}@swarm`, ...(route.retry ? [RETRY_MIDDLEWARE] : [])].join(","),
+        [`${secure}.middlewares`]: [
+            `${hsts}@swarm`,
+            ...(route.retry ? [RETRY_MIDDLEWARE] : []),
+            ...(taskRetry ? [`${taskRetry}@swarm`] : []),
+        ].join(","),
         [`${secure}.service`]: route.name,
         [`traefik.http.middlewares.${hsts}.headers.stsSeconds`]: String(HSTS_SECONDS),
+        ...(taskRetry
+            ? {
+                  [`traefik.http.middlewares.${taskRetry}.retry.attempts`]: String(TASK_RETRY.attempts),
+                  [`traefik.http.middlewares.${taskRetry}.retry.initialinterval`]: TASK_RETRY.initialInterval,
+              }
+            : {}),
         [`traefik.http.services.${route.name}.loadbalancer.server.port`]: String(route.port),
         ...(route.retry ? { [`traefik.http.services.${route.name}.loadbalancer.serverstransport`]: UPSTREAM_TRANSPORT } : {}),
     };

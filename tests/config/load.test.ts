@@ -256,3 +256,11 @@ test("one pinned Dokploy release: the schema's default is what the configuration
     const [major, minor, patch] = version.slice(1).split(".").map(Number);
     expect(major > 0 || minor > 29 || (minor === 29 && patch >= 11)).toBe(true);
 });
+
+test("swarm.endpointMode accepts vip (the default) and dnsrr, and names both when refusing another value", () => {
+    expect(parseConfig(valid(), "prod").swarm.endpointMode).toBe("vip");
+    expect(parseConfig({ ...valid(), "dropit:swarm": JSON.stringify({ endpointMode: "dnsrr" }) }, "prod").swarm.endpointMode).toBe("dnsrr");
+    expect(problems({ ...valid(), "dropit:swarm": JSON.stringify({ endpointMode: "ingress" }) })).toEqual([
+        expect.stringMatching(/swarm\.endpointMode.*`vip`.*`dnsrr`/),
+    ]);
+});

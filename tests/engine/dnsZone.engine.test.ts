@@ -5,7 +5,7 @@
  * and the real DnsZone, talking to a fake of Infomaniak's API and a DNS server that answers from
  * that fake zone, both on 127.0.0.1. What only the engine decides is checked here: what it
  * stores (`__provider`, secrets), what a second `up` diffs, how providers load back from the
- * state, what `destroy` deletes. Figures go to .tmp/engine-report.json.
+ * state, what `destroy` deletes. Figures go to .tmp/engine-dns-report.json.
  *
  * Bounded: every command has a timeout, the propagation waits are capped by the stack's own
  * `dns.propagationTimeoutSeconds`, and afterAll removes the temp backend and stack file.
@@ -82,7 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
     fs.mkdirSync(path.join(ROOT, ".tmp"), { recursive: true });
-    fs.writeFileSync(path.join(ROOT, ".tmp", "engine-report.json"), `${JSON.stringify(report, null, 2)}\n`);
+    fs.writeFileSync(path.join(ROOT, ".tmp", "engine-dns-report.json"), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`engine report: ${JSON.stringify(report)}`);
     fs.rmSync(path.join(PROJECT_DIR, `Pulumi.${STACK}.yaml`), { force: true });
     cli?.remove();

@@ -107,12 +107,30 @@ describe("this repo's Dockerfiles against a DropIt-shaped checkout", () => {
                 "package.json",
                 "pnpm-lock.yaml",
                 "pnpm-workspace.yaml",
-                "apps/api/src/main.ts",
-                "apps/web/index.html",
+                `apps/${app}/src/main.ts`,
+                `apps/${app}/index.html`,
+                "apps/api/package.json",
+                "apps/web/package.json",
                 "packages/contract/src/index.ts",
             ]) {
                 expect({ path: kept, ignored: matcher.ignores(kept) }).toEqual({ path: kept, ignored: false });
             }
         },
     );
+});
+
+test("the reference ignore files leave the other app out of each image but keep its package.json for pnpm's workspace", () => {
+    for (const [app, other] of [
+        ["api", "web"],
+        ["web", "api"],
+    ] as const) {
+        const ignoreFile = `${dockerfilePath("reference", app, "/unused")}.dockerignore`;
+        const matcher = dockerignore({ ignorecase: false }).add(fs.readFileSync(ignoreFile, "utf8"));
+        // What the Docker provider hashes and sends: the other app's sources no more, so a change there rebuilds nothing.
+        expect({ app, ignored: matcher.ignores(`apps/${other}/src/main.ts`) }).toEqual({ app, ignored: true });
+        expect({ app, ignored: matcher.ignores(`apps/${other}/index.html`) }).toEqual({ app, ignored: true });
+        expect({ app, ignored: matcher.ignores(`apps/${other}/package.json`) }).toEqual({ app, ignored: false });
+        expect({ app, ignored: matcher.ignores(`apps/${app}/src/main.ts`) }).toEqual({ app, ignored: false });
+        expect({ app, ignored: matcher.ignores("packages/contract/src/index.ts") }).toEqual({ app, ignored: false });
+    }
 });

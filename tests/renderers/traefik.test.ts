@@ -44,3 +44,23 @@ test("with retry, the HTTPS router also retries and the service uses the short-t
         "traefik.http.services.dropit-web.loadbalancer.serverstransport",
     ]);
 });
+
+test("without a VIP (dnsrr), Traefik balances over the tasks and a refused request is retried by a middleware of the service's own", () => {
+    const labels = new Map(
+        renderTraefikLabels({ name: "dropit-web", host: "example.fr", port: 8080, endpointMode: "dnsrr" }).map((l) => [l.label, l.value]),
+    );
+    // Traefik skips a service labelled lbswarm=true that has no VIP.
+    expect(labels.get("traefik.swarm.lbswarm")).toBe("false");
+    expect(labels.get("traefik.http.routers.dropit-web-websecure.middlewares")).toBe("dropit-web-hsts@swarm,dropit-web-task-retry@swarm");
+    expect(labels.get("traefik.http.middlewares.dropit-web-task-retry.retry.attempts")).toBe("4");
+    expect(labels.get("traefik.http.middlewares.dropit-web-task-retry.retry.initialinterval")).toBe("100ms");
+    // With the file provider's retry (several nodes), that one is used alone.
+    const withFileRetry = new Map(
+        renderTraefikLabels({ name: "dropit-web", host: "example.fr", port: 8080, endpointMode: "dnsrr", retry: true }).map((l) => [
+            l.label,
+            l.value,
+        ]),
+    );
+    expect(withFileRetry.get("traefik.http.routers.dropit-web-websecure.middlewares")).toBe("dropit-web-hsts@swarm,dropit-retry@file");
+    expect([...withFileRetry.keys()].some((label) => label.includes("task-retry"))).toBe(false);
+});

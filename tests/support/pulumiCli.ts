@@ -1,7 +1,8 @@
 /**
- * The real `pulumi` CLI for the engine suite: a file backend and a plugin home in a temp
- * directory, passphrase secrets, no update check, no plugin download. Every line the CLI prints
- * is kept, so a test can search all of it for secret values.
+ * The real `pulumi` CLI for the engine suite: a file backend and a Pulumi home in a temp
+ * directory (its plugins are those installed in the user's Pulumi home, linked), passphrase
+ * secrets, no update check, no plugin download. Every line the CLI prints is kept, so a test can
+ * search all of it for secret values.
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -23,9 +24,26 @@ export function findPulumi(): string | undefined {
     return fs.existsSync(built) ? built : undefined;
 }
 
+export interface PulumiCliOptions {
+    /** Another CLI's backend: a second checkout of the same project sees the same stacks. */
+    stateDir?: string;
+    /** Extra environment (e.g. its own TMPDIR, as another machine would have). */
+    env?: NodeJS.ProcessEnv;
+}
+
+/** Where setup installed the resource plugins (PULUMI_HOME, default ~/.pulumi). */
+const INSTALLED_PLUGINS = path.join(process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"), "plugins");
+
+export interface RunOptions {
+    input?: string;
+    timeoutMs?: number;
+    /** Left out of the transcript: a command whose output is a secret on purpose (`stack output --show-secrets`). */
+    unrecorded?: boolean;
+}
+
 export class PulumiCli {
     readonly home = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-engine-"));
-    readonly stateDir = path.join(this.home, "state");
+    readonly stateDir: string;
     /** Everything printed by every command, for secret searches. */
     readonly transcript: string[] = [];
     private readonly env: NodeJS.ProcessEnv;
@@ -34,12 +52,18 @@ export class PulumiCli {
         readonly binary: string,
         readonly projectDir: string,
         passphrase: string,
+        options: PulumiCliOptions = {},
     ) {
-        fs.mkdirSync(this.stateDir);
+        this.stateDir = options.stateDir ?? path.join(this.home, "state");
+        fs.mkdirSync(this.stateDir, { recursive: true });
+        const pulumiHome = path.join(this.home, "pulumi-home");
+        fs.mkdirSync(pulumiHome);
+        if (fs.existsSync(INSTALLED_PLUGINS)) fs.symlinkSync(INSTALLED_PLUGINS, path.join(pulumiHome, "plugins"));
         this.env = {
             ...process.env,
+            ...options.env,
             PATH: `${path.dirname(binary)}:${process.env.PATH ?? ""}`,
-            PULUMI_HOME: path.join(this.home, "pulumi-home"),
+            PULUMI_HOME: pulumiHome,
             PULUMI_BACKEND_URL: `file://${this.stateDir}`,
             PULUMI_CONFIG_PASSPHRASE: passphrase,
             PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -56,9 +80,9 @@ export class PulumiCli {
      * Asynchronous on purpose: the fake servers of a test live in this process and must keep
      * answering while the CLI runs.
      */
-    async run(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+    async run(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
         const started = Date.now();
-        const { child, output } = this.start(args, false);
+        const { child, output } = this.start(args, false, options.unrecorded);
         child.stdin?.end(options.input ?? "");
         const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 300_000);
         const status = await new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
@@ -67,20 +91,24 @@ export class PulumiCli {
     }
 
     /** Like run, but fails the test with the command's output when it exits non-zero. */
-    async ok(args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+    async ok(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
         const result = await this.run(args, options);
         if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
         return result;
     }
 
     /** Starts a command in its own process group, so the whole tree can be killed at once. */
-    start(args: readonly string[], background = true): { child: ChildProcess; output: { stdout(): string; stderr(): string } } {
+    start(
+        args: readonly string[],
+        background = true,
+        unrecorded = false,
+    ): { child: ChildProcess; output: { stdout(): string; stderr(): string } } {
         const child = spawn(this.binary, [...args, "--non-interactive"], { cwd: this.projectDir, env: this.env, detached: background });
         let stdout = "";
         let stderr = "";
         child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
         child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on("close", () => this.transcript.push(`$ pulumi ${args.join(" ")}${background ? " (background)" : ""}\n${stdout}${stderr}`));
+        child.on("close", () => unrecorded || this.transcript.push(`$ pulumi ${args.join(" ")}${background ? " (background)" : ""}\n${stdout}${stderr}`));
         return { child, output: { stdout: () => stdout, stderr: () => stderr } };
     }
 

@@ -2,7 +2,8 @@
  * A simulated VPS for the host e2e suite: a Debian bookworm container (debootstrap minbase from
  * this machine's Debian mirror) with sshd published on 127.0.0.1 only, a `deploy` user with
  * passwordless sudo and its own Docker engine (Debian's docker.io). The inner engine needs
- * SYS_ADMIN (mounts, cgroups), NET_ADMIN (iptables: Docker's and the firewall step's) and
+ * SYS_ADMIN (mounts, cgroups), NET_ADMIN (iptables: Docker's and the firewall step's), SYS_PTRACE
+ * (`docker exec` into a task running as a non-root user) and
  * unconfined seccomp/AppArmor; --privileged would add every device and capability of this
  * machine, which nothing here needs.
  * The image is tagged by the content of its build scripts, so only the first run builds it.
@@ -68,6 +69,10 @@ export async function startVps(image: string, name: string, options: VpsOptions 
         "SYS_ADMIN",
         "--cap-add",
         "NET_ADMIN",
+        // `docker exec` (healthchecks among them) into a task whose process runs as a non-root
+        // user joins its namespaces, which the kernel allows root only with CAP_SYS_PTRACE.
+        "--cap-add",
+        "SYS_PTRACE",
         "--security-opt",
         "seccomp=unconfined",
         "--security-opt",

@@ -1,0 +1,445 @@
+/**
+ * The whole program under the real engine: `pulumi preview`, `up`, `refresh`, `destroy`, a
+ * killed `up` and a second checkout, run by the real CLI (file backend, passphrase secrets, the
+ * configuration set with `pulumi config set` / `--secret` as the README says) with the real
+ * command, docker and random plugins, against a bare Debian bookworm VPS (tests/support/testHost.ts:
+ * sshd, a sudo user, its own Docker engine) and the stand-in Dokploy installer with the real
+ * Traefik. Images that cannot be pulled are stand-ins built here (tests/engine/standins/) and
+ * tagged inside the VPS under the names the program runs; the app is tests/engine/app laid over
+ * the fixture checkout. DNS answers from a server on 127.0.0.1 (dns.nameservers).
+ *
+ * Two things differ from a production VPS, both because of this machine's kernel and container:
+ * - no IPVS, so no Swarm virtual IP: the stack runs with swarm.endpointMode=dnsrr, and Traefik
+ *   lists the tasks every 2 s instead of Dokploy's 15 s (the VIP's promptness, which the
+ *   production path has, stands in for that);
+ * - no systemd: `systemctl` is a recorder, so the timers the program installs are not run.
+ *
+ * Writes .tmp/engine-report.json. Bounded: every CLI command has a timeout, every wait a limit;
+ * afterAll removes the VPS, the temp backend, the app copy and the stack file.
+ */
+import { createHash } from "node:crypto";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { POSTGRES_VOLUME } from "../../config/names";
+import { docker, dockerOk, ensureDockerEngine, waitFor } from "../support/dockerd";
+import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer";
+import { findPulumi, PulumiCli, type CliResult } from "../support/pulumiCli";
+import { buildStandInImages, prepareStandIn } from "../support/standInInstaller/images";
+import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../support/testHost";
+
+jest.setTimeout(900_000);
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const STACK = "enginetest";
+const STACK_FILE = path.join(ROOT, `Pulumi.${STACK}.yaml`);
+/** Inside the project, so the paths the state keeps are the same from any checkout. */
+const APP_DIR = path.join(ROOT, ".tmp", "engine-app");
+const REPORT = path.join(ROOT, ".tmp", "engine-report.json");
+const DOMAIN = "example.test";
+const API_HOST = `api.${DOMAIN}`;
+const HOSTS = [DOMAIN, API_HOST, `traefik.${DOMAIN}`, `dokploy.${DOMAIN}`];
+const VERSION = "v0.29.2";
+const STANDINS = path.join(__dirname, "standins");
+const SERVICES = ["dropit-postgres", "dropit-api", "dropit-web"];
+/** A long CLI step (the first up builds both images and waits for every service). */
+const LONG = { timeoutMs: 840_000 };
+const MIN_REQUESTS = 1000;
+
+const SECRETS = {
+    passphrase: "engineProgram-PASSPHRASE-91c4",
+    brevoApiKey: "engineProgramBREVO7e21d0",
+};
+
+let cli: PulumiCli;
+let vps: TestVps;
+let dns: FakeDnsServer;
+let engine: { release(): Promise<void> } | undefined;
+/** Secret values to search for, by name (generated ones are added once they exist). */
+const canaries = new Map<string, string>();
+const report: Record<string, unknown> = {};
+const durations: Record<string, number> = {};
+
+/** The stand-ins, tagged by the content of their build script and this machine's node. */
+function ensureStandInImages(): { images: Record<"postgres" | "nginx" | "node", string>; builtMs: number } {
+    const hash = createHash("sha256");
+    for (const file of [path.join(STANDINS, "build-images.sh"), path.join(ROOT, "tests/e2e/backup/postgres/entrypoint.sh")]) {
+        hash.update(fs.readFileSync(file));
+    }
+    const tag = hash.update(process.version).digest("hex").slice(0, 16);
+    const images = { postgres: `dropit-engine/postgres:${tag}`, nginx: `dropit-engine/nginx:${tag}`, node: `dropit-engine/node:${tag}` };
+    if (Object.values(images).every((image) => docker(["image", "inspect", image]).status === 0)) return { images, builtMs: 0 };
+    const started = Date.now();
+    const build = spawnSync("bash", [path.join(STANDINS, "build-images.sh"), tag], { encoding: "utf8", timeout: 900_000 });
+    if (build.status !== 0) throw new Error(`building the stand-in images failed: ${build.stderr.slice(-3000)}`);
+    return { images, builtMs: Date.now() - started };
+}
+
+/** The app checkout: the fixture workspace with the suite's buildable API and web app over it. */
+function writeApp(): void {
+    fs.rmSync(APP_DIR, { recursive: true, force: true });
+    fs.cpSync(path.join(ROOT, "tests", "fixtures", "dropit-app"), APP_DIR, { recursive: true });
+    fs.cpSync(path.join(__dirname, "app", "apps"), path.join(APP_DIR, "apps"), { recursive: true });
+}
+
+/** Replaces a release marker in one file of the app copy (a change to that app's source only). */
+function release(file: string, from: string, to: string): void {
+    const full = path.join(APP_DIR, file);
+    const text = fs.readFileSync(full, "utf8");
+    if (!text.includes(from)) throw new Error(`${file} does not hold ${from}`);
+    fs.writeFileSync(full, text.replaceAll(from, to));
+}
+
+/** Over HTTPS through Traefik on the VPS's 127.0.0.1 (its curl trusts the stand-in CA). */
+function routed(host: string, urlPath: string): { status: string; body: string } {
+    // host and path are this suite's constants, not configuration values.
+    const out = vps
+        .exec(`curl -s --max-time 10 -o /tmp/routed -w '%{http_code}' --resolve ${host}:443:127.0.0.1 https://${host}${urlPath}; echo; cat /tmp/routed 2>/dev/null`)
+        .stdout.trim();
+    const [status, ...body] = out.split("\n");
+    return { status, body: body.join("\n") };
+}
+
+/** Running tasks of our services, and when PostgreSQL's container started: what a no-op must not touch. */
+function runningTasks(): string {
+    return vps.execOk(
+        `for s in ${SERVICES.join(" ")}; do echo "$s $(docker service ps -q --filter desired-state=running "$s" | sort | tr '\\n' ' ') v$(docker service inspect -f '{{.Version.Index}}' "$s")"; done
+docker ps --filter label=com.docker.swarm.service.name=dropit-postgres --format '{{.ID}}' | xargs -r docker inspect -f 'postgres started {{.State.StartedAt}}'`,
+    );
+}
+
+/** One SQL script in the running PostgreSQL task (local socket, trust), its rows as lines. */
+function sql(script: string): string[] {
+    const out = vps.execOk(
+        `c=$(docker ps -q --filter label=com.docker.swarm.service.name=dropit-postgres | head -n 1); docker exec -i "$c" psql -X -At -v ON_ERROR_STOP=1 -U dropit -d dropit`,
+        { input: script },
+    );
+    return out ? out.split("\n") : [];
+}
+
+interface Load {
+    stop(): { requests: number; failed: number; failures: string[] };
+}
+
+/**
+ * Requests through the router from inside the VPS while `pulumi up` runs: three loops of curl
+ * (bounded: 20 000 each), every answer logged with its status and whether its body is the app's.
+ */
+function startLoad(label: string, host: string, urlPath: string, marker: string): Load {
+    const dir = `/var/tmp/dropit-engine-load-${label}`;
+    vps.execOk(`rm -rf ${dir} && mkdir -p ${dir} && touch ${dir}/run`);
+    for (const loop of [1, 2, 3]) {
+        const request = `curl -s --max-time 10 -o ${dir}/body-${loop} -w '%{http_code}' --resolve ${host}:443:127.0.0.1 https://${host}${urlPath}`;
+        dockerOk([
+            "exec",
+            "-d",
+            vps.container,
+            "bash",
+            "-c",
+            `for i in $(seq 1 20000); do [ -e ${dir}/run ] || break; status=$(${request}); grep -q '${marker}' ${dir}/body-${loop} 2>/dev/null && body=app || body=other; echo "$status $body" >> ${dir}/log-${loop}; done; echo done >> ${dir}/log-${loop}`,
+        ]);
+    }
+    return {
+        stop() {
+            vps.execOk(`rm -f ${dir}/run`);
+            const deadline = Date.now() + 30_000;
+            let lines: string[] = [];
+            while (Date.now() < deadline) {
+                const logs = [1, 2, 3].map((loop) => vps.execOk(`cat ${dir}/log-${loop} 2>/dev/null || true`).split("\n").filter(Boolean));
+                if (logs.every((log) => log[log.length - 1] === "done")) {
+                    lines = logs.flatMap((log) => log.slice(0, -1));
+                    break;
+                }
+                execFileSync("sleep", ["0.3"]);
+            }
+            const failures = lines.filter((line) => line !== "200 app");
+            return { requests: lines.length, failed: failures.length, failures: [...new Set(failures)] };
+        },
+    };
+}
+
+/** The resources a `preview --json` plans to change (unchanged and read steps left out). */
+function plannedChanges(previewJson: string): string[] {
+    const steps = (JSON.parse(previewJson) as { steps?: { op: string; urn: string }[] }).steps ?? [];
+    return steps.filter((step) => !["same", "read"].includes(step.op)).map((step) => `${step.op} ${step.urn.split("::").pop()}`);
+}
+
+/**
+ * A rollout under load: the planned changes, then `up` with requests going through the router the
+ * whole time; an answer counts as the app's when its body holds `marker` (either release's).
+ */
+async function rolloutUnderLoad(label: string, host: string, urlPath: string, marker: string): Promise<Record<string, unknown>> {
+    const changedResources = plannedChanges((await cli.ok(["preview", "--json"], LONG)).stdout);
+    const load = startLoad(label, host, urlPath, marker);
+    const started = Date.now();
+    let up: CliResult;
+    try {
+        up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
+    } finally {
+        const figures = load.stop();
+        report[label] = { changedResources, ...figures, upSeconds: Math.round((Date.now() - started) / 100) / 10 };
+    }
+    durations[label] = up.seconds;
+    return report[label] as Record<string, unknown>;
+}
+
+async function readSecretOutputs(): Promise<void> {
+    const outputs = JSON.parse((await cli.ok(["stack", "output", "--json", "--show-secrets"], { unrecorded: true })).stdout) as Record<
+        string,
+        unknown
+    >;
+    for (const name of ["postgresPassword", "betterAuthSecret", "dokployAdminPassword", "traefikDashboardPassword"]) {
+        if (typeof outputs[name] === "string") canaries.set(name, outputs[name] as string);
+    }
+}
+
+/** Copies the project as `git clone` would give it (tracked and new files, never .tmp or the stack's state). */
+function secondCheckout(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-engine-checkout-"));
+    const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: ROOT, encoding: "utf8" })
+        .split("\0")
+        .filter((file) => file && fs.existsSync(path.join(ROOT, file)));
+    for (const file of files) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    fs.cpSync(APP_DIR, path.join(dir, ".tmp", "engine-app"), { recursive: true });
+    fs.copyFileSync(STACK_FILE, path.join(dir, path.basename(STACK_FILE)));
+    return dir;
+}
+
+/** What a fresh CI runner lacks: the SSH identity files earlier runs of the program wrote (lib/sshIdentity.ts). */
+function forgetSshIdentities(): void {
+    for (const entry of fs.readdirSync(os.tmpdir())) {
+        if (entry.startsWith("dropit-ssh-")) fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+    }
+}
+
+beforeAll(async () => {
+    const binary = findPulumi();
+    if (!binary) throw new Error("no pulumi CLI: run `bash scripts/setup.sh` (it installs the engine and its plugins)");
+    let started = Date.now();
+    engine = await ensureDockerEngine();
+    const vpsImage = ensureVpsImage().image;
+    const standIns = ensureStandInImages();
+    durations["stand-in images (0 = cached)"] = standIns.builtMs;
+    const installerImages = buildStandInImages([VERSION], HOSTS, { router: "traefik" });
+    durations["images ready"] = Date.now() - started;
+    started = Date.now();
+    vps = await startVps(vpsImage, "dropit-engine-vps");
+    const installerUrl = prepareStandIn(vps, installerImages);
+    loadImagesIntoVps(vps, Object.values(standIns.images));
+    vps.execOk(
+        `docker tag ${standIns.images.postgres} postgres:15-alpine && docker tag ${standIns.images.nginx} nginx:1.27-alpine && docker tag ${standIns.images.node} node:20-alpine`,
+    );
+    vps.execOk("install -m 0755 /dev/stdin /usr/local/bin/systemctl", {
+        input: '#!/bin/sh\necho "systemctl $*" >> /var/log/dropit-systemctl.log\n',
+    });
+    durations["VPS started, images loaded"] = Date.now() - started;
+    dns = await startFakeDnsServer({}, () => ({ kind: "answer", address: "127.0.0.1" }));
+    writeApp();
+    cli = new PulumiCli(binary, ROOT, SECRETS.passphrase);
+    canaries.set("passphrase", SECRETS.passphrase);
+    canaries.set("brevoApiKey", SECRETS.brevoApiKey);
+    // A line from the middle of the key: its armour lines are the same for every key.
+    const keyLines = vps.privateKey.trim().split("\n");
+    canaries.set("sshPrivateKey", keyLines[Math.floor(keyLines.length / 2)]);
+    report.pulumiVersion = (await cli.ok(["version"])).stdout.trim();
+    const plugins = JSON.parse((await cli.ok(["plugin", "ls", "--json"])).stdout || "[]") as { name: string; kind: string; version: string }[];
+    report.plugins = Object.fromEntries(plugins.filter((plugin) => plugin.kind === "resource").map((plugin) => [plugin.name, plugin.version]));
+
+    await cli.ok(["stack", "init", STACK]);
+    const set = (key: string, value: string) => cli.ok(["config", "set", "--path", key, value]);
+    const setSecret = (key: string, value: string) => cli.ok(["config", "set", "--secret", key], { input: value });
+    await set("dropit:domain", DOMAIN);
+    await set("dropit:acmeEmail", `ops@${DOMAIN}`);
+    await set("dropit:server.host", "127.0.0.1");
+    await set("dropit:server.port", String(vps.sshPort));
+    await set("dropit:server.user", "deploy");
+    await set("dropit:server.hostKey", vps.hostKey);
+    await setSecret("dropit:sshPrivateKey", vps.privateKey);
+    await setSecret("dropit:brevoApiKey", SECRETS.brevoApiKey);
+    await set("dropit:app.source", path.relative(ROOT, APP_DIR));
+    await set("dropit:app.dockerfile", "app");
+    await set("dropit:app.webDockerfile", "app");
+    await set("dropit:dokploy.version", VERSION);
+    await set("dropit:dokploy.installerUrl", installerUrl);
+    // sshd listens on 22 inside the VPS; the suite reaches it through Docker's port-forward.
+    await set("dropit:firewall.sshPort", "22");
+    await set("dropit:dns.provider", "manual");
+    await set("dropit:dns.nameservers[0]", dns.address);
+    await set("dropit:dns.propagationPollSeconds", "1");
+    await set("dropit:postgres.version", "15");
+    await set("dropit:swarm.endpointMode", "dnsrr");
+});
+
+afterAll(async () => {
+    fs.mkdirSync(path.dirname(REPORT), { recursive: true });
+    fs.writeFileSync(REPORT, `${JSON.stringify({ ...report, durationsSeconds: durations }, null, 2)}\n`);
+    console.log(`engine report: ${JSON.stringify(report)}`);
+    if (process.env.DROPIT_E2E_KEEP !== "1") {
+        vps?.remove();
+        await engine?.release();
+        cli?.remove();
+        fs.rmSync(STACK_FILE, { force: true });
+        fs.rmSync(APP_DIR, { recursive: true, force: true });
+    }
+    await dns?.close();
+});
+
+test("the stack file holds the secrets only encrypted", () => {
+    const stackFile = fs.readFileSync(STACK_FILE, "utf8");
+    expect(stackFile).toContain("secure: v1:");
+    expect([...canaries.values()].filter((value) => stackFile.includes(value))).toEqual([]);
+});
+
+test("preview then up converge the bare VPS: services healthy, reachable through the router by host name", async () => {
+    const preview = await cli.ok(["preview"], LONG);
+    expect(preview.stdout).toMatch(/\+ \d+ to create/);
+    durations.firstPreview = preview.seconds;
+    const up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
+    const state = JSON.parse((await cli.ok(["stack", "export"])).stdout) as { deployment: { resources: unknown[] } };
+    report.up = { seconds: up.seconds, resources: state.deployment.resources.length };
+    await readSecretOutputs();
+
+    for (const service of SERVICES) {
+        expect(vps.execOk(`docker service ls --filter name=${service} --format '{{.Name}} {{.Replicas}}'`)).toBe(`${service} 1/1`);
+    }
+    const attached = vps.execOk(`docker network inspect dokploy-network -f '{{range .Containers}}{{.Name}} {{end}}'`);
+    for (const service of SERVICES) expect(attached).toContain(`${service}.1.`);
+    // Traefik lists tasks every 2 s here (the VIP's promptness in production, see the header).
+    vps.execOk("sed -i '/^  swarm:$/a\\    refreshSeconds: 2s' /etc/dokploy/traefik/traefik.yml && docker restart dokploy-traefik >/dev/null");
+    await waitFor("the web app through the router", 60_000, () => routed(DOMAIN, "/").body.includes("web-1"), 1000);
+    expect(routed(DOMAIN, "/")).toMatchObject({ status: "200" });
+    expect(routed(DOMAIN, "/").body).toContain(`content="https://${API_HOST}"`);
+    const health = routed(API_HOST, "/api/health");
+    expect(health.status).toBe("200");
+    expect(JSON.parse(health.body)).toMatchObject({ release: "api-1" });
+    sql("CREATE TABLE engine_rows (id serial PRIMARY KEY, note text NOT NULL); INSERT INTO engine_rows (note) SELECT 'row-' || g FROM generate_series(1, 100) g;");
+});
+
+test("a second preview and up change nothing, also after a refresh: no service updated, no task restarted", async () => {
+    const before = runningTasks();
+    const noop = await cli.run(["preview", "--expect-no-changes"], LONG);
+    const changes = plannedChanges((await cli.ok(["preview", "--json"], LONG)).stdout);
+    report.noopPreview = { seconds: noop.seconds, changes: changes.length, ...(changes.length ? { changed: changes } : {}) };
+    expect(changes).toEqual([]);
+    expect(noop.status).toBe(0);
+    await cli.ok(["refresh", "--yes"], LONG);
+    expect((await cli.run(["preview", "--expect-no-changes"], LONG)).status).toBe(0);
+    const second = await cli.ok(["up", "--yes"], LONG);
+    expect(second.stdout).not.toMatch(/[~+-] +(docker|command|random):/);
+    durations.secondUp = second.seconds;
+    expect(runningTasks()).toBe(before);
+    expect(sql("SELECT count(*) FROM engine_rows")).toEqual(["100"]);
+});
+
+test("a change to the web app's source rolls out the web resources only, with no failed request", async () => {
+    const apiBefore = vps.execOk("docker service ps -q --filter desired-state=running dropit-api dropit-postgres | sort");
+    release("apps/web/public/index.html", "web-1", "web-2");
+    const figures = await rolloutUnderLoad("webChange", DOMAIN, "/", "dropit-release");
+    expect((figures.changedResources as string[]).every((change) => / web-/.test(change))).toBe(true);
+    expect(figures.changedResources).toEqual(expect.arrayContaining([expect.stringMatching(/ web-service$/)]));
+    expect(routed(DOMAIN, "/").body).toContain("web-2");
+    expect(vps.execOk("docker service ps -q --filter desired-state=running dropit-api dropit-postgres | sort")).toBe(apiBefore);
+    expect(figures).toMatchObject({ failed: 0 });
+    expect(figures.requests as number).toBeGreaterThanOrEqual(MIN_REQUESTS);
+});
+
+test("a change to the API's source rolls out the API resources only, with no failed request", async () => {
+    const webBefore = vps.execOk("docker service ps -q --filter desired-state=running dropit-web dropit-postgres | sort");
+    release("apps/api/server.js", "api-1", "api-2");
+    const figures = await rolloutUnderLoad("apiChange", API_HOST, "/api/health", '"release":"api-');
+    expect((figures.changedResources as string[]).every((change) => / api-/.test(change))).toBe(true);
+    expect(figures.changedResources).toEqual(expect.arrayContaining([expect.stringMatching(/ api-service$/)]));
+    expect(JSON.parse(routed(API_HOST, "/api/health").body)).toMatchObject({ release: "api-2" });
+    expect(vps.execOk("docker service ps -q --filter desired-state=running dropit-web dropit-postgres | sort")).toBe(webBefore);
+    expect(figures).toMatchObject({ failed: 0 });
+    expect(figures.requests as number).toBeGreaterThanOrEqual(MIN_REQUESTS);
+    expect(sql("SELECT count(*) FROM engine_rows")).toEqual(["100"]);
+});
+
+test("an up killed with SIGKILL midway is recovered with cancel, refresh and up, and converges", async () => {
+    release("apps/web/public/index.html", "web-2", "web-3");
+    const running = cli.start(["up", "--yes", "--skip-preview"]);
+    const deadline = Date.now() + 300_000;
+    while (Date.now() < deadline && !/web-service +updating/.test(running.output.stdout()) && running.child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const killedMidway = running.child.exitCode === null;
+    process.kill(-running.child.pid!, "SIGKILL");
+    await new Promise((resolve) => running.child.once("close", resolve));
+    expect(killedMidway).toBe(true);
+
+    const blocked = await cli.run(["up", "--yes"], LONG);
+    const nextUp = blocked.status === 0 ? "succeeded" : (/error: .*/.exec(blocked.stderr + blocked.stdout)?.[0] ?? "failed");
+    await cli.run(["cancel", "--yes"]);
+    await cli.ok(["refresh", "--yes", "--clear-pending-creates"], LONG);
+    await cli.ok(["up", "--yes"], LONG);
+    const noChanges = (await cli.run(["preview", "--expect-no-changes"], LONG)).status === 0;
+    const recovered = noChanges && routed(DOMAIN, "/").body.includes("web-3");
+    report.killedUp = { nextUpBeforeRecovery: nextUp, recovered };
+    expect(recovered).toBe(true);
+});
+
+test("destroy removes the services and keeps the volume, its rows and Dokploy; up brings the services back on the same data", async () => {
+    await cli.ok(["destroy", "--yes"], LONG);
+    const services = vps.execOk("docker service ls --format '{{.Name}}'").split("\n");
+    expect(services.filter((name) => name.startsWith("dropit-"))).toEqual([]);
+    const volumeKept = vps.exec(`docker volume inspect ${POSTGRES_VOLUME}`).status === 0;
+    const dokployKept = services.includes("dokploy") && vps.execOk("docker inspect -f '{{.State.Running}}' dokploy-traefik") === "true";
+    await cli.ok(["up", "--yes"], LONG);
+    await waitFor("the web app back through the router", 60_000, () => routed(DOMAIN, "/").body.includes("web-3"), 1000);
+    const rowsKept = sql("SELECT count(*) FROM engine_rows")[0] === "100";
+    report.destroy = { volumeKept, rowsKept, dokployKept };
+    expect(report.destroy).toEqual({ volumeKept: true, rowsKept: true, dokployKept: true });
+    await readSecretOutputs();
+});
+
+test("refresh, preview and destroy work from a second checkout that never ran up, as the CI workflow runs them", async () => {
+    const checkout = secondCheckout();
+    forgetSshIdentities();
+    const second = new PulumiCli(cli.binary, checkout, SECRETS.passphrase, { stateDir: cli.stateDir });
+    // As the workflow sets it: refresh and destroy run the program, which writes the SSH files the
+    // Docker provider's stored options point at (docs/troubleshooting.md).
+    const withProgram = new PulumiCli(cli.binary, checkout, SECRETS.passphrase, { stateDir: cli.stateDir, env: { PULUMI_RUN_PROGRAM: "true" } });
+    try {
+        await second.ok(["stack", "select", STACK]);
+        const bare = await second.run(["refresh", "--yes"], LONG);
+        const withoutProgram = bare.status === 0 ? "succeeded" : (/error: .*/.exec(bare.stdout + bare.stderr)?.[0] ?? "failed");
+        forgetSshIdentities();
+        const refresh = (await withProgram.run(["refresh", "--yes"], LONG)).status === 0;
+        forgetSshIdentities();
+        const previewRun = await withProgram.run(["preview", "--expect-no-changes", "--diff"], LONG);
+        const preview = previewRun.status === 0;
+        forgetSshIdentities();
+        const destroy = (await withProgram.run(["destroy", "--yes"], LONG)).status === 0;
+        report.freshCheckout = { refresh, preview, destroy, refreshWithoutRunProgram: withoutProgram, ...(preview ? {} : { previewOutput: previewRun.stdout.slice(-4000) }) };
+        cli.transcript.push(...second.transcript, ...withProgram.transcript);
+        expect(report.freshCheckout).toMatchObject({ refresh: true, preview: true, destroy: true });
+        expect(vps.exec(`docker volume inspect ${POSTGRES_VOLUME}`).status).toBe(0);
+        expect(vps.exec("docker service inspect dokploy").status).toBe(0);
+    } finally {
+        second.remove();
+        withProgram.remove();
+        fs.rmSync(checkout, { recursive: true, force: true });
+    }
+});
+
+test("no secret value appears in the state, the backend's files or anything the CLI printed", async () => {
+    const found = new Set<string>();
+    const search = (where: string, text: string) => {
+        for (const [name, value] of canaries) if (text.includes(value)) found.add(`${where}: ${name}`);
+    };
+    search("stack export", (await cli.ok(["stack", "export"])).stdout);
+    for (const file of cli.backendFiles()) search(path.relative(cli.stateDir, file), fs.readFileSync(file, "utf8"));
+    search("CLI output", cli.transcript.join("\n"));
+    search("stack file", fs.readFileSync(STACK_FILE, "utf8"));
+    report.secretsFound = [...found];
+    report.secretsSearched = [...canaries.keys()];
+    expect(canaries.size).toBeGreaterThanOrEqual(7);
+    expect(report.secretsFound).toEqual([]);
+});
