@@ -406,18 +406,28 @@ test("refresh, preview and destroy work from a second checkout that never ran up
     // As the workflow sets it: refresh and destroy run the program, which writes the SSH files the
     // Docker provider's stored options point at (docs/troubleshooting.md).
     const withProgram = new PulumiCli(cli.binary, checkout, SECRETS.passphrase, { stateDir: cli.stateDir, env: { PULUMI_RUN_PROGRAM: "true" } });
+    // Each CLI has its own Pulumi home, so no stack is selected there: every command names it.
+    const onStack = ["--stack", STACK];
     try {
-        await second.ok(["stack", "select", STACK]);
-        const bare = await second.run(["refresh", "--yes"], LONG);
+        const bare = await second.run(["refresh", "--yes", ...onStack], LONG);
         const withoutProgram = bare.status === 0 ? "succeeded" : (/error: .*/.exec(bare.stdout + bare.stderr)?.[0] ?? "failed");
         forgetSshIdentities();
-        const refresh = (await withProgram.run(["refresh", "--yes"], LONG)).status === 0;
+        const refreshRun = await withProgram.run(["refresh", "--yes", ...onStack], LONG);
+        const refresh = refreshRun.status === 0;
         forgetSshIdentities();
-        const previewRun = await withProgram.run(["preview", "--expect-no-changes", "--diff"], LONG);
+        const previewRun = await withProgram.run(["preview", "--expect-no-changes", "--diff", ...onStack], LONG);
         const preview = previewRun.status === 0;
         forgetSshIdentities();
-        const destroy = (await withProgram.run(["destroy", "--yes"], LONG)).status === 0;
-        report.freshCheckout = { refresh, preview, destroy, refreshWithoutRunProgram: withoutProgram, ...(preview ? {} : { previewOutput: previewRun.stdout.slice(-4000) }) };
+        const destroyRun = await withProgram.run(["destroy", "--yes", ...onStack], LONG);
+        const destroy = destroyRun.status === 0;
+        const failed = [refreshRun, previewRun, destroyRun].find((run) => run.status !== 0);
+        report.freshCheckout = {
+            refresh,
+            preview,
+            destroy,
+            refreshWithoutRunProgram: withoutProgram,
+            ...(failed ? { firstFailure: (failed.stdout + failed.stderr).slice(-4000) } : {}),
+        };
         cli.transcript.push(...second.transcript, ...withProgram.transcript);
         expect(report.freshCheckout).toMatchObject({ refresh: true, preview: true, destroy: true });
         expect(vps.exec(`docker volume inspect ${POSTGRES_VOLUME}`).status).toBe(0);
