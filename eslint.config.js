@@ -5,7 +5,7 @@ const tseslint = require("typescript-eslint");
 const pulumi = require("@pulumi/eslint-plugin");
 
 module.exports = tseslint.config(
-    { ignores: ["node_modules/", "tests/fixtures/", ".tmp/", "out/", "tests/engine/dns-project/node_modules/"] },
+    { ignores: ["node_modules/", "tests/fixtures/", "tests/engine/app/", ".tmp/", "out/", "tests/engine/dns-project/node_modules/"] },
     js.configs.recommended,
     ...tseslint.configs.recommendedTypeChecked,
     {

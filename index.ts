@@ -21,6 +21,7 @@ import { isMultiNode, swarmAddress } from "./config/nodes";
 import { memoryBudget } from "./config/memoryBudget";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
 import { DATA_NODE_CONSTRAINT } from "./renderers/swarmNodes";
+import { DNSRR_TASK_LIST_SECONDS } from "./renderers/traefik";
 import { dokployNotificationArgs, watchdogParameters } from "./config/componentArgs";
 
 const { settings, secrets, monitoringSecrets, appSource } = readStackConfig(__dirname);
@@ -52,6 +53,7 @@ const dokploy = new DokployHost("dokploy", {
     firewallSshPort: settings.firewall.sshPort,
     uninstallOnDestroy: settings.dokploy.uninstallOnDestroy,
     swarmAddress: multiNode ? swarmAddress(settings.server) : undefined,
+    swarmRefreshSeconds: settings.swarm.endpointMode === "dnsrr" ? DNSRR_TASK_LIST_SECONDS : undefined,
 });
 // Everything on the VPS goes through this provider, which exists only once Dokploy does: each
 // component hands it to its children through the resource options.

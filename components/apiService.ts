@@ -13,7 +13,13 @@ import { APP_BUILD_INPUTS, appImage, dockerfilePath, pushedRepository } from "..
 import { API_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
-import { rolloutSettledCommand, swarmServiceArgs, swarmServiceOptions, type ClusterPlacement, type EndpointMode } from "../lib/swarmService";
+import {
+    rolloutSettledCommand,
+    swarmServiceArgs,
+    swarmServiceOptions,
+    type ClusterPlacement,
+    type EndpointMode,
+} from "../lib/swarmService";
 import type { RegistryCredentials } from "../lib/hostConvergence";
 import { assertUrlSafe, renderApiEnvironment } from "../renderers/apiEnvironment";
 import { renderPreDeployBackup } from "../renderers/databaseHost";

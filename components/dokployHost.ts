@@ -25,6 +25,7 @@ import {
     renderDokployUninstall,
     renderDokployUpdate,
     renderDynamicConfigFile,
+    renderTraefikSwarmRefresh,
 } from "../renderers/hostScripts";
 import { DOKPLOY_NETWORK } from "../config/names";
 import { remoteConnection, ServerLogin } from "../lib/sshConnection";
@@ -66,6 +67,8 @@ export interface DokployHostArgs {
     uninstallOnDestroy?: boolean;
     /** The address Swarm advertises (the one other nodes reach); default server.host. */
     swarmAddress?: string;
+    /** How often Traefik lists the Swarm's tasks, set only for services without a VIP (dnsrr); Dokploy's 15 s otherwise. */
+    swarmRefreshSeconds?: number;
 }
 
 export const DOKPLOY_HOST_TYPE = "dropit:index:DokployHost";
@@ -125,6 +128,12 @@ export class DokployHost extends pulumi.ComponentResource {
         );
         const acme = step("acme-contact", renderAcmeContact(args.acmeEmail), {}, [install]);
         const access = step("docker-access", renderDockerAccess(args.server.user), {}, [install]);
+        // After the contact step: both rewrite Traefik's static config and restart it.
+        const taskListing =
+            args.swarmRefreshSeconds === undefined
+                ? undefined
+                : step("traefik-swarm-refresh", renderTraefikSwarmRefresh(args.swarmRefreshSeconds), {}, [acme]);
+        const staticConfig = taskListing ? [acme, taskListing] : [acme];
 
         const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
         this.adminPassword = pulumi.secret(adminPassword.result);
@@ -146,7 +155,7 @@ export class DokployHost extends pulumi.ComponentResource {
             {
                 stdin: renderPanelRoutes(args.panelHost),
             },
-            [acme, ...certificateGate],
+            [...staticConfig, ...certificateGate],
         );
         const dashboardPassword = new random.RandomPassword(`${name}-dashboard-password`, { length: 32, special: false }, { parent: this });
         this.dashboardPassword = pulumi.secret(dashboardPassword.result);
@@ -157,7 +166,7 @@ export class DokployHost extends pulumi.ComponentResource {
                 stdin: pulumi.secret(dashboardPassword.bcryptHash.apply((hash) => renderDashboardRoutes(args.dashboardHost, hash))),
                 logging: "stdoutAndStderr",
             },
-            [acme, ...certificateGate],
+            [...staticConfig, ...certificateGate],
         );
         const closePort = step("close-panel-port", renderClosePanelPort(args.panelHost), {}, [panelRoute, admin]);
 
@@ -180,7 +189,7 @@ export class DokployHost extends pulumi.ComponentResource {
                 // The engine does not exist yet on a bare VPS when the first preview runs.
                 disableDockerDaemonCheck: true,
             },
-            { parent: this, dependsOn: [acme, access, closePort] },
+            { parent: this, dependsOn: [...staticConfig, access, closePort] },
         );
         // The installer creates the network, so the lookup waits for the install's output: unknown
         // in the preview of a bare host, the lookup is skipped there. `dependsOn` alone would not

@@ -584,7 +584,7 @@ const swarm = z
             .enum(["vip", "dnsrr"], { error: "must be `vip` (Swarm's virtual IP, the default) or `dnsrr` (for kernels without IPVS)" })
             .default("vip")
             .describe(
-                "How services are reached on dokploy-network: vip = Swarm's virtual IP (IPVS; it drops a stopping task first); dnsrr = the tasks' own addresses, for hosts whose kernel has no IPVS (some container-based VPS), with Traefik balancing over the tasks and retrying a refused request.",
+                "How services are reached on dokploy-network: vip = Swarm's virtual IP (IPVS; it drops a stopping task first); dnsrr = the tasks' own addresses, for hosts whose kernel has no IPVS (some container-based VPS): Traefik then balances over the tasks, lists them every 2 s (its static config is edited) and retries a refused request.",
             ),
     })
     .prefault({})

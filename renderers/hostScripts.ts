@@ -82,6 +82,11 @@ export function renderAcmeContact(email: string, file: string = TRAEFIK_STATIC_C
     return hostStep("acme-contact", { ACME_EMAIL: email, TRAEFIK_CONFIG: file });
 }
 
+/** How often Traefik lists the Swarm's tasks: what it routes by when services have no VIP (dnsrr). */
+export function renderTraefikSwarmRefresh(seconds: number, file: string = TRAEFIK_STATIC_CONFIG): string {
+    return hostStep("traefik-swarm-refresh", { REFRESH_SECONDS: String(seconds), TRAEFIK_CONFIG: file });
+}
+
 /** Docker access for the SSH user, which the Docker provider connects as. */
 export function renderDockerAccess(user: string): string {
     return hostStep("docker-access", { DEPLOY_USER: user });

@@ -34,6 +34,13 @@ export interface TraefikRoute {
     endpointMode?: "vip" | "dnsrr";
 }
 
+/**
+ * With dnsrr, how often Traefik lists the tasks (Dokploy's default is 15 s): a new task is routed
+ * to within this time of starting, before a start-first update stops the old one (the healthcheck
+ * keeps the new task `starting` for longer than this).
+ */
+export const DNSRR_TASK_LIST_SECONDS = 2;
+
 /** Resends of a request refused by a stopped task (dnsrr), on another task: refusals are immediate. */
 const TASK_RETRY = { attempts: 4, initialInterval: "100ms" };
 

@@ -108,7 +108,10 @@ export class PulumiCli {
         let stderr = "";
         child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
         child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on("close", () => unrecorded || this.transcript.push(`$ pulumi ${args.join(" ")}${background ? " (background)" : ""}\n${stdout}${stderr}`));
+        child.on(
+            "close",
+            () => unrecorded || this.transcript.push(`$ pulumi ${args.join(" ")}${background ? " (background)" : ""}\n${stdout}${stderr}`),
+        );
         return { child, output: { stdout: () => stdout, stderr: () => stderr } };
     }
 
