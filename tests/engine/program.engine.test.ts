@@ -379,9 +379,14 @@ test("an up killed with SIGKILL midway is recovered with cancel, refresh and up,
     await cli.run(["cancel", "--yes"]);
     await cli.ok(["refresh", "--yes", "--clear-pending-creates"], LONG);
     await cli.ok(["up", "--yes"], LONG);
-    const noChanges = (await cli.run(["preview", "--expect-no-changes"], LONG)).status === 0;
-    const recovered = noChanges && routed(DOMAIN, "/").body.includes("web-3");
-    report.killedUp = { nextUpBeforeRecovery: nextUp, recovered };
+    const check = await cli.run(["preview", "--expect-no-changes", "--diff"], LONG);
+    const served = routed(DOMAIN, "/");
+    const recovered = check.status === 0 && served.body.includes("web-3");
+    report.killedUp = {
+        nextUpBeforeRecovery: nextUp,
+        recovered,
+        ...(recovered ? {} : { previewAfter: check.stdout.slice(-3000), served: `${served.status} ${served.body.slice(0, 300)}` }),
+    };
     expect(recovered).toBe(true);
 });
 
@@ -392,7 +397,7 @@ test("destroy removes the services and keeps the volume, its rows and Dokploy; u
     const volumeKept = vps.exec(`docker volume inspect ${POSTGRES_VOLUME}`).status === 0;
     const dokployKept = services.includes("dokploy") && vps.execOk("docker inspect -f '{{.State.Running}}' dokploy-traefik") === "true";
     // The Docker provider's Image has no delete: the built images stay on the VPS.
-    report.imagesLeftAfterDestroy = vps.execOk("docker images --format '{{.Repository}}' | grep -c '^dropit-' || true");
+    report.appImagesLeftAfterDestroy = Number(vps.execOk("docker images --format '{{.Repository}}' | grep -cE '^dropit-(api|web)$' || true"));
     await cli.ok(["up", "--yes"], LONG);
     await waitFor("the web app back through the router", 60_000, () => routed(DOMAIN, "/").body.includes("web-3"), 1000);
     const rowsKept = sql("SELECT count(*) FROM engine_rows")[0] === "100";
