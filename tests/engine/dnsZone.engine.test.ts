@@ -180,9 +180,10 @@ test("an up killed midway is recovered with cancel and refresh, then converges",
     expect(running.child.exitCode).toBeNull();
     process.kill(-running.child.pid!, "SIGKILL");
     await new Promise((resolve) => running.child.once("close", resolve));
+    const leftovers = cli.killLeftovers();
 
     const blocked = await cli.run(["up", "--yes"]);
-    report.killedUp = { nextUpBeforeRecovery: blocked.status === 0 ? "succeeded" : (blocked.stderr + blocked.stdout).match(/error: .*/)?.[0] ?? "failed" };
+    report.killedUp = { pluginProcessesLeftByTheKill: leftovers, nextUpBeforeRecovery: blocked.status === 0 ? "succeeded" : (blocked.stderr + blocked.stdout).match(/error: .*/)?.[0] ?? "failed" };
     dns.names.delete(`api.${FAKE_ZONE}`);
     await cli.run(["cancel", "--yes"]);
     await cli.ok(["refresh", "--yes", "--clear-pending-creates"]);

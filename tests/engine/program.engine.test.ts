@@ -372,6 +372,7 @@ test("an up killed with SIGKILL midway is recovered with cancel, refresh and up,
     const killedMidway = running.child.exitCode === null;
     process.kill(-running.child.pid!, "SIGKILL");
     await new Promise((resolve) => running.child.once("close", resolve));
+    const leftovers = cli.killLeftovers();
     expect(killedMidway).toBe(true);
 
     const blocked = await cli.run(["up", "--yes"], LONG);
@@ -384,6 +385,7 @@ test("an up killed with SIGKILL midway is recovered with cancel, refresh and up,
     const recovered = check.status === 0 && served.body.includes("web-3");
     report.killedUp = {
         nextUpBeforeRecovery: nextUp,
+        pluginProcessesLeftByTheKill: leftovers,
         recovered,
         ...(recovered ? {} : { previewAfter: check.stdout.slice(-3000), served: `${served.status} ${served.body.slice(0, 300)}` }),
     };

@@ -129,7 +129,29 @@ export class PulumiCli {
         return files;
     }
 
+    /**
+     * Stops what a killed command left running: the engine starts its plugins (and the
+     * dynamic-provider host) in process groups of their own, so a SIGKILL of the CLI's group
+     * leaves them behind. They are recognised by this CLI's PULUMI_HOME in their environment.
+     */
+    killLeftovers(): number {
+        const marker = `PULUMI_HOME=${this.env.PULUMI_HOME ?? ""}\0`;
+        let killed = 0;
+        for (const pid of fs.readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+            if (Number(pid) === process.pid) continue;
+            try {
+                if (!fs.readFileSync(`/proc/${pid}/environ`, "latin1").includes(marker)) continue;
+                process.kill(Number(pid), "SIGKILL");
+                killed++;
+            } catch {
+                // gone already, or not ours to read
+            }
+        }
+        return killed;
+    }
+
     remove(): void {
+        this.killLeftovers();
         fs.rmSync(this.home, { recursive: true, force: true });
     }
 }
