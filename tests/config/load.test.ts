@@ -264,3 +264,21 @@ test("swarm.endpointMode accepts vip (the default) and dnsrr, and names both whe
         expect.stringMatching(/swarm\.endpointMode.*`vip`.*`dnsrr`/),
     ]);
 });
+
+test("dns.nameservers replaces the zone's NS records in the wait, and an empty list is refused", () => {
+    const config = parseConfig({ ...valid(), "dropit:dns": JSON.stringify({ nameservers: ["10.0.0.53", "10.0.0.54:5353"] }) }, "prod");
+    expect(config.dns.nameservers).toEqual(["10.0.0.53", "10.0.0.54:5353"]);
+    expect(parseConfig(valid(), "prod").dns.nameservers).toBeUndefined();
+    expect(problems({ ...valid(), "dropit:dns": JSON.stringify({ nameservers: [] }) })).toEqual([
+        expect.stringMatching(/dns\.nameservers.*at least one name server/),
+    ]);
+});
+
+test("app.webDockerfile picks this repository's web Dockerfile or the checkout's, like app.dockerfile for the API", () => {
+    expect(parseConfig(valid(), "prod").app.webDockerfile).toBe("reference");
+    const app = (extra: Record<string, string>) => ({ ...valid(), "dropit:app": JSON.stringify({ source: "../dropit", ...extra }) });
+    expect(parseConfig(app({ webDockerfile: "app" }), "prod").app.webDockerfile).toBe("app");
+    expect(problems(app({ webDockerfile: "docker/web.Dockerfile" }))).toEqual([
+        expect.stringMatching(/app\.webDockerfile.*`reference`.*`app`/),
+    ]);
+});
