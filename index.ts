@@ -146,6 +146,7 @@ const web = new FrontendSite(
         memory: memoryOf("web"),
         appSource,
         dockerfile: settings.app.webDockerfile,
+        assetBridge: settings.web.assetBridge,
         networkId: dokploy.networkId,
         endpointMode,
         certificateGate: dns.readiness,

@@ -3,6 +3,7 @@
  * nginx (config from renderers/nginx.ts, mounted as a Swarm config), routed at <domain>.
  */
 import * as fs from "fs";
+import * as path from "path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,7 +21,7 @@ import {
 } from "../lib/swarmService";
 import type { RegistryCredentials } from "../lib/hostConvergence";
 import { wgetProbe } from "../renderers/healthchecks";
-import { renderNginxConf } from "../renderers/nginx";
+import { renderNginxConf, swarmAssetBridge, WEB_ROOT, type AssetBridge } from "../renderers/nginx";
 import { rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
 
@@ -43,6 +44,8 @@ export interface FrontendSiteArgs {
     appSource: string;
     /** `reference`: docker/web.Dockerfile of this repository; `app`: the checkout's apps/web/Dockerfile (must declare ARG VITE_API_URL). */
     dockerfile?: "reference" | "app";
+    /** Every task serves the old and the new release's assets during a rollout (dropit:web.assetBridge; default true). */
+    assetBridge?: boolean;
     /** ID of dokploy-network (DokployHost.networkId). */
     networkId: pulumi.Input<string>;
     /** How the service is reached on dokploy-network (default vip; dnsrr on kernels without IPVS). */
@@ -54,6 +57,19 @@ export interface FrontendSiteArgs {
 }
 
 const NGINX_PORT = 80;
+/** The nginx image's entrypoint runs the executable scripts of /docker-entrypoint.d/ before nginx. */
+const BRIDGE_SCRIPT_TARGET = "/docker-entrypoint.d/40-dropit-asset-bridge.sh";
+const BRIDGE_SCRIPT_SOURCE = path.join(__dirname, "..", "docker", "web-asset-bridge.sh");
+
+/** What docker/web-asset-bridge.sh reads: plain data in the task's environment, never spliced into its code. */
+function bridgeEnvironment(bridge: AssetBridge): Record<string, string> {
+    return {
+        DROPIT_ASSET_PEERS: bridge.peers,
+        DROPIT_ASSET_BRIDGE_PORT: String(bridge.port),
+        DROPIT_ASSET_BRIDGE_STATE: bridge.stateDir,
+        DROPIT_WEB_ROOT: WEB_ROOT,
+    };
+}
 
 export class FrontendSite extends pulumi.ComponentResource {
     readonly url: string;
@@ -83,7 +99,20 @@ export class FrontendSite extends pulumi.ComponentResource {
         // Every node must run the same bytes: with nodes, the pushed image's digest.
         this.imageName = args.cluster ? image.repoDigest : image.imageName;
 
-        const nginxConf = contentAddressedConfig(`${name}-nginx-conf`, "dropit-web-nginx", renderNginxConf(), child);
+        const bridge = (args.assetBridge ?? true) ? swarmAssetBridge(WEB_SERVICE) : undefined;
+        const nginxConf = contentAddressedConfig(`${name}-nginx-conf`, "dropit-web-nginx", renderNginxConf({ assetBridge: bridge }), child);
+        const configs: docker.types.input.ServiceTaskSpecContainerSpecConfig[] = [
+            { configId: nginxConf.id, configName: nginxConf.name, fileName: "/etc/nginx/conf.d/default.conf" },
+        ];
+        if (bridge) {
+            const script = contentAddressedConfig(
+                `${name}-asset-bridge`,
+                "dropit-web-asset-bridge",
+                fs.readFileSync(BRIDGE_SCRIPT_SOURCE, "utf8"),
+                child,
+            );
+            configs.push({ configId: script.id, configName: script.name, fileName: BRIDGE_SCRIPT_TARGET, fileMode: 0o555 });
+        }
         const rollout = rolloutSettings({ healthTest: wgetProbe(`http://127.0.0.1:${NGINX_PORT}/`), startPeriodSeconds: 10 });
         this.service = new docker.Service(
             `${name}-service`,
@@ -94,7 +123,8 @@ export class FrontendSite extends pulumi.ComponentResource {
                 endpointMode: args.endpointMode,
                 auth: args.cluster?.auth,
                 cluster: args.cluster,
-                configs: [{ configId: nginxConf.id, configName: nginxConf.name, fileName: "/etc/nginx/conf.d/default.conf" }],
+                configs,
+                env: bridge ? bridgeEnvironment(bridge) : undefined,
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,
                 memory: args.memory,

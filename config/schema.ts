@@ -505,7 +505,13 @@ const api = z
     .describe("The NestJS API (dropit-api), built on the VPS, at <api>.<domain>.");
 
 const web = z
-    .strictObject({ replicas: integer(1, 10, 1).describe("Number of nginx tasks."), ...serviceMemory("nginx", 64, 16) })
+    .strictObject({
+        replicas: integer(1, 10, 1).describe("Number of nginx tasks."),
+        assetBridge: flag(true).describe(
+            "During a rollout every task serves the hashed assets of the old and the new release (it asks its peers for what it lacks, and copies theirs at start), so no page load breaks; false: each task serves its own release only.",
+        ),
+        ...serviceMemory("nginx", 64, 16),
+    })
     .prefault({})
     .describe("The front end (dropit-web): nginx serving the Vite build at the domain.");
 

@@ -17,6 +17,12 @@
  *   every location repeats the security headers (rendered from one list, below).
  * - HSTS is not set here: Traefik sets it once for every router, and a second copy from the
  *   origin would only drift. The tests assert nginx does not send it.
+ * - Asset bridging (on by default, docs/services.md): during a rollout the old and the new
+ *   release serve side by side, so a page from one can ask the other for its hashed assets. A
+ *   task that misses an asset asks its peers (every task of the service, resolved at request
+ *   time) on a second port that serves only the task's own files, so a request is forwarded at
+ *   most once; and a new task copies its running peers' assets at start
+ *   (docker/web-asset-bridge.sh), so it keeps serving the previous release's after they stop.
  * Tested against Debian's real nginx in tests/renderers/nginx.test.ts.
  */
 
@@ -25,6 +31,28 @@ export const ASSETS_CACHE_CONTROL = "public, max-age=31536000, immutable";
 export const INDEX_CACHE_CONTROL = "no-cache";
 /** Errors (and redirects) are never stored: the next request asks again. */
 export const ERROR_CACHE_CONTROL = "no-store";
+
+/** Where a task finds the others and serves them its own files. */
+export interface AssetBridge {
+    /** A DNS name listing every task of the service (in Swarm: `tasks.<service>`). */
+    peers: string;
+    /** The port every task serves its own assets on; never routed by Traefik. */
+    port: number;
+    /** The resolver nginx asks for `peers` at request time (Docker's embedded DNS in a task). */
+    resolver: string;
+    /** Directory holding this release's asset list, written by docker/web-asset-bridge.sh at start. */
+    stateDir: string;
+}
+
+export const ASSET_BRIDGE_PORT = 8081;
+/** Peers' and our own list of this release's assets, one path under /assets/ per line. */
+export const RELEASE_ASSETS_PATH = "/dropit-release-assets.txt";
+export const RELEASE_ASSETS_FILE = "release-assets.txt";
+
+/** The bridge inside a Swarm task of `service` (Docker's embedded DNS answers tasks.<service>). */
+export function swarmAssetBridge(service: string): AssetBridge {
+    return { peers: `tasks.${service}`, port: ASSET_BRIDGE_PORT, resolver: "127.0.0.11", stateDir: "/var/lib/dropit-web-bridge" };
+}
 
 /** Sent on every response, errors included (`always`). */
 export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
@@ -69,7 +97,66 @@ function block(opening: string, body: readonly string[], indent = "    "): strin
     return [`${opening} {`, ...body.map((line) => `${indent}${line}`), "}"];
 }
 
-export function renderNginxConf(): string {
+/** Every dotfile answers 404; the regex wins over prefix locations, so this also covers /assets/.env. */
+function dotfileLocation(): string[] {
+    // nginx matches the decoded, normalized path: /%2Eenv and /assets/../.env land here too.
+    return block('location ~ "/\\.(?!well-known/)"', ["return 404;", ...headerLines(ERROR_CACHE_CONTROL)]);
+}
+
+/**
+ * Content-hashed by Vite: a new build has new names, so a year is safe. A missing file is a real
+ * 404, never index.html, and is not cached. With a bridge, a file this task lacks is asked of
+ * every peer in turn (a 404 or a refused connection moves on to the next) before that 404.
+ */
+function assetLocations(bridge: AssetBridge | undefined): string[] {
+    const assets = CACHE_POLICIES.assets.variable;
+    if (!bridge) return block("location /assets/", ["try_files $uri =404;", ...headerLines(assets)]);
+    return [
+        ...block("location /assets/", ["try_files $uri @asset_peers;", ...headerLines(assets)]),
+        "",
+        ...block("location @asset_peers", [
+            // Resolved per request (a variable in proxy_pass), so peers that start or stop are seen within a second.
+            `resolver ${bridge.resolver} valid=1s ipv6=off;`,
+            "resolver_timeout 2s;",
+            `set $dropit_asset_peers ${bridge.peers};`,
+            `proxy_pass http://$dropit_asset_peers:${bridge.port};`,
+            "proxy_next_upstream error timeout http_404;",
+            "proxy_next_upstream_timeout 10s;",
+            "proxy_connect_timeout 1s;",
+            "proxy_read_timeout 5s;",
+            // No peer has it, or none answers: the same uncached 404 as without a bridge.
+            "proxy_intercept_errors on;",
+            "error_page 404 500 502 503 504 = @asset_missing;",
+            ...headerLines(assets),
+        ]),
+        "",
+        ...block("location @asset_missing", ["return 404;", ...headerLines(ERROR_CACHE_CONTROL)]),
+    ];
+}
+
+/** A task's own files for its peers: no fallback of any kind, so a forwarded request never travels on. */
+function bridgeServer(bridge: AssetBridge): string[] {
+    return block("server", [
+        `listen ${bridge.port};`,
+        "server_name _;",
+        `root ${WEB_ROOT};`,
+        "server_tokens off;",
+        "access_log off;",
+        "gzip off;",
+        ...dotfileLocation(),
+        ...block("location /assets/", ["try_files $uri =404;"]),
+        ...block(`location = ${RELEASE_ASSETS_PATH}`, ["default_type text/plain;", `alias ${bridge.stateDir}/${RELEASE_ASSETS_FILE};`]),
+        ...block("location /", ["return 404;"]),
+    ]);
+}
+
+export interface NginxOptions {
+    /** Omitted: each task serves only its own release's assets. */
+    assetBridge?: AssetBridge;
+}
+
+export function renderNginxConf(options: NginxOptions = {}): string {
+    const bridge = options.assetBridge;
     const server = [
         "listen 80;",
         "server_name _;",
@@ -87,13 +174,9 @@ export function renderNginxConf(): string {
         // No .gz files are shipped next to the assets; compress on the fly.
         "gzip_static off;",
         "",
-        // A regex location wins over the prefix ones below, so this also covers /assets/.env.
-        // nginx matches the decoded, normalized path: /%2Eenv and /assets/../.env land here too.
-        ...block('location ~ "/\\.(?!well-known/)"', ["return 404;", ...headerLines(ERROR_CACHE_CONTROL)]),
+        ...dotfileLocation(),
         "",
-        // Content-hashed by Vite: a new build has new names, so a year is safe. A missing file is
-        // a real 404, never index.html, and is not cached.
-        ...block("location /assets/", ["try_files $uri =404;", ...headerLines(CACHE_POLICIES.assets.variable)]),
+        ...assetLocations(bridge),
         "",
         // Every route ends here (through `index` or the fallback below): always revalidate.
         ...block("location = /index.html", headerLines(CACHE_POLICIES.page.variable)),
@@ -102,5 +185,12 @@ export function renderNginxConf(): string {
         // are not hashed, so they revalidate too.
         ...block("location /", ["try_files $uri /index.html;", ...headerLines(CACHE_POLICIES.page.variable)]),
     ];
-    return ["# Rendered by dropit-infra (renderers/nginx.ts).", ...cacheMaps(), "", ...block("server", server), ""].join("\n");
+    return [
+        "# Rendered by dropit-infra (renderers/nginx.ts).",
+        ...cacheMaps(),
+        "",
+        ...block("server", server),
+        ...(bridge ? ["", ...bridgeServer(bridge)] : []),
+        "",
+    ].join("\n");
 }

@@ -31,3 +31,23 @@ test("routed at the apex with HTTPS and rolled out health-gated", () => {
     expect(service.inputs.updateConfig).toMatchObject({ order: "start-first", failureAction: "rollback" });
     expect(service.inputs.endpointSpec).toBeUndefined();
 });
+
+type ContainerSpec = { configs: Array<{ configName: string; fileName: string; fileMode?: number }>; env?: Record<string, string> };
+const containerSpec = (of: Plan) => (resource(of, "web-service").inputs.taskSpec as { containerSpec: ContainerSpec }).containerSpec;
+
+test("asset bridging is on by default: nginx asks its peers, and the start script runs from the image's entrypoint directory", () => {
+    const conf = Buffer.from(String(resource(plan, "web-nginx-conf").inputs.data), "base64").toString("utf8");
+    expect(conf).toContain("set $dropit_asset_peers tasks.dropit-web;");
+    const script = resource(plan, "web-asset-bridge");
+    expect(script.inputs.name).toMatch(/^dropit-web-asset-bridge-[0-9a-f]{12}$/);
+    expect(Buffer.from(String(script.inputs.data), "base64").toString("utf8")).toMatch(/^#!\/bin\/sh\n/);
+    const spec = containerSpec(plan);
+    expect(spec.configs[1]).toMatchObject({ fileName: "/docker-entrypoint.d/40-dropit-asset-bridge.sh", fileMode: 0o555 });
+    // Its whole input is data in the environment.
+    expect(spec.env).toEqual({
+        DROPIT_ASSET_PEERS: "tasks.dropit-web",
+        DROPIT_ASSET_BRIDGE_PORT: "8081",
+        DROPIT_ASSET_BRIDGE_STATE: "/var/lib/dropit-web-bridge",
+        DROPIT_WEB_ROOT: "/usr/share/nginx/html",
+    });
+});

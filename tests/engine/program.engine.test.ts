@@ -64,7 +64,11 @@ const durations: Record<string, number> = {};
 /** The stand-ins, tagged by the content of their build script and this machine's node. */
 function ensureStandInImages(): { images: Record<"postgres" | "nginx" | "node", string>; builtMs: number } {
     const hash = createHash("sha256");
-    for (const file of [path.join(STANDINS, "build-images.sh"), path.join(ROOT, "tests/e2e/backup/postgres/entrypoint.sh")]) {
+    for (const file of [
+        path.join(STANDINS, "build-images.sh"),
+        path.join(STANDINS, "nginx-entrypoint.sh"),
+        path.join(ROOT, "tests/e2e/backup/postgres/entrypoint.sh"),
+    ]) {
         hash.update(fs.readFileSync(file));
     }
     const tag = hash.update(process.version).digest("hex").slice(0, 16);

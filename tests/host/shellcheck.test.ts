@@ -25,7 +25,7 @@ test("the repository's shell scripts include the host steps, the installed files
     const files = shellScripts();
     expect(files).toEqual(expect.arrayContaining([
         "host/common.sh", "host/dokploy-install.sh", "host/files/firewall.sh", "host/files/dropit-pg-backup.sh",
-        "scripts/setup.sh", "tests/e2e/host/vps/build-image.sh", "tests/support/standInInstaller/install.sh",
+        "scripts/setup.sh", "tests/e2e/host/vps/build-image.sh", "tests/support/standInInstaller/install.sh", "docker/web-asset-bridge.sh",
     ]));
 });
 

@@ -14,9 +14,9 @@ export function freePort(): Promise<number> {
     });
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(port: number, host: string): Promise<boolean> {
     return new Promise((resolve) => {
-        const socket = net.connect({ host: "127.0.0.1", port });
+        const socket = net.connect({ host, port });
         const done = (ok: boolean) => {
             socket.destroy();
             resolve(ok);
@@ -29,14 +29,14 @@ function canConnect(port: number): Promise<boolean> {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls until something accepts on 127.0.0.1:port; bounded by `timeoutMs`. */
-export async function waitForPort(port: number, timeoutMs: number, isDead?: () => string | undefined): Promise<void> {
+/** Polls until something accepts on host:port (default 127.0.0.1); bounded by `timeoutMs`. */
+export async function waitForPort(port: number, timeoutMs: number, isDead?: () => string | undefined, host = "127.0.0.1"): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; Date.now() < deadline && attempt < 1000; attempt += 1) {
         const dead = isDead?.();
         if (dead) throw new Error(`server exited before listening on ${port}: ${dead}`);
-        if (await canConnect(port)) return;
+        if (await canConnect(port, host)) return;
         await sleep(50);
     }
-    throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    throw new Error(`nothing listened on ${host}:${port} within ${timeoutMs} ms`);
 }

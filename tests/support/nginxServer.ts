@@ -77,13 +77,26 @@ export function createViteBuild(root: string): void {
     fs.writeFileSync(path.join(root, "assets/logo-123abc.svg"), svg);
 }
 
+/** Where a test nginx listens: a loopback address (127.0.0.0/8), and the asset bridge's port when it has one. */
+export interface TestListen {
+    address?: string;
+    bridgePort?: number;
+}
+
 /** Our own http{} around the rendered server block, everything under `dir`, loopback only. */
-export function wrapForTest(serverBlock: string, dir: string, root: string, port: number): string {
-    const listen = "listen 80;";
-    if (!serverBlock.includes(listen) || !serverBlock.includes(`root ${WEB_ROOT};`)) {
+export function wrapForTest(serverBlock: string, dir: string, root: string, port: number, listen: TestListen = {}): string {
+    const address = listen.address ?? "127.0.0.1";
+    if (!address.startsWith("127.")) throw new Error(`test nginx listens on loopback only, not ${address}`);
+    const main = "listen 80;";
+    if (!serverBlock.includes(main) || !serverBlock.includes(`root ${WEB_ROOT};`)) {
         throw new Error("rendered server block no longer has `listen 80;` and the image's root");
     }
-    const server = serverBlock.replace(listen, `listen 127.0.0.1:${port};`).replace(`root ${WEB_ROOT};`, `root ${root};`);
+    let server = serverBlock.replace(main, `listen ${address}:${port};`).replaceAll(`root ${WEB_ROOT};`, `root ${root};`);
+    if (listen.bridgePort !== undefined) {
+        const bridge = `listen ${listen.bridgePort};`;
+        if (!server.includes(bridge)) throw new Error(`rendered config has no \`${bridge}\``);
+        server = server.replace(bridge, `listen ${address}:${listen.bridgePort};`);
+    }
     // The master runs as root here; workers would otherwise drop to `nobody`, who cannot read
     // a 0700 temp dir.
     const user = process.getuid?.() === 0 ? "user root;" : "";
@@ -107,20 +120,32 @@ ${server}
 }
 
 export interface RunningNginx {
+    /** The loopback address it listens on. */
+    address: string;
     port: number;
     dir: string;
     root: string;
     stop(): Promise<void>;
 }
 
+export interface StartOptions extends TestListen {
+    /** Lays out the web root (default: the fixture Vite build). */
+    build?: (root: string) => void;
+    /** Runs in the fresh directory before nginx starts (e.g. the bridge's start script). */
+    beforeStart?: (dir: string, root: string) => void;
+    /** Renders the config for the fresh directory, in place of `serverBlock`. */
+    render?: (dir: string) => string;
+}
+
 /** Starts nginx over a fresh fixture build; bounded wait for it to listen. */
-export async function startNginx(serverBlock = renderNginxConf()): Promise<RunningNginx> {
+export async function startNginx(serverBlock = renderNginxConf(), options: StartOptions = {}): Promise<RunningNginx> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-nginx-"));
     const root = path.join(dir, "html");
-    createViteBuild(root);
+    (options.build ?? createViteBuild)(root);
+    options.beforeStart?.(dir, root);
     const port = await freePort();
     const confFile = path.join(dir, "nginx.conf");
-    fs.writeFileSync(confFile, wrapForTest(serverBlock, dir, root, port));
+    fs.writeFileSync(confFile, wrapForTest(options.render?.(dir) ?? serverBlock, dir, root, port, options));
     const child: ChildProcess = spawn(NGINX_BIN, ["-c", confFile, "-p", dir, "-g", "daemon off;"], {
         stdio: ["ignore", "ignore", "pipe"],
     });
@@ -137,12 +162,12 @@ export async function startNginx(serverBlock = renderNginxConf()): Promise<Runni
         fs.rmSync(dir, { recursive: true, force: true });
     };
     try {
-        await waitForPort(port, 5000, () => exited);
+        await waitForPort(port, 5000, () => exited, options.address);
     } catch (error) {
         await stop();
         throw error;
     }
-    return { port, dir, root, stop };
+    return { address: options.address ?? "127.0.0.1", port, dir, root, stop };
 }
 
 export interface FetchResult {
@@ -155,9 +180,9 @@ export interface FetchResult {
 }
 
 /** One GET on its own connection (agent: false) so the socket's byte count is this exchange's. */
-export function fetchRaw(port: number, urlPath: string, headers: http.OutgoingHttpHeaders = {}): Promise<FetchResult> {
+export function fetchRaw(port: number, urlPath: string, headers: http.OutgoingHttpHeaders = {}, host = "127.0.0.1"): Promise<FetchResult> {
     return new Promise((resolve, reject) => {
-        const req = http.get({ host: "127.0.0.1", port, path: urlPath, headers, agent: false, timeout: 5000 }, (res) => {
+        const req = http.get({ host, port, path: urlPath, headers, agent: false, timeout: 5000 }, (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (chunk: Buffer) => chunks.push(chunk));
             res.on("end", () =>

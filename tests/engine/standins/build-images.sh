@@ -8,7 +8,8 @@
 #   dropit-engine/postgres:TAG  for postgres:15-alpine: the official entrypoint's semantics
 #                               (tests/e2e/backup/postgres/entrypoint.sh)
 #   dropit-engine/nginx:TAG     for nginx:1.27-alpine: nginx in the foreground, conf.d/*.conf
-#                               included, root /usr/share/nginx/html
+#                               included, root /usr/share/nginx/html, the executable scripts of
+#                               /docker-entrypoint.d/ run first (nginx-entrypoint.sh)
 #   dropit-engine/node:TAG      for node:20-alpine: node on PATH, for the API image and its healthcheck
 # Usage: build-images.sh TAG
 set -euo pipefail
@@ -25,6 +26,8 @@ trap 'rm -rf "$rootfs" "$context"' EXIT
 debootstrap --variant=minbase --include=postgresql-15,nginx-light,wget,libstdc++6 bookworm "$rootfs" "$mirror" >/dev/null
 for tool in pg_dump pg_restore psql pg_isready; do ln -sf "/usr/lib/postgresql/15/bin/$tool" "$rootfs/usr/local/bin/$tool"; done
 install -m 0755 "$entrypoint" "$rootfs/usr/local/bin/docker-entrypoint.sh"
+install -m 0755 "$here/nginx-entrypoint.sh" "$rootfs/usr/local/bin/nginx-entrypoint.sh"
+mkdir -p "$rootfs/docker-entrypoint.d"
 install -m 0755 "$(readlink -f "$(command -v node)")" "$rootfs/usr/local/bin/node"
 rm -f "$rootfs"/etc/nginx/sites-enabled/*
 mkdir -p "$rootfs/usr/share/nginx/html"
@@ -39,6 +42,6 @@ build() { # tag, Dockerfile lines
   DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$context" >/dev/null 2>"$context/build.log" || { cat "$context/build.log" >&2; exit 1; }
 }
 build "dropit-engine/postgres:$tag" 'ENV PGDATA=/var/lib/postgresql/data' 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' 'CMD ["postgres"]'
-build "dropit-engine/nginx:$tag" 'CMD ["nginx", "-g", "daemon off;"]'
+build "dropit-engine/nginx:$tag" 'ENTRYPOINT ["/usr/local/bin/nginx-entrypoint.sh"]' 'CMD ["nginx", "-g", "daemon off;"]'
 build "dropit-engine/node:$tag" 'CMD ["node"]'
 echo "built $base and the images on it"
