@@ -37,6 +37,7 @@ const STACK_FILE = path.join(ROOT, `Pulumi.${STACK}.yaml`);
 /** Inside the project, so the paths the state keeps are the same from any checkout. */
 const APP_DIR = path.join(ROOT, ".tmp", "engine-app");
 const REPORT = path.join(ROOT, ".tmp", "engine-report.json");
+const DEPLOY_REPORT = path.join(ROOT, ".tmp", "deploy-report.json");
 const DOMAIN = "example.test";
 const API_HOST = `api.${DOMAIN}`;
 const HOSTS = [DOMAIN, API_HOST, `traefik.${DOMAIN}`, `dokploy.${DOMAIN}`];
@@ -46,6 +47,8 @@ const SERVICES = ["dropit-postgres", "dropit-api", "dropit-web"];
 /** A long CLI step (the first up builds both images and waits for every service). */
 const LONG = { timeoutMs: 840_000 };
 const MIN_REQUESTS = 1000;
+const MIN_PAGE_LOADS = 300;
+const PAGE_LOADS = "/usr/local/bin/dropit-page-loads";
 
 const SECRETS = {
     passphrase: "engineProgram-PASSPHRASE-91c4",
@@ -93,6 +96,17 @@ function release(file: string, from: string, to: string): void {
     const text = fs.readFileSync(full, "utf8");
     if (!text.includes(from)) throw new Error(`${file} does not hold ${from}`);
     fs.writeFileSync(full, text.replaceAll(from, to));
+}
+
+/** A new release of the web app: its marker and its hashed asset names change, as a Vite build's do. */
+function webRelease(from: string, to: string): void {
+    release("apps/web/public/index.html", from, to);
+    const assets = path.join(APP_DIR, "apps/web/public/assets");
+    for (const file of fs.readdirSync(assets).filter((name) => name.includes(from))) {
+        const text = fs.readFileSync(path.join(assets, file), "utf8");
+        fs.rmSync(path.join(assets, file));
+        fs.writeFileSync(path.join(assets, file.replace(from, to)), text.replaceAll(from, to));
+    }
 }
 
 /** Over HTTPS through Traefik on the VPS's 127.0.0.1 (its curl trusts the stand-in CA). */
@@ -147,20 +161,47 @@ function startLoad(label: string, host: string, urlPath: string, marker: string)
     return {
         stop() {
             vps.execOk(`rm -f ${dir}/run`);
-            const deadline = Date.now() + 30_000;
-            let lines: string[] = [];
-            while (Date.now() < deadline) {
-                const logs = [1, 2, 3].map((loop) => vps.execOk(`cat ${dir}/log-${loop} 2>/dev/null || true`).split("\n").filter(Boolean));
-                if (logs.every((log) => log[log.length - 1] === "done")) {
-                    lines = logs.flatMap((log) => log.slice(0, -1));
-                    break;
-                }
-                execFileSync("sleep", ["0.3"]);
-            }
+            const lines = finishedLogs(dir, [1, 2, 3]);
             const failures = lines.filter((line) => line !== "200 app");
             return { requests: lines.length, failed: failures.length, failures: [...new Set(failures)] };
         },
     };
+}
+
+interface PageLoads {
+    stop(): { total: number; broken: number; releases: Record<string, number>; brokenSamples: string[] };
+}
+
+/** Two browser-like clients (tests/engine/page-loads.sh) loading the apex page through the router. */
+function startPageLoads(label: string): PageLoads {
+    const dir = `/var/tmp/dropit-engine-pages-${label}`;
+    const loops = [1, 2];
+    vps.execOk(`rm -rf ${dir} && mkdir -p ${dir} && touch ${dir}/run`);
+    for (const loop of loops) dockerOk(["exec", "-d", vps.container, PAGE_LOADS, DOMAIN, `${dir}/run`, `${dir}/log-${loop}`, "20000"]);
+    return {
+        stop() {
+            vps.execOk(`rm -f ${dir}/run`);
+            const lines = finishedLogs(dir, loops);
+            const broken = lines.filter((line) => !line.startsWith("ok "));
+            const releases: Record<string, number> = {};
+            for (const line of lines) {
+                const name = line.split(" ")[1] ?? "?";
+                releases[name] = (releases[name] ?? 0) + 1;
+            }
+            return { total: lines.length, broken: broken.length, releases, brokenSamples: [...new Set(broken)].slice(0, 5) };
+        },
+    };
+}
+
+/** The lines of each loop's log once every loop wrote its final `done` (bounded: 30 s). */
+function finishedLogs(dir: string, loops: number[]): string[] {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+        const logs = loops.map((loop) => vps.execOk(`cat ${dir}/log-${loop} 2>/dev/null || true`).split("\n").filter(Boolean));
+        if (logs.every((log) => log[log.length - 1] === "done")) return logs.flatMap((log) => log.slice(0, -1));
+        execFileSync("sleep", ["0.3"]);
+    }
+    throw new Error(`the load loops in ${dir} did not finish within 30 s`);
 }
 
 /** The resources a `preview --json` plans to change (unchanged and read steps left out). */
@@ -169,19 +210,24 @@ function plannedChanges(previewJson: string): string[] {
     return steps.filter((step) => !["same", "read"].includes(step.op)).map((step) => `${step.op} ${step.urn.split("::").pop()}`);
 }
 
-/**
- * A rollout under load: the planned changes, then `up` with requests going through the router the
- * whole time; an answer counts as the app's when its body holds `marker` (either release's).
- */
-async function rolloutUnderLoad(label: string, host: string, urlPath: string, marker: string): Promise<Record<string, unknown>> {
+interface Traffic {
+    /** Plain requests to one URL; an answer counts as the app's when its body holds `marker` (either release's). */
+    requests?: { host: string; urlPath: string; marker: string };
+    /** Browser-like page loads of the apex (index.html, then its assets at once). */
+    pageLoads?: boolean;
+}
+
+/** A rollout under load: the planned changes, then `up` with traffic going through the router the whole time. */
+async function rolloutUnderLoad(label: string, traffic: Traffic): Promise<Record<string, unknown>> {
     const changedResources = plannedChanges((await cli.ok(["preview", "--json"], LONG)).stdout);
-    const load = startLoad(label, host, urlPath, marker);
+    const load = traffic.requests && startLoad(label, traffic.requests.host, traffic.requests.urlPath, traffic.requests.marker);
+    const pages = traffic.pageLoads ? startPageLoads(label) : undefined;
     const started = Date.now();
     let up: CliResult;
     try {
         up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
     } finally {
-        const figures = load.stop();
+        const figures = { ...load?.stop(), ...(pages ? { pageLoads: pages.stop() } : {}) };
         report[label] = { changedResources, ...figures, upSeconds: Math.round((Date.now() - started) / 100) / 10 };
     }
     durations[label] = up.seconds;
@@ -221,6 +267,22 @@ function forgetSshIdentities(): void {
     }
 }
 
+type PageFigures = ReturnType<PageLoads["stop"]>;
+const pageFigures = (label: string) => (report[label] as { pageLoads?: PageFigures } | undefined)?.pageLoads;
+
+/** The page-load figures of the web rollouts (the build figures are the engine report's). */
+function deployReport(): Record<string, unknown> {
+    const bridged = ["webChange", "webChangeTwoReplicas"].map(pageFigures).filter((figures): figures is PageFigures => Boolean(figures));
+    const old = pageFigures("webChangeOldBehaviour");
+    return {
+        // The images are still built by the VPS's engine (the Docker provider's build over SSH).
+        buildsOnVps: true,
+        pageLoads: { total: bridged.reduce((sum, f) => sum + f.total, 0), broken: bridged.reduce((sum, f) => sum + f.broken, 0) },
+        pageLoadsByRollout: { oneReplica: pageFigures("webChange"), twoReplicas: pageFigures("webChangeTwoReplicas") },
+        pageLoadsOldBehaviour: old ? { total: old.total, broken: old.broken, brokenSamples: old.brokenSamples } : undefined,
+    };
+}
+
 beforeAll(async () => {
     const binary = findPulumi();
     if (!binary) throw new Error("no pulumi CLI: run `bash scripts/setup.sh` (it installs the engine and its plugins)");
@@ -238,6 +300,7 @@ beforeAll(async () => {
     vps.execOk(
         `docker tag ${standIns.images.postgres} postgres:15-alpine && docker tag ${standIns.images.nginx} nginx:1.27-alpine && docker tag ${standIns.images.node} node:20-alpine`,
     );
+    vps.execOk(`install -m 0755 /dev/stdin ${PAGE_LOADS}`, { input: fs.readFileSync(path.join(__dirname, "page-loads.sh"), "utf8") });
     vps.execOk("install -m 0755 /dev/stdin /usr/local/bin/systemctl", {
         input: '#!/bin/sh\necho "systemctl $*" >> /var/log/dropit-systemctl.log\n',
     });
@@ -282,6 +345,7 @@ beforeAll(async () => {
 afterAll(async () => {
     fs.mkdirSync(path.dirname(REPORT), { recursive: true });
     fs.writeFileSync(REPORT, `${JSON.stringify({ ...report, durationsSeconds: durations }, null, 2)}\n`);
+    fs.writeFileSync(DEPLOY_REPORT, `${JSON.stringify(deployReport(), null, 2)}\n`);
     console.log(`engine report: ${JSON.stringify(report)}`);
     if (process.env.DROPIT_E2E_KEEP !== "1") {
         vps?.remove();
@@ -342,20 +406,28 @@ test("a second preview and up change nothing, also after a refresh: no service u
 
 test("a change to the web app's source rolls out the web resources only, with no failed request", async () => {
     const apiBefore = vps.execOk("docker service ps -q --filter desired-state=running dropit-api dropit-postgres | sort");
-    release("apps/web/public/index.html", "web-1", "web-2");
-    const figures = await rolloutUnderLoad("webChange", DOMAIN, "/", "dropit-release");
+    webRelease("web-1", "web-2");
+    const figures = await rolloutUnderLoad("webChange", { requests: { host: DOMAIN, urlPath: "/", marker: "dropit-release" }, pageLoads: true });
     expect((figures.changedResources as string[]).every((change) => / web-/.test(change))).toBe(true);
     expect(figures.changedResources).toEqual(expect.arrayContaining([expect.stringMatching(/ web-service$/)]));
     expect(routed(DOMAIN, "/").body).toContain("web-2");
     expect(vps.execOk("docker service ps -q --filter desired-state=running dropit-api dropit-postgres | sort")).toBe(apiBefore);
     expect(figures).toMatchObject({ failed: 0 });
     expect(figures.requests as number).toBeGreaterThanOrEqual(MIN_REQUESTS);
+    expectNoBrokenPage(figures.pageLoads as PageFigures);
 });
+
+/** Every page load of the rollout found all its assets, and the loads saw both releases. */
+function expectNoBrokenPage(pages: PageFigures): void {
+    expect(pages).toMatchObject({ broken: 0, brokenSamples: [] });
+    expect(pages.total).toBeGreaterThanOrEqual(MIN_PAGE_LOADS);
+    expect(Object.keys(pages.releases).length).toBeGreaterThanOrEqual(2);
+}
 
 test("a change to the API's source rolls out the API resources only, with no failed request", async () => {
     const webBefore = vps.execOk("docker service ps -q --filter desired-state=running dropit-web dropit-postgres | sort");
     release("apps/api/server.js", "api-1", "api-2");
-    const figures = await rolloutUnderLoad("apiChange", API_HOST, "/api/health", '"release":"api-');
+    const figures = await rolloutUnderLoad("apiChange", { requests: { host: API_HOST, urlPath: "/api/health", marker: '"release":"api-' } });
     expect((figures.changedResources as string[]).every((change) => / api-/.test(change))).toBe(true);
     expect(figures.changedResources).toEqual(expect.arrayContaining([expect.stringMatching(/ api-service$/)]));
     expect(JSON.parse(routed(API_HOST, "/api/health").body)).toMatchObject({ release: "api-2" });
@@ -365,8 +437,27 @@ test("a change to the API's source rolls out the API resources only, with no fai
     expect(sql("SELECT count(*) FROM engine_rows")).toEqual(["100"]);
 });
 
+test("with two web tasks, a web rollout breaks no page load either: every task serves both releases' assets", async () => {
+    await cli.ok(["config", "set", "dropit:web.replicas", "2"]);
+    webRelease("web-2", "web-3");
+    const figures = await rolloutUnderLoad("webChangeTwoReplicas", { pageLoads: true });
+    expect((figures.changedResources as string[]).every((change) => / web-/.test(change))).toBe(true);
+    expect(vps.execOk("docker service ls --filter name=dropit-web --format '{{.Replicas}}'")).toBe("2/2");
+    expectNoBrokenPage(figures.pageLoads as PageFigures);
+});
+
+test("control: the same client breaks page loads when the rollout runs without asset bridging", async () => {
+    await cli.ok(["config", "set", "dropit:web.assetBridge", "false"]);
+    webRelease("web-3", "web-4");
+    const figures = await rolloutUnderLoad("webChangeOldBehaviour", { pageLoads: true });
+    const pages = figures.pageLoads as PageFigures;
+    expect(pages.total).toBeGreaterThanOrEqual(MIN_PAGE_LOADS);
+    expect(pages.broken).toBeGreaterThan(0);
+    expect(routed(DOMAIN, "/").body).toContain("web-4");
+});
+
 test("an up killed with SIGKILL midway is recovered with cancel, refresh and up, and converges", async () => {
-    release("apps/web/public/index.html", "web-2", "web-3");
+    webRelease("web-4", "web-5");
     const running = cli.start(["up", "--yes", "--skip-preview"]);
     const deadline = Date.now() + 300_000;
     while (Date.now() < deadline && !/web-service +updating/.test(running.output.stdout()) && running.child.exitCode === null) {
@@ -386,7 +477,7 @@ test("an up killed with SIGKILL midway is recovered with cancel, refresh and up,
     await cli.ok(["up", "--yes"], LONG);
     const check = await cli.run(["preview", "--expect-no-changes", "--diff"], LONG);
     const served = routed(DOMAIN, "/");
-    const recovered = check.status === 0 && served.body.includes("web-3");
+    const recovered = check.status === 0 && served.body.includes("web-5");
     report.killedUp = {
         nextUpBeforeRecovery: nextUp,
         pluginProcessesLeftByTheKill: leftovers,
@@ -405,7 +496,7 @@ test("destroy removes the services and keeps the volume, its rows and Dokploy; u
     // The Docker provider's Image has no delete: the built images stay on the VPS.
     report.appImagesLeftAfterDestroy = Number(vps.execOk("docker images --format '{{.Repository}}' | grep -cE '^dropit-(api|web)$' || true"));
     await cli.ok(["up", "--yes"], LONG);
-    await waitFor("the web app back through the router", 60_000, () => routed(DOMAIN, "/").body.includes("web-3"), 1000);
+    await waitFor("the web app back through the router", 60_000, () => routed(DOMAIN, "/").body.includes("web-5"), 1000);
     const rowsKept = sql("SELECT count(*) FROM engine_rows")[0] === "100";
     report.destroy = { volumeKept, rowsKept, dokployKept };
     expect(report.destroy).toEqual({ volumeKept: true, rowsKept: true, dokployKept: true });
