@@ -7,10 +7,10 @@
  * - Client routes (`/athletes/123`) answer index.html; `/assets/*` never falls back (404).
  * - Hashed assets are immutable for a year; index.html is `no-cache` (always revalidated, so a
  *   deploy is picked up on the next visit while the unchanged case costs a 304).
- * - Only a success (2xx, 304) carries those policies; every other status is `no-store`. During a
- *   start-first rolling update a browser holding the new index.html can reach the old task for a
- *   new asset: that 404 must not be cached, let alone for a year. The policy is chosen by a
- *   `map` on `$status`, so this file holds two http-level `map` blocks beside the server.
+ * - Only a success (2xx, 304) carries those policies; every other status is `no-store`: a 404 for
+ *   an asset (a real one, or one no task of a rollout had) must not be cached, let alone for a
+ *   year. The policy is chosen by a `map` on `$status`, so this file holds two http-level `map`
+ *   blocks beside the server.
  * - Dotfiles and dot-directories (`/.env`, `/.git/config`, `/assets/.htaccess`) answer 404 even
  *   when the build ships one; `/.well-known/` stays reachable.
  * - nginx's add_header is not inherited by a location that declares its own add_header, so
