@@ -43,7 +43,7 @@ test("two evaluations of the same config register byte-identical inputs (a secon
 test("the production stack file plans out of the box and draws the diagram", () => {
     const result = plan([]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Plan for stack "prod": 30 resources in 6 components');
+    expect(result.stdout).toContain('Plan for stack "prod": 31 resources in 6 components');
     expect(result.stdout).toContain("dropit:sshPrivateKey is not in the stack file");
     const diagram = fs.readFileSync(result.diagram, "utf8");
     expect(diagram.startsWith("flowchart TD")).toBe(true);
