@@ -438,7 +438,7 @@ test("a change to the API's source rolls out the API resources only, with no fai
 });
 
 test("with two web tasks, a web rollout breaks no page load either: every task serves both releases' assets", async () => {
-    await cli.ok(["config", "set", "dropit:web.replicas", "2"]);
+    await cli.ok(["config", "set", "--path", "dropit:web.replicas", "2"]);
     webRelease("web-2", "web-3");
     const figures = await rolloutUnderLoad("webChangeTwoReplicas", { pageLoads: true });
     expect((figures.changedResources as string[]).every((change) => / web-/.test(change))).toBe(true);
@@ -447,7 +447,7 @@ test("with two web tasks, a web rollout breaks no page load either: every task s
 });
 
 test("control: the same client breaks page loads when the rollout runs without asset bridging", async () => {
-    await cli.ok(["config", "set", "dropit:web.assetBridge", "false"]);
+    await cli.ok(["config", "set", "--path", "dropit:web.assetBridge", "false"]);
     webRelease("web-3", "web-4");
     const figures = await rolloutUnderLoad("webChangeOldBehaviour", { pageLoads: true });
     const pages = figures.pageLoads as PageFigures;
