@@ -3,7 +3,6 @@
  * nginx (config from renderers/nginx.ts, mounted as a Swarm config), routed at <domain>.
  */
 import * as fs from "fs";
-import * as path from "path";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,7 +20,7 @@ import {
 } from "../lib/swarmService";
 import type { RegistryCredentials } from "../lib/hostConvergence";
 import { wgetProbe } from "../renderers/healthchecks";
-import { renderNginxConf, swarmAssetBridge, WEB_ROOT, type AssetBridge } from "../renderers/nginx";
+import { ASSET_BRIDGE_SCRIPT, assetBridgeEnvironment, renderNginxConf, swarmAssetBridge } from "../renderers/nginx";
 import { rolloutSettings } from "../renderers/swarmUpdate";
 import { renderTraefikLabels } from "../renderers/traefik";
 
@@ -57,19 +56,6 @@ export interface FrontendSiteArgs {
 }
 
 const NGINX_PORT = 80;
-/** The nginx image's entrypoint runs the executable scripts of /docker-entrypoint.d/ before nginx. */
-const BRIDGE_SCRIPT_TARGET = "/docker-entrypoint.d/40-dropit-asset-bridge.sh";
-const BRIDGE_SCRIPT_SOURCE = path.join(__dirname, "..", "docker", "web-asset-bridge.sh");
-
-/** What docker/web-asset-bridge.sh reads: plain data in the task's environment, never spliced into its code. */
-function bridgeEnvironment(bridge: AssetBridge): Record<string, string> {
-    return {
-        DROPIT_ASSET_PEERS: bridge.peers,
-        DROPIT_ASSET_BRIDGE_PORT: String(bridge.port),
-        DROPIT_ASSET_BRIDGE_STATE: bridge.stateDir,
-        DROPIT_WEB_ROOT: WEB_ROOT,
-    };
-}
 
 export class FrontendSite extends pulumi.ComponentResource {
     readonly url: string;
@@ -108,10 +94,10 @@ export class FrontendSite extends pulumi.ComponentResource {
             const script = contentAddressedConfig(
                 `${name}-asset-bridge`,
                 "dropit-web-asset-bridge",
-                fs.readFileSync(BRIDGE_SCRIPT_SOURCE, "utf8"),
+                fs.readFileSync(ASSET_BRIDGE_SCRIPT.source, "utf8"),
                 child,
             );
-            configs.push({ configId: script.id, configName: script.name, fileName: BRIDGE_SCRIPT_TARGET, fileMode: 0o555 });
+            configs.push({ configId: script.id, configName: script.name, fileName: ASSET_BRIDGE_SCRIPT.target, fileMode: 0o555 });
         }
         const rollout = rolloutSettings({ healthTest: wgetProbe(`http://127.0.0.1:${NGINX_PORT}/`), startPeriodSeconds: 10 });
         this.service = new docker.Service(
@@ -124,7 +110,7 @@ export class FrontendSite extends pulumi.ComponentResource {
                 auth: args.cluster?.auth,
                 cluster: args.cluster,
                 configs,
-                env: bridge ? bridgeEnvironment(bridge) : undefined,
+                env: bridge ? assetBridgeEnvironment(bridge) : undefined,
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,
                 memory: args.memory,

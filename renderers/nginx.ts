@@ -26,6 +26,8 @@
  * Tested against Debian's real nginx in tests/renderers/nginx.test.ts.
  */
 
+import * as path from "path";
+
 export const WEB_ROOT = "/usr/share/nginx/html";
 export const ASSETS_CACHE_CONTROL = "public, max-age=31536000, immutable";
 export const INDEX_CACHE_CONTROL = "no-cache";
@@ -52,6 +54,22 @@ export const RELEASE_ASSETS_FILE = "release-assets.txt";
 /** The bridge inside a Swarm task of `service` (Docker's embedded DNS answers tasks.<service>). */
 export function swarmAssetBridge(service: string): AssetBridge {
     return { peers: `tasks.${service}`, port: ASSET_BRIDGE_PORT, resolver: "127.0.0.11", stateDir: "/var/lib/dropit-web-bridge" };
+}
+
+/** The start script, and where it is mounted: the nginx image's entrypoint runs the executable scripts of /docker-entrypoint.d/ before nginx. */
+export const ASSET_BRIDGE_SCRIPT = {
+    source: path.join(__dirname, "..", "docker", "web-asset-bridge.sh"),
+    target: "/docker-entrypoint.d/40-dropit-asset-bridge.sh",
+} as const;
+
+/** What docker/web-asset-bridge.sh reads: plain data in the task's environment, never spliced into its code. */
+export function assetBridgeEnvironment(bridge: AssetBridge): Record<string, string> {
+    return {
+        DROPIT_ASSET_PEERS: bridge.peers,
+        DROPIT_ASSET_BRIDGE_PORT: String(bridge.port),
+        DROPIT_ASSET_BRIDGE_STATE: bridge.stateDir,
+        DROPIT_WEB_ROOT: WEB_ROOT,
+    };
 }
 
 /** Sent on every response, errors included (`always`). */

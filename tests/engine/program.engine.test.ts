@@ -17,15 +17,15 @@
  * Writes .tmp/engine-report.json. Bounded: every CLI command has a timeout, every wait a limit;
  * afterAll removes the VPS, the temp backend, the app copy and the stack file.
  */
-import { createHash } from "node:crypto";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { POSTGRES_VOLUME } from "../../config/names";
-import { docker, dockerOk, ensureDockerEngine, waitFor } from "../support/dockerd";
+import { dockerOk, ensureDockerEngine, waitFor } from "../support/dockerd";
 import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer";
 import { findPulumi, PulumiCli, type CliResult } from "../support/pulumiCli";
+import { ensureStandInImages } from "../support/engineStandIns";
 import { buildStandInImages, prepareStandIn } from "../support/standInInstaller/images";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../support/testHost";
 
@@ -42,7 +42,6 @@ const DOMAIN = "example.test";
 const API_HOST = `api.${DOMAIN}`;
 const HOSTS = [DOMAIN, API_HOST, `traefik.${DOMAIN}`, `dokploy.${DOMAIN}`];
 const VERSION = "v0.29.2";
-const STANDINS = path.join(__dirname, "standins");
 const SERVICES = ["dropit-postgres", "dropit-api", "dropit-web"];
 /** A long CLI step (the first up builds both images and waits for every service). */
 const LONG = { timeoutMs: 840_000 };
@@ -63,25 +62,6 @@ let engine: { release(): Promise<void> } | undefined;
 const canaries = new Map<string, string>();
 const report: Record<string, unknown> = {};
 const durations: Record<string, number> = {};
-
-/** The stand-ins, tagged by the content of their build script and this machine's node. */
-function ensureStandInImages(): { images: Record<"postgres" | "nginx" | "node", string>; builtMs: number } {
-    const hash = createHash("sha256");
-    for (const file of [
-        path.join(STANDINS, "build-images.sh"),
-        path.join(STANDINS, "nginx-entrypoint.sh"),
-        path.join(ROOT, "tests/e2e/backup/postgres/entrypoint.sh"),
-    ]) {
-        hash.update(fs.readFileSync(file));
-    }
-    const tag = hash.update(process.version).digest("hex").slice(0, 16);
-    const images = { postgres: `dropit-engine/postgres:${tag}`, nginx: `dropit-engine/nginx:${tag}`, node: `dropit-engine/node:${tag}` };
-    if (Object.values(images).every((image) => docker(["image", "inspect", image]).status === 0)) return { images, builtMs: 0 };
-    const started = Date.now();
-    const build = spawnSync("bash", [path.join(STANDINS, "build-images.sh"), tag], { encoding: "utf8", timeout: 900_000 });
-    if (build.status !== 0) throw new Error(`building the stand-in images failed: ${build.stderr.slice(-3000)}`);
-    return { images, builtMs: Date.now() - started };
-}
 
 /** The app checkout: the fixture workspace with the suite's buildable API and web app over it. */
 function writeApp(): void {

@@ -24,11 +24,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FIRST_NODE_NAME } from "../../../config/names";
+import { ASSET_BRIDGE_SCRIPT, assetBridgeEnvironment, renderNginxConf, swarmAssetBridge, WEB_ROOT } from "../../../renderers/nginx";
 import { ROUTER_RETRY_FILE } from "../../../renderers/routerRetry";
 import { docker, dockerOk, ensureDockerEngine, waitFor } from "../../support/dockerd";
 import { describeRuns, planForReplay, replay, runPlanned, type CommandRun, type RunOutputs } from "../../support/hostReplay";
 import { plannedService, type PlannedService, type ReplayPlan } from "../../support/planCommands";
 import { ensurePostgresImage } from "../../support/backupTargets";
+import { ensureStandInImages } from "../../support/engineStandIns";
 import { startRegistry, type TestRegistry } from "../../support/registry";
 import { buildStandInImages, prepareStandIn, type StandInImages } from "../../support/standInInstaller/images";
 import { startPsSampler } from "../../support/psSampler";
@@ -91,6 +93,8 @@ const report = {
     /** Writes the API acknowledged (seeded rows included), and rows stored twice. */
     rowsAcknowledged: 0,
     rowsDuplicated: -1,
+    /** What each task of the asset-bridging service served, during its rollout and after. */
+    assetBridge: undefined as undefined | Record<string, { node: string; release: string; a: string; b: string }[]>,
 };
 const durations: Record<string, number> = {};
 const suiteStarted = Date.now();
@@ -572,6 +576,99 @@ describe("three bare hosts become one Swarm", () => {
         } finally {
             docker(["rm", "-f", stranger]);
         }
+    });
+});
+
+describe("asset bridging across nodes", () => {
+    // Its own service, so the suite's web stand-in is untouched: the bridge finds the tasks of
+    // whichever service it is rendered for.
+    const service = `${PREFIX}-bridge`;
+    const bridge = swarmAssetBridge(service);
+    const assets = { a: "index-bridge-a1.js", b: "index-bridge-b2.js" } as const;
+    const configs = { conf: `${service}-nginx`, script: `${service}-script` };
+    const refs: Partial<Record<keyof typeof assets, string>> = {};
+
+    /** A release of a web image: the nginx stand-in with an index.html and its one hashed asset. */
+    function buildRelease(nginxImage: string, release: keyof typeof assets): string {
+        const tag = `${registry.server}/dropitbot/${service}:${release}`;
+        const dockerfile = [
+            `FROM ${nginxImage}`,
+            `RUN mkdir -p ${WEB_ROOT}/assets && echo '<script type="module" src="/assets/${assets[release]}"></script>' > ${WEB_ROOT}/index.html && echo 'console.log("${release}")' > ${WEB_ROOT}/assets/${assets[release]}`,
+        ].join("\n");
+        main.execOk(`docker build -q -t ${tag} - >/dev/null`, { input: `${dockerfile}\n`, timeoutMs: 120_000 });
+        return pushAs(tag, tag);
+    }
+
+    /** What each running task of the service serves, asked inside its container on its own node. */
+    function servedByEveryTask(): { node: string; release: string; a: string; b: string }[] {
+        const served: { node: string; release: string; a: string; b: string }[] = [];
+        for (const vps of hosts) {
+            const containers = vps.execOk(`docker ps -q --filter status=running --filter label=com.docker.swarm.service.name=${service}`);
+            for (const container of containers.split("\n").filter(Boolean)) {
+                const release = vps.execOk(`docker inspect -f '{{.Config.Image}}' ${container}`) === refs.b ? "b" : "a";
+                const status = (asset: string) =>
+                    vps.exec(`docker exec ${container} wget -q -T 5 -t 1 -O /dev/null http://127.0.0.1/assets/${asset}`).status === 0
+                        ? "200"
+                        : "missing";
+                served.push({ node: vps.container, release, a: status(assets.a), b: status(assets.b) });
+            }
+        }
+        return served;
+    }
+
+    const releasesRunning = () =>
+        servedByEveryTask()
+            .map((task) => task.release)
+            .sort()
+            .join("");
+
+    beforeAll(async () => {
+        const started = Date.now();
+        const standIns = ensureStandInImages();
+        loadImagesIntoVps(main, [standIns.images.nginx]);
+        refs.a = buildRelease(standIns.images.nginx, "a");
+        refs.b = buildRelease(standIns.images.nginx, "b");
+        main.execOk(`docker config create ${configs.conf} - >/dev/null`, { input: renderNginxConf({ assetBridge: bridge }) });
+        main.execOk(`docker config create ${configs.script} - >/dev/null`, { input: fs.readFileSync(ASSET_BRIDGE_SCRIPT.source, "utf8") });
+        const env = Object.entries(assetBridgeEnvironment(bridge)).map(([name, value]) => `--env ${name}=${value}`);
+        main.execOk(
+            [
+                `docker service create -d --quiet --no-resolve-image --with-registry-auth --name ${service} --replicas 3 --replicas-max-per-node 1`,
+                "--network dokploy-network --endpoint-mode dnsrr",
+                `--config source=${configs.conf},target=/etc/nginx/conf.d/default.conf`,
+                `--config source=${configs.script},target=${ASSET_BRIDGE_SCRIPT.target},mode=0555`,
+                ...env,
+                // Long enough between tasks to look at a Swarm running both releases on different nodes.
+                "--update-order start-first --update-parallelism 1 --update-delay 20s",
+                "--health-cmd 'wget -q -t 1 -O /dev/null http://127.0.0.1/' --health-interval 1s --health-timeout 2s --health-retries 2 --health-start-period 1s",
+                refs.a,
+            ].join(" "),
+        );
+        await waitForReplicas(service, 3);
+        durations["asset bridging: images built, service running"] = Date.now() - started;
+    });
+
+    afterAll(() => {
+        main.exec(`docker service rm ${service} >/dev/null; sleep 3; docker config rm ${configs.conf} ${configs.script} >/dev/null`);
+    });
+
+    test("mid-rollout, tasks of both releases on different nodes each serve both releases' assets; after it, every new task keeps the old release's", async () => {
+        expect(new Set(placementOf(service)).size).toBe(3);
+        main.execOk(`docker service update -d --quiet --no-resolve-image --with-registry-auth --image ${refs.b} ${service}`);
+        await waitFor("one task of the new release beside two of the old", 120_000, () => releasesRunning() === "aab", 500);
+        const mixed = servedByEveryTask();
+        await waitFor(
+            "the rollout to complete",
+            300_000,
+            () => main.execOk(`docker service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' ${service}`) === "completed",
+            1000,
+        );
+        const after = servedByEveryTask();
+        report.assetBridge = { mixed, after };
+        expect(new Set(mixed.map((task) => task.node)).size).toBe(3);
+        expect(mixed.filter((task) => task.a !== "200" || task.b !== "200")).toEqual([]);
+        expect(after.map((task) => task.release)).toEqual(["b", "b", "b"]);
+        expect(after.filter((task) => task.a !== "200" || task.b !== "200")).toEqual([]);
     });
 });
 
