@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A client that loads pages the way a browser does, run inside the test VPS through the router:
 # GET /, read the hashed asset URLs from that index.html, GET them all at once, and count the
-# page as broken when any of them is not a 200. One line per page load in LOG:
-#   ok RELEASE | broken RELEASE URL=STATUS... | noindex STATUS
+# page as broken when any of them is not a 200. One line per page load in LOG, with the number of
+# asset requests it made:
+#   ok RELEASE N | broken RELEASE N URL=STATUS... | noindex STATUS
 # Usage: page-loads.sh HOST RUN_FILE LOG MAX_LOADS  (stops when RUN_FILE is removed, or after MAX_LOADS)
 set -uo pipefail
 host=$1 run_file=$2 log=$3 max_loads=$4
@@ -22,13 +23,21 @@ for ((load = 1; load <= max_loads; load++)); do
         echo "noindex $status" >>"$log"
         continue
     fi
-    for i in "${!assets[@]}"; do get "${assets[$i]}" /dev/null >"$work/status-$i" & done
-    wait
+    # All at once, as a browser does: one curl, its transfers in parallel, one status line each.
+    urls=()
+    for asset in "${assets[@]}"; do urls+=(-o /dev/null "https://$host$asset"); done
+    curl -s --parallel --parallel-immediate --max-time 10 --resolve "$host:443:127.0.0.1" -w '%{http_code} %{url_effective}\n' "${urls[@]}" >"$work/statuses"
     failed=()
-    for i in "${!assets[@]}"; do
-        code=$(cat "$work/status-$i")
-        [ "$code" = 200 ] || failed+=("${assets[$i]}=$code")
-    done
-    if [ "${#failed[@]}" -eq 0 ]; then echo "ok ${release:-?}" >>"$log"; else echo "broken ${release:-?} ${failed[*]}" >>"$log"; fi
+    answered=0
+    while read -r code url; do
+        answered=$((answered + 1))
+        [ "$code" = 200 ] || failed+=("${url#"https://$host"}=$code")
+    done <"$work/statuses"
+    [ "$answered" -eq "${#assets[@]}" ] || failed+=("answered=$answered/${#assets[@]}")
+    if [ "${#failed[@]}" -eq 0 ]; then
+        echo "ok ${release:-?} ${#assets[@]}" >>"$log"
+    else
+        echo "broken ${release:-?} ${#assets[@]} ${failed[*]}" >>"$log"
+    fi
 done
 echo "done" >>"$log"

@@ -148,14 +148,31 @@ function startLoad(label: string, host: string, urlPath: string, marker: string)
     };
 }
 
-interface PageLoads {
-    stop(): { total: number; broken: number; releases: Record<string, number>; brokenSamples: string[] };
+interface PageFigures {
+    total: number;
+    broken: number;
+    /** Every request the page loads made (index.html and each asset), and those not answered 200. */
+    requests: number;
+    failedRequests: number;
+    releases: Record<string, number>;
+    brokenSamples: string[];
 }
 
-/** Two browser-like clients (tests/engine/page-loads.sh) loading the apex page through the router. */
+interface PageLoads {
+    stop(): PageFigures;
+}
+
+/** One page load's log line (tests/engine/page-loads.sh): its requests and its failed ones. */
+function pageLoadRequests(line: string): { requests: number; failed: number } {
+    const [kind, , assets, ...failures] = line.split(" ");
+    if (kind === "noindex") return { requests: 1, failed: 1 };
+    return { requests: 1 + Number(assets), failed: kind === "ok" ? 0 : failures.length };
+}
+
+/** Three browser-like clients (tests/engine/page-loads.sh) loading the apex page through the router. */
 function startPageLoads(label: string): PageLoads {
     const dir = `/var/tmp/dropit-engine-pages-${label}`;
-    const loops = [1, 2];
+    const loops = [1, 2, 3];
     vps.execOk(`rm -rf ${dir} && mkdir -p ${dir} && touch ${dir}/run`);
     for (const loop of loops) dockerOk(["exec", "-d", vps.container, PAGE_LOADS, DOMAIN, `${dir}/run`, `${dir}/log-${loop}`, "20000"]);
     return {
@@ -164,11 +181,16 @@ function startPageLoads(label: string): PageLoads {
             const lines = finishedLogs(dir, loops);
             const broken = lines.filter((line) => !line.startsWith("ok "));
             const releases: Record<string, number> = {};
+            let requests = 0;
+            let failedRequests = 0;
             for (const line of lines) {
-                const name = line.split(" ")[1] ?? "?";
+                const name = line.startsWith("noindex") ? "none" : (line.split(" ")[1] ?? "?");
                 releases[name] = (releases[name] ?? 0) + 1;
+                const counted = pageLoadRequests(line);
+                requests += counted.requests;
+                failedRequests += counted.failed;
             }
-            return { total: lines.length, broken: broken.length, releases, brokenSamples: [...new Set(broken)].slice(0, 5) };
+            return { total: lines.length, broken: broken.length, requests, failedRequests, releases, brokenSamples: [...new Set(broken)].slice(0, 5) };
         },
     };
 }
@@ -207,7 +229,15 @@ async function rolloutUnderLoad(label: string, traffic: Traffic): Promise<Record
     try {
         up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
     } finally {
-        const figures = { ...load?.stop(), ...(pages ? { pageLoads: pages.stop() } : {}) };
+        const plain = load?.stop();
+        const pageLoads = pages?.stop();
+        // Every request through the router counts, the page loads' own included.
+        const figures = {
+            requests: (plain?.requests ?? 0) + (pageLoads?.requests ?? 0),
+            failed: (plain?.failed ?? 0) + (pageLoads?.failedRequests ?? 0),
+            ...(plain ? { plainRequests: plain } : {}),
+            ...(pageLoads ? { pageLoads } : {}),
+        };
         report[label] = { changedResources, ...figures, upSeconds: Math.round((Date.now() - started) / 100) / 10 };
     }
     durations[label] = up.seconds;
@@ -247,7 +277,6 @@ function forgetSshIdentities(): void {
     }
 }
 
-type PageFigures = ReturnType<PageLoads["stop"]>;
 const pageFigures = (label: string) => (report[label] as { pageLoads?: PageFigures } | undefined)?.pageLoads;
 
 /** The page-load figures of the web rollouts (the build figures are the engine report's). */
