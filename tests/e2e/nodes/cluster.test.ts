@@ -7,9 +7,10 @@
  * installer), then the SwarmCluster and SwarmNode steps, the join token going from the first
  * manager's stdout to the node's stdin as Pulumi would pass it.
  *
- * What is not replayed: the Docker provider's resources (services, images) cannot run here (its
- * plugin is not available), so the services are created with the Docker CLI from the plan's own
- * replicas, placement, update settings and labels, on stand-in images loaded into every engine.
+ * What is not replayed: the Docker provider's resources (services, images). The services are
+ * created with the Docker CLI from the plan's own replicas, placement, update settings and labels,
+ * on stand-in images loaded into every engine. The real provider runs them in the engine suite
+ * (tests/engine/program.engine.test.ts), on one node; this suite does not drive `pulumi up` yet.
  * Requests go over HTTPS through the real Traefik (the version Dokploy runs, built from its Go
  * module by tests/support/traefik/build.sh) as `dokploy-traefik` on the first server: it reads
  * Dokploy's static config, the dynamic files the plan writes (the retry middleware and the
