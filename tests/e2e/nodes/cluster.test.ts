@@ -606,7 +606,8 @@ describe("asset bridging across nodes", () => {
         for (const vps of hosts) {
             const containers = vps.execOk(`docker ps -q --filter status=running --filter label=com.docker.swarm.service.name=${service}`);
             for (const container of containers.split("\n").filter(Boolean)) {
-                const release = vps.execOk(`docker inspect -f '{{.Config.Image}}' ${container}`) === refs.b ? "b" : "a";
+                const image = vps.execOk(`docker inspect -f '{{.Config.Image}}' ${container}`);
+                const release = image.endsWith(refs.b!.slice(refs.b!.indexOf("@"))) ? "b" : "a";
                 const status = (asset: string) =>
                     vps.exec(`docker exec ${container} wget -q -T 5 -t 1 -O /dev/null http://127.0.0.1/assets/${asset}`).status === 0
                         ? "200"
@@ -634,7 +635,7 @@ describe("asset bridging across nodes", () => {
         const env = Object.entries(assetBridgeEnvironment(bridge)).map(([name, value]) => `--env ${name}=${value}`);
         main.execOk(
             [
-                `docker service create -d --quiet --no-resolve-image --with-registry-auth --name ${service} --replicas 3 --replicas-max-per-node 1`,
+                `docker service create -d --quiet --no-resolve-image --with-registry-auth --name ${service} --replicas 3`,
                 "--network dokploy-network --endpoint-mode dnsrr",
                 `--config source=${configs.conf},target=/etc/nginx/conf.d/default.conf`,
                 `--config source=${configs.script},target=${ASSET_BRIDGE_SCRIPT.target},mode=0555`,
@@ -654,6 +655,7 @@ describe("asset bridging across nodes", () => {
     });
 
     test("mid-rollout, tasks of both releases on different nodes each serve both releases' assets; after it, every new task keeps the old release's", async () => {
+        // Swarm spreads a service's tasks over the nodes (no per-node limit: start-first needs room for one more).
         expect(new Set(placementOf(service)).size).toBe(3);
         main.execOk(`docker service update -d --quiet --no-resolve-image --with-registry-auth --image ${refs.b} ${service}`);
         await waitFor("one task of the new release beside two of the old", 120_000, () => releasesRunning() === "aab", 500);
@@ -666,7 +668,8 @@ describe("asset bridging across nodes", () => {
         );
         const after = servedByEveryTask();
         report.assetBridge = { mixed, after };
-        expect(new Set(mixed.map((task) => task.node)).size).toBe(3);
+        // Swarm places the new task where it likes: tasks of both releases on at least two nodes.
+        expect(new Set(mixed.map((task) => task.node)).size).toBeGreaterThanOrEqual(2);
         expect(mixed.filter((task) => task.a !== "200" || task.b !== "200")).toEqual([]);
         expect(after.map((task) => task.release)).toEqual(["b", "b", "b"]);
         expect(after.filter((task) => task.a !== "200" || task.b !== "200")).toEqual([]);
