@@ -23,7 +23,7 @@
  *   time) on a second port that serves only the task's own files, so a request is forwarded at
  *   most once; and a new task copies its running peers' assets at start
  *   (docker/web-asset-bridge.sh), so it keeps serving the previous release's after they stop.
- * Tested against Debian's real nginx in tests/renderers/nginx.test.ts.
+ * Tested against Debian's real nginx in tests/renderers/nginx.test.ts (the bridge: nginx.bridge.test.ts).
  */
 
 import * as path from "path";
