@@ -7,13 +7,12 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ASSETS_CACHE_CONTROL, ERROR_CACHE_CONTROL, renderNginxConf, type AssetBridge } from "../../renderers/nginx";
+import { ASSET_BRIDGE_SCRIPT, ASSETS_CACHE_CONTROL, ERROR_CACHE_CONTROL, renderNginxConf, type AssetBridge } from "../../renderers/nginx";
 import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer";
 import { freePort } from "../support/loopback";
 import { fetchRaw, startNginx, type RunningNginx } from "../support/nginxServer";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const SCRIPT = path.join(ROOT, "docker", "web-asset-bridge.sh");
+const SCRIPT = ASSET_BRIDGE_SCRIPT.source;
 const PEERS = "tasks.dropit-web";
 const OLD = { address: "127.0.0.2", asset: "index-old111.js" };
 const NEW = { address: "127.0.0.3", asset: "index-new222.js" };
@@ -83,7 +82,7 @@ afterAll(async () => {
 });
 
 describe("asset bridging", () => {
-    it("renders a config `nginx -t` accepts, with the bridge's second server", () => {
+    it("renders the bridge's second server only when asked (the tasks above run nginx on it)", () => {
         const conf = renderNginxConf({ assetBridge: { peers: PEERS, port: 8081, resolver: "127.0.0.11", stateDir: "/var/lib/b" } });
         expect(conf).toContain("listen 8081;");
         expect(conf).toContain("proxy_next_upstream error timeout http_404;");
