@@ -19,6 +19,8 @@ import { dnsZoneArgs, swarmClusterArgs } from "./config/componentArgs";
 import { API_SERVICE, WEB_SERVICE } from "./config/names";
 import { isMultiNode, swarmAddress } from "./config/nodes";
 import { memoryBudget } from "./config/memoryBudget";
+import { imagePlan } from "./config/imageDelivery";
+import { appImageDelivery } from "./lib/appImage";
 import { renderDeploymentOutput } from "./renderers/deploymentOutputs";
 import { DATA_NODE_CONSTRAINT } from "./renderers/swarmNodes";
 import { DNSRR_TASK_LIST_SECONDS } from "./renderers/traefik";
@@ -38,6 +40,7 @@ const registry =
         ? { server: settings.registry.server, username: settings.registry.username, password: secrets.registryPassword }
         : undefined;
 const multiNode = isMultiNode(settings);
+const images = imagePlan(settings);
 
 const dokploy = new DokployHost("dokploy", {
     server: { ...settings.server, privateKey: secrets.sshPrivateKey },
@@ -70,11 +73,15 @@ const cluster = multiNode
     ? new SwarmCluster("swarm", swarmClusterArgs(settings, secrets, { connection, ready: [dokploy], registry }))
     : undefined;
 const onDataNode = cluster ? { constraints: [DATA_NODE_CONSTRAINT], ready: cluster.ready } : undefined;
-// The configuration refuses nodes without registry credentials (config/nodes.ts).
-const spread =
-    cluster && registry && dokploy.registryAuth
-        ? { maxReplicasPerNode: settings.cluster.maxReplicasPerNode, ready: cluster.ready, registry, auth: dokploy.registryAuth }
-        : undefined;
+const spread = cluster ? { maxReplicasPerNode: settings.cluster.maxReplicasPerNode, ready: cluster.ready } : undefined;
+// Where the app images are built and how they reach the VPS (config/imageDelivery.ts, docs/images.md).
+const imageDelivery = appImageDelivery(images, {
+    registry,
+    tunnelPort: settings.app.tunnelPort,
+    server: { ...settings.server, privateKey: secrets.sshPrivateKey },
+    ready: [dokploy],
+});
+const pullAuth = images.delivery === "registry" ? dokploy.registryAuth : undefined;
 /** Memory per task of each service, from the budget the configuration was checked against (config/memoryBudget.ts). */
 const budget = memoryBudget(settings);
 const memoryOf = (key: "postgres" | "api" | "web" | "redis" | "typesense") => {
@@ -115,6 +122,8 @@ const api = new ApiService(
         memory: memoryOf("api"),
         appSource,
         dockerfile: settings.app.dockerfile,
+        images: imageDelivery,
+        pullAuth,
         database: {
             service: postgres.readyForApi,
             host: postgres.host,
@@ -146,6 +155,8 @@ const web = new FrontendSite(
         memory: memoryOf("web"),
         appSource,
         dockerfile: settings.app.webDockerfile,
+        images: imageDelivery,
+        pullAuth,
         assetBridge: settings.web.assetBridge,
         networkId: dokploy.networkId,
         endpointMode,
@@ -214,6 +225,9 @@ export const deployment = pulumi.all([api.imageName, web.imageName]).apply(([api
 
 /** With dropit:nodes: every machine of the Swarm, its role, and which runs the router (DNS points at it) and holds the data. */
 export const nodes = cluster?.members;
+
+/** Where the images are built and how they reach the VPS, in one line (also printed by `npm run plan`). */
+export const imageBuild = images.summary;
 
 /** Memory per service (MiB): limits and reservations against the host and Dokploy's share; `npm run plan` prints it. */
 export const memory = budget;

@@ -1,5 +1,6 @@
 /**
- * The DropIt API: an image built on the VPS's own engine from the DropIt checkout, run as a
+ * The DropIt API: an image built from the DropIt checkout (where, and how it reaches the VPS:
+ * lib/appImage.ts), run as a
  * Swarm service with health-gated `start-first` updates and automatic rollback, routed by
  * Traefik at api.<domain>.
  */
@@ -9,7 +10,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ServiceMemory } from "../config/memoryBudget";
-import { APP_BUILD_INPUTS, appImage, dockerfilePath, pushedRepository } from "../lib/appImage";
+import { APP_BUILD_INPUTS, deliveredImage, dockerfilePath, imageRepository, type ImageDelivery } from "../lib/appImage";
 import { API_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "../lib/sshConnection";
@@ -20,7 +21,6 @@ import {
     type ClusterPlacement,
     type EndpointMode,
 } from "../lib/swarmService";
-import type { RegistryCredentials } from "../lib/hostConvergence";
 import { assertUrlSafe, renderApiEnvironment } from "../renderers/apiEnvironment";
 import { renderPreDeployBackup } from "../renderers/databaseHost";
 import { nodeHttpProbe } from "../renderers/healthchecks";
@@ -57,8 +57,12 @@ export interface ApiServiceArgs {
     healthPath: string;
     /** Number of tasks of the Swarm service. */
     replicas: number;
-    /** With several nodes: the image is pushed to this registry and pinned by digest; the tasks spread over the nodes. */
-    cluster?: ClusterPlacement & { registry: RegistryCredentials; auth: docker.types.input.ServiceAuth };
+    /** With several nodes: the tasks spread over the nodes. */
+    cluster?: ClusterPlacement;
+    /** Where the image is built and how it reaches the VPS (config/imageDelivery.ts). */
+    images: ImageDelivery;
+    /** Registry credentials the tasks pull with, when the image travels through a registry (DokployHost.registryAuth). */
+    pullAuth?: docker.types.input.ServiceAuth;
     /** Memory limit and reservation per task (dropit:api.memoryMb, .memoryReservationMb). */
     memory: ServiceMemory;
     /** Absolute path of the DropIt checkout (the build context). */
@@ -103,14 +107,13 @@ export class ApiService extends pulumi.ComponentResource {
             paths: APP_BUILD_INPUTS.api,
             extras: [fs.readFileSync(dockerfile, "utf8")],
         });
-        const repository = args.cluster ? pushedRepository(args.cluster.registry, API_SERVICE) : API_SERVICE;
-        const image = appImage(
-            `${name}-image`,
-            { imageName: `${repository}:${tag}`, appSource: args.appSource, dockerfile, push: args.cluster?.registry },
+        const { image, reference } = deliveredImage(
+            name,
+            { imageName: `${imageRepository(args.images.transport, API_SERVICE)}:${tag}`, appSource: args.appSource, dockerfile },
+            args.images,
             child,
         );
-        // Every node must run the same bytes: with nodes, the pushed image's digest.
-        this.imageName = args.cluster ? image.repoDigest : image.imageName;
+        this.imageName = reference;
 
         const authSecret = new random.RandomPassword(`${name}-auth-secret`, { length: 48, special: false }, { parent: this });
         this.betterAuthSecret = authSecret.result;
@@ -159,7 +162,7 @@ export class ApiService extends pulumi.ComponentResource {
                 networkId: args.networkId,
                 endpointMode: args.endpointMode,
                 env: environment,
-                auth: args.cluster?.auth,
+                auth: args.pullAuth,
                 cluster: args.cluster,
                 healthcheck: rollout.healthcheck,
                 replicas: args.replicas,

@@ -7,7 +7,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceMemory } from "../config/memoryBudget";
-import { APP_BUILD_INPUTS, appImage, dockerfilePath, pushedRepository } from "../lib/appImage";
+import { APP_BUILD_INPUTS, deliveredImage, dockerfilePath, imageRepository, type ImageDelivery } from "../lib/appImage";
 import { WEB_SERVICE } from "../config/names";
 import { contentTag } from "../lib/contentHash";
 import {
@@ -18,7 +18,6 @@ import {
     type ClusterPlacement,
     type EndpointMode,
 } from "../lib/swarmService";
-import type { RegistryCredentials } from "../lib/hostConvergence";
 import { wgetProbe } from "../renderers/healthchecks";
 import { ASSET_BRIDGE_SCRIPT, assetBridgeEnvironment, renderNginxConf, swarmAssetBridge } from "../renderers/nginx";
 import { rolloutSettings } from "../renderers/swarmUpdate";
@@ -35,8 +34,12 @@ export interface FrontendSiteArgs {
     apiUrl: pulumi.Input<string>;
     /** Number of tasks of the Swarm service. */
     replicas: number;
-    /** With several nodes: the image is pushed to this registry and pinned by digest; the tasks spread over the nodes. */
-    cluster?: ClusterPlacement & { registry: RegistryCredentials; auth: docker.types.input.ServiceAuth };
+    /** With several nodes: the tasks spread over the nodes. */
+    cluster?: ClusterPlacement;
+    /** Where the image is built and how it reaches the VPS (config/imageDelivery.ts). */
+    images: ImageDelivery;
+    /** Registry credentials the tasks pull with, when the image travels through a registry (DokployHost.registryAuth). */
+    pullAuth?: docker.types.input.ServiceAuth;
     /** Memory limit and reservation per task (dropit:web.memoryMb, .memoryReservationMb). */
     memory: ServiceMemory;
     /** Absolute path of the DropIt checkout (the build context). */
@@ -70,20 +73,21 @@ export class FrontendSite extends pulumi.ComponentResource {
         const child = { parent: this };
         const dockerfile = dockerfilePath(args.dockerfile ?? "reference", "web", args.appSource);
         const dockerfileText = fs.readFileSync(dockerfile, "utf8");
+        const repository = imageRepository(args.images.transport, WEB_SERVICE);
         const imageName = pulumi
             .output(args.apiUrl)
             .apply(
                 (apiUrl) =>
-                    `${args.cluster ? pushedRepository(args.cluster.registry, WEB_SERVICE) : WEB_SERVICE}:${contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.web, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`,
+                    `${repository}:${contentTag({ context: args.appSource, dockerfile, paths: APP_BUILD_INPUTS.web, extras: [dockerfileText, `VITE_API_URL=${apiUrl}`] })}`,
             );
 
-        const image = appImage(
-            `${name}-image`,
-            { imageName, appSource: args.appSource, dockerfile, buildArgs: { VITE_API_URL: args.apiUrl }, push: args.cluster?.registry },
+        const { image, reference } = deliveredImage(
+            name,
+            { imageName, appSource: args.appSource, dockerfile, buildArgs: { VITE_API_URL: args.apiUrl } },
+            args.images,
             child,
         );
-        // Every node must run the same bytes: with nodes, the pushed image's digest.
-        this.imageName = args.cluster ? image.repoDigest : image.imageName;
+        this.imageName = reference;
 
         const bridge = (args.assetBridge ?? true) ? swarmAssetBridge(WEB_SERVICE) : undefined;
         const nginxConf = contentAddressedConfig(`${name}-nginx-conf`, "dropit-web-nginx", renderNginxConf({ assetBridge: bridge }), child);
@@ -107,7 +111,7 @@ export class FrontendSite extends pulumi.ComponentResource {
                 image: this.imageName,
                 networkId: args.networkId,
                 endpointMode: args.endpointMode,
-                auth: args.cluster?.auth,
+                auth: args.pullAuth,
                 cluster: args.cluster,
                 configs,
                 env: bridge ? assetBridgeEnvironment(bridge) : undefined,

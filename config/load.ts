@@ -7,6 +7,7 @@ import * as path from "path";
 import { z } from "zod";
 import { ConfigError, describeIssues, keyName } from "./errors";
 import { budgetProblems, memoryBudget } from "./memoryBudget";
+import { imageDeliveryProblems } from "./imageDelivery";
 import { nodeProblems } from "./nodes";
 import { SFTP_REPOSITORY } from "./offsiteRules";
 import { configSchema, DropitConfig, SCALAR_KEYS } from "./schema";
@@ -116,6 +117,7 @@ function crossFieldProblems(config: DropitConfig, stack: string): string[] {
                 "Fix: remove it from the list, or `pulumi config set --path 'dropit:monitoring.alertFormat' json` (a custom webhook).",
         );
     }
+    problems.push(...imageDeliveryProblems(config));
     problems.push(...offsiteProblems(config));
     problems.push(...budgetProblems(memoryBudget(config)));
     problems.push(...nodeProblems(config));

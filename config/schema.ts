@@ -358,6 +358,25 @@ const app = z.strictObject({
         .describe(
             "Dockerfile of the web image: reference = this repo's docker/web.Dockerfile; app = the checkout's apps/web/Dockerfile, which must declare `ARG VITE_API_URL` (DropIt's own does not yet).",
         ),
+    buildOn: z
+        .enum(["local", "vps"], {
+            error: "must be `local` (the Docker engine where `pulumi up` runs, the default) or `vps` (the server's own engine)",
+        })
+        .default("local")
+        .describe(
+            "Where the API and web images are built: local = the Docker engine where `pulumi up` runs (your machine or the CI runner), so the VPS never runs a build; vps = the server's own engine over SSH (a pnpm install and a Vite/NestJS build next to production).",
+        ),
+    delivery: z
+        .enum(["ssh", "registry"], {
+            error: "must be `ssh` (through the SSH connection, no registry account) or `registry` (push to registry.server, pull on the VPS)",
+        })
+        .optional()
+        .describe(
+            "How a locally built image reaches the VPS: ssh = the VPS pulls the missing layers from a registry on 127.0.0.1 of the building machine through the SSH connection (the default on one server); registry = pushed to registry.server and pinned by digest (the default, and the only choice, with nodes).",
+        ),
+    tunnelPort: integer(1024, 65535, 5555).describe(
+        "With delivery ssh: the port of the building machine's registry (on its 127.0.0.1) and of the VPS end of the SSH tunnel (on the VPS's 127.0.0.1).",
+    ),
 });
 
 /** Server settings rendered as `-c name=value` flags; names are PostgreSQL GUC names. */

@@ -1,13 +1,17 @@
 /**
- * The DropIt images: built by the VPS's own Docker engine (the provider the calling component
- * inherits) from the DropIt checkout, tagged by the content of what they are built from. On one
- * node they are never pushed; with several nodes they are pushed to the registry every node
- * pulls from, and services pin them by digest (docs/nodes.md).
+ * The DropIt images: built from the DropIt checkout, tagged by the content of what they are built
+ * from, and delivered to the VPS in one of three ways (config/imageDelivery.ts, docs/images.md):
+ * built where `pulumi up` runs and sent over SSH (the default), pushed to a registry and pinned by
+ * digest (with nodes, or by choice), or built by the VPS's own engine and run from there.
  */
 import * as path from "path";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import type { ImagePlan } from "../config/imageDelivery";
+import { builderCommand } from "../renderers/shellParams";
 import type { RegistryCredentials } from "./hostConvergence";
+import { NO_PREVIOUS_OUTPUT_IN_ENV } from "./sshConnection";
 
 export type AppName = "api" | "web";
 
@@ -32,8 +36,79 @@ export function projectRelative(absolute: string): string {
     return path.relative(process.cwd(), absolute) || ".";
 }
 
+/** The registry image the builder runs on its 127.0.0.1 for SSH delivery (distribution's reference registry). */
+export const LOCAL_REGISTRY_IMAGE = "registry:2.8.3";
+/** Its container on the building machine: kept between deploys, so unchanged layers are not pushed again. */
+export const LOCAL_REGISTRY_CONTAINER = "dropit-image-registry";
+
+/** The VPS end of SSH delivery: where the tunnel's VPS side is opened. */
+export interface SshDeliveryTarget {
+    host: string;
+    port: number;
+    user: string;
+    /** `algorithm base64`; absent: the first key seen is trusted. */
+    hostKey?: string;
+    privateKey: pulumi.Input<string>;
+}
+
+/** How an image gets from where it is built to where it runs. */
+export type ImageTransport =
+    | { kind: "in-place" }
+    | { kind: "registry"; registry: RegistryCredentials }
+    | { kind: "ssh"; tunnelPort: number; target: SshDeliveryTarget };
+
+export interface ImageDelivery {
+    transport: ImageTransport;
+    /** The Docker engine that builds (the machine running `pulumi up`); absent: the VPS's, inherited from the parent. */
+    builder?: docker.Provider;
+    /** Sent only after these (the VPS's Docker engine exists). */
+    ready?: pulumi.Resource[];
+}
+
+/**
+ * The delivery the plan chose. A local build uses the Docker engine of the machine running
+ * `pulumi up` (DOCKER_HOST when set, else its default socket).
+ */
+export function appImageDelivery(
+    plan: ImagePlan,
+    options: {
+        registry?: RegistryCredentials;
+        tunnelPort: number;
+        server: Omit<SshDeliveryTarget, "privateKey"> & { privateKey: pulumi.Input<string> };
+        ready: pulumi.Resource[];
+    },
+): ImageDelivery {
+    const builder = plan.buildOn === "local" ? new docker.Provider("image-builder", {}) : undefined;
+    const { host, port, user, hostKey, privateKey } = options.server;
+    switch (plan.delivery) {
+        case "registry":
+            if (!options.registry) throw new Error("registry delivery without registry credentials (config/imageDelivery.ts refuses it)");
+            return { transport: { kind: "registry", registry: options.registry }, builder, ready: options.ready };
+        case "ssh":
+            return {
+                transport: { kind: "ssh", tunnelPort: options.tunnelPort, target: { host, port, user, hostKey, privateKey } },
+                builder,
+                ready: options.ready,
+            };
+        case "in-place":
+            return { transport: { kind: "in-place" } };
+    }
+}
+
+/** The repository an image is tagged into: what the chosen transport needs. */
+export function imageRepository(transport: ImageTransport, service: string): string {
+    switch (transport.kind) {
+        case "registry":
+            return pushedRepository(transport.registry, service);
+        case "ssh":
+            return `127.0.0.1:${transport.tunnelPort}/${service}`;
+        case "in-place":
+            return service;
+    }
+}
+
 export interface AppImageArgs {
-    /** `<service>:<content tag>`. */
+    /** `<repository>:<content tag>` (imageRepository). */
     imageName: pulumi.Input<string>;
     /** Absolute path of the DropIt checkout (the build context). */
     appSource: string;
@@ -41,8 +116,12 @@ export interface AppImageArgs {
     dockerfile: string;
     /** Build arguments (e.g. VITE_API_URL). */
     buildArgs?: Record<string, pulumi.Input<string>>;
-    /** Pushed to this registry (imageName must then name a repository in it); absent: kept on the building engine. */
-    push?: RegistryCredentials;
+}
+
+export interface DeliveredImage {
+    image: docker.Image;
+    /** What the service runs: pinned by digest unless the image never left the engine that runs it. */
+    reference: pulumi.Output<string>;
 }
 
 /** `<server>/<username>/<service>`: the repository of a pushed image (Docker Hub, GHCR and most registries accept it). */
@@ -50,10 +129,18 @@ export function pushedRepository(registry: Pick<RegistryCredentials, "server" | 
     return `${registry.server}/${registry.username}/${service}`;
 }
 
-/** Registers the image build; `opts` carries the parent, whose Docker provider builds it. */
-export function appImage(name: string, args: AppImageArgs, opts: pulumi.CustomResourceOptions): docker.Image {
-    return new docker.Image(
-        name,
+const DIGEST_REFERENCE = /^127\.0\.0\.1:\d+\/[a-z0-9][a-z0-9._/-]*@sha256:[0-9a-f]{64}$/;
+
+/** Registers the build (and, for SSH delivery, the sending); `opts.parent` is the component. */
+export function deliveredImage(
+    name: string,
+    args: AppImageArgs,
+    delivery: ImageDelivery,
+    opts: { parent: pulumi.Resource },
+): DeliveredImage {
+    const { transport } = delivery;
+    const image = new docker.Image(
+        `${name}-image`,
         {
             imageName: args.imageName,
             build: {
@@ -63,13 +150,60 @@ export function appImage(name: string, args: AppImageArgs, opts: pulumi.CustomRe
                 builderVersion: "BuilderBuildKit",
                 platform: "linux/amd64",
             },
-            ...(args.push
+            ...(transport.kind === "registry"
                 ? {
                       skipPush: false,
-                      registry: { server: args.push.server, username: args.push.username, password: pulumi.secret(args.push.password) },
+                      registry: {
+                          server: transport.registry.server,
+                          username: transport.registry.username,
+                          password: pulumi.secret(transport.registry.password),
+                      },
                   }
                 : { skipPush: true }),
         },
+        { ...opts, ...(delivery.builder ? { provider: delivery.builder } : {}) },
+    );
+    if (transport.kind === "in-place") return { image, reference: image.imageName };
+    if (transport.kind === "registry") return { image, reference: image.repoDigest };
+    const send = sendOverSsh(`${name}-image-send`, image, transport, { ...opts, dependsOn: [image, ...(delivery.ready ?? [])] });
+    return { image, reference: send.stdout.apply(sentReference) };
+}
+
+/** The builder pushes into its own 127.0.0.1 registry; the VPS pulls what it lacks through the SSH tunnel (builder/send-image.sh). */
+function sendOverSsh(
+    name: string,
+    image: docker.Image,
+    transport: Extract<ImageTransport, { kind: "ssh" }>,
+    opts: pulumi.CustomResourceOptions,
+): command.local.Command {
+    const { target } = transport;
+    return new command.local.Command(
+        name,
+        {
+            create: builderCommand("send-image"),
+            environment: {
+                IMAGE: image.imageName,
+                REGISTRY_PORT: String(transport.tunnelPort),
+                REGISTRY_IMAGE: LOCAL_REGISTRY_IMAGE,
+                REGISTRY_CONTAINER: LOCAL_REGISTRY_CONTAINER,
+                SSH_HOST: target.host,
+                SSH_PORT: String(target.port),
+                SSH_USER: target.user,
+                SSH_HOST_KEY: target.hostKey ?? "",
+            },
+            stdin: pulumi.secret(target.privateKey),
+            // A new build (new image id) sends again; the tag alone would miss a rebuild under the same tag.
+            triggers: [image.repoDigest],
+            ...NO_PREVIOUS_OUTPUT_IN_ENV,
+        },
         opts,
     );
+}
+
+/** The last line the script printed: the digest-pinned reference; anything else is a failed send. */
+export function sentReference(stdout: string): string {
+    const reference = stdout.trim().split("\n").pop() ?? "";
+    if (!DIGEST_REFERENCE.test(reference))
+        throw new Error(`sending the image printed no digest reference (got ${JSON.stringify(reference.slice(0, 200))})`);
+    return reference;
 }

@@ -53,7 +53,11 @@ export function asRemoteCommand(script: string): string {
 
 /** A host step file without its shebang and shellcheck directives (the remote command runs it under bash). */
 function stepBody(file: string): string {
-    return hostFile(file)
+    return scriptBody(hostFile(file));
+}
+
+function scriptBody(text: string): string {
+    return text
         .split("\n")
         .filter((line, index) => !(index === 0 && line.startsWith("#!")) && !/^# shellcheck /.test(line))
         .join("\n")
@@ -71,4 +75,15 @@ export function hostStep(step: string, params: ShellParams = {}, options: { sudo
         stepBody(`${step}.sh`),
     ];
     return asRemoteCommand(parts.filter(Boolean).join("\n"));
+}
+
+/** The repository's builder/ directory: scripts run where `pulumi up` runs, never on the VPS. */
+export const BUILDER_DIR = path.resolve(__dirname, "..", "builder");
+
+/**
+ * The command of builder/<script>.sh, run by the local shell: the script's text itself (so the
+ * state holds no path of this machine), its parameters arriving as environment variables.
+ */
+export function builderCommand(script: string): string {
+    return asRemoteCommand(scriptBody(fs.readFileSync(path.join(BUILDER_DIR, `${script}.sh`), "utf8")));
 }

@@ -46,6 +46,7 @@ function printHuman(plan: Plan): void {
         `Plan for stack "${plan.stack}": ${custom.length} resources in ${plan.resources.length - custom.length} components (fresh stack: all would be created)\n`,
     );
     for (const note of plan.notes) console.log(`note: ${note}`);
+    if (typeof plan.outputs.imageBuild === "string") console.log(plan.outputs.imageBuild);
     const print = (resource: PlannedResource, depth: number) => {
         const indent = "  ".repeat(depth);
         const kept = [resource.protect && "protected", resource.retainOnDelete && "kept on destroy"].filter(Boolean).join(", ");

@@ -20,11 +20,21 @@ function upstream(urn: string, seen = new Set<string>()): Set<string> {
     return seen;
 }
 
-test("decision 8: Dokploy before anything on its engine, PostgreSQL before the API, the API before the web build", () => {
+test("Dokploy before anything on its engine, PostgreSQL before the API, the API before the web build", () => {
     const installer = resource(plan, "dokploy-dokploy").urn;
-    for (const name of ["postgres-service", "api-image", "api-service", "web-image", "web-service", "redis-service", "typesense-service"]) {
+    for (const name of [
+        "postgres-service",
+        "api-image-send",
+        "api-service",
+        "web-image-send",
+        "web-service",
+        "redis-service",
+        "typesense-service",
+    ]) {
         expect(upstream(resource(plan, name).urn)).toContain(installer);
     }
+    // The API image is built where `pulumi up` runs: its build need not wait for the VPS.
+    expect(upstream(resource(plan, "api-image").urn)).not.toContain(installer);
     expect(upstream(resource(plan, "api-service").urn)).toContain(resource(plan, "postgres-service").urn);
     expect(upstream(resource(plan, "web-image").urn)).toContain(resource(plan, "api-service").urn);
 });
@@ -42,7 +52,10 @@ test("the deployment output is the versioned contract CI reads, with no secret i
         },
         server: { host: "198.51.100.7" },
         dns: { provider: "manual" },
-        images: { api: expect.stringMatching(/^dropit-api:/), web: expect.stringMatching(/^dropit-web:/) },
+        images: {
+            api: expect.stringMatching(/^127\.0\.0\.1:5555\/dropit-api@sha256:[0-9a-f]{64}$/),
+            web: expect.stringMatching(/^127\.0\.0\.1:5555\/dropit-web@sha256:[0-9a-f]{64}$/),
+        },
         services: { postgres: "dropit-postgres:5432", redis: "dropit-redis:6379", typesense: "dropit-typesense:8108" },
     });
     expect((deployment.dns as { records: unknown[] }).records).toHaveLength(4);

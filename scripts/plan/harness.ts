@@ -9,6 +9,7 @@
  * `@pulumi/pulumi/runtime/settings`. `sdkInternals()` looks them all up and fails with one
  * clear message when one is gone; tests/scripts/harnessSdk.test.ts runs it on every test run.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -194,6 +195,13 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
         // from, and the host replay (tests/support/hostReplay.ts) puts the real output in its place.
         case "command:remote:Command":
             return { ...inputs, stdout: plannedStdout(name), stderr: "" };
+        // builder/send-image.sh prints the reference the VPS holds, pinned by digest.
+        case "command:local:Command": {
+            const image = (inputs.environment as Record<string, unknown> | undefined)?.IMAGE;
+            if (typeof image !== "string") return { ...inputs, stdout: plannedStdout(name), stderr: "" };
+            const digest = createHash("sha256").update(image).digest("hex");
+            return { ...inputs, stdout: `${image.replace(/:[^:/]+$/, "")}@sha256:${digest}\n`, stderr: "" };
+        }
         default:
             return inputs;
     }

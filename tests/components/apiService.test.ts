@@ -1,5 +1,5 @@
 import { isSecretValue, planToJson, type Plan } from "../../scripts/plan/harness";
-import { planStack, registeredTask, resource, reveal, SECRET_VALUES } from "../support/plan";
+import { HOST_KEY, planStack, registeredTask, resource, reveal, SECRET_VALUES } from "../support/plan";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -41,7 +41,7 @@ test("only the secret values are secret: each one in what is registered, the res
     expect(env.BREVO_API_KEY).toEqual(secret(SECRET_VALUES.brevoApiKey));
     expect(spec).toMatchObject({
         containerSpec: {
-            image: resource(plan, "api-image").inputs.imageName,
+            image: expect.stringMatching(/^127\.0\.0\.1:5555\/dropit-api@sha256:/),
             env: {
                 API_PORT: "3000",
                 DB_HOST: "dropit-postgres",
@@ -61,7 +61,7 @@ test("only the secret values are secret: each one in what is registered, the res
         BETTER_AUTH_SECRET: "[secret]",
         BREVO_API_KEY: "[secret]",
     });
-    expect(json.taskSpec.containerSpec.image).toMatch(/^dropit-api:/);
+    expect(json.taskSpec.containerSpec.image).toMatch(/^127\.0\.0\.1:5555\/dropit-api@sha256:/);
     expect(json.taskSpec.containerSpec.healthcheck.tests.join(" ")).toContain("/api");
 });
 
@@ -88,15 +88,32 @@ test("routed by Traefik at api.<domain> over HTTPS with Let's Encrypt, HTTP redi
     expect(resource(plan, "api-service").inputs.endpointSpec).toBeUndefined();
 });
 
-test("the image is built on the VPS from the checkout, tagged by content, never pushed", () => {
+test("the image is built where `pulumi up` runs, tagged by content, and sent over SSH: the service runs it pinned by digest", () => {
     const image = resource(plan, "api-image");
-    expect(image.inputs.imageName).toMatch(/^dropit-api:[0-9a-f]{12}$/);
+    expect(image.inputs.imageName).toMatch(/^127\.0\.0\.1:5555\/dropit-api:[0-9a-f]{12}$/);
     expect(image.inputs).toMatchObject({
         skipPush: true,
         build: { context: "tests/fixtures/dropit-app", dockerfile: "docker/api.Dockerfile" },
     });
-    expect(task().containerSpec.image).toBe(image.inputs.imageName);
-    expect(image.provider).toContain("dokploy-docker");
+    // The builder is the local engine, never the VPS's.
+    expect(image.provider).toContain("::image-builder::");
+    const send = resource(plan, "api-image-send");
+    expect(send.type).toBe("command:local:Command");
+    expect(send.inputs.environment).toMatchObject({
+        IMAGE: image.inputs.imageName,
+        REGISTRY_PORT: "5555",
+        SSH_HOST: "198.51.100.7",
+        SSH_PORT: "2222",
+        SSH_USER: "deploy",
+        SSH_HOST_KEY: HOST_KEY,
+    });
+    // The key only on stdin, as a secret; nothing on a command line or in the environment.
+    expect(isSecretValue(send.inputs.stdin)).toBe(true);
+    expect(JSON.stringify(send.inputs.environment)).not.toContain("PRIVATE KEY");
+    expect(String(send.inputs.create)).not.toContain("PRIVATE KEY");
+    expect(send.dependencies).toEqual(expect.arrayContaining([image.urn, resource(plan, "dokploy-docker-access").urn]));
+    expect(task().containerSpec.image).toMatch(/^127\.0\.0\.1:5555\/dropit-api@sha256:[0-9a-f]{64}$/);
+    expect(resource(plan, "api-service").dependencies).toContain(send.urn);
 });
 
 test("the API's service waits for PostgreSQL's (healthy, through its converge wait)", () => {

@@ -13,7 +13,7 @@ test("the API origin is baked in at build time, after the API exists", () => {
         build: { args: { VITE_API_URL: "https://api.example.fr" }, dockerfile: "docker/web.Dockerfile" },
     });
     expect(image.dependencies).toContain(resource(plan, "api-service").urn);
-    expect(image.inputs.imageName).toMatch(/^dropit-web:[0-9a-f]{12}$/);
+    expect(image.inputs.imageName).toMatch(/^127\.0\.0\.1:5555\/dropit-web:[0-9a-f]{12}$/);
 });
 
 test("nginx's config is the rendered one, mounted as a content-named Swarm config", () => {

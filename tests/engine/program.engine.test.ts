@@ -22,12 +22,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { POSTGRES_VOLUME } from "../../config/names";
-import { dockerOk, ensureDockerEngine, waitFor } from "../support/dockerd";
+import { LOCAL_REGISTRY_CONTAINER, LOCAL_REGISTRY_IMAGE } from "../../lib/appImage";
+import { docker, dockerOk, ensureDockerEngine, waitFor } from "../support/dockerd";
 import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer";
 import { findPulumi, PulumiCli, type CliResult } from "../support/pulumiCli";
 import { ensureStandInImages } from "../support/engineStandIns";
 import { buildStandInImages, prepareStandIn } from "../support/standInInstaller/images";
+import { registryBytesServed, tagLocalRegistryStandIn } from "../support/registry";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../support/testHost";
+import { vpsMemory, type MemoryFigures, type VpsMemory } from "../support/vpsMemory";
 
 jest.setTimeout(900_000);
 
@@ -48,6 +51,10 @@ const LONG = { timeoutMs: 840_000 };
 const MIN_REQUESTS = 1000;
 const MIN_PAGE_LOADS = 300;
 const PAGE_LOADS = "/usr/local/bin/dropit-page-loads";
+/** The production VPS's RAM: the suite's VPS runs under this limit, its containers included. */
+const VPS_MEMORY_MB = 2048;
+/** What a deploy may add on top of the running services besides the one new task: the image pull (dockerd, sshd), measured well under it. */
+const DEPLOY_OVERHEAD_MB = 160;
 
 const SECRETS = {
     passphrase: "engineProgram-PASSPHRASE-91c4",
@@ -58,6 +65,11 @@ let cli: PulumiCli;
 let vps: TestVps;
 let dns: FakeDnsServer;
 let engine: { release(): Promise<void> } | undefined;
+let memory: VpsMemory;
+/** When the suite started, in the VPS's clock (Unix seconds): its engine's events since then. */
+let suiteStarted = 0;
+/** Per deploy: image bytes the VPS pulled (by repository), every byte it received, its memory. */
+const deploys: Record<string, DeployFigures> = {};
 /** Secret values to search for, by name (generated ones are added once they exist). */
 const canaries = new Map<string, string>();
 const report: Record<string, unknown> = {};
@@ -206,6 +218,62 @@ function finishedLogs(dir: string, loops: number[]): string[] {
     throw new Error(`the load loops in ${dir} did not finish within 30 s`);
 }
 
+interface DeployFigures {
+    /** Bytes of image content the VPS pulled from the builder's registry, by repository. */
+    imageBytes: Record<string, number>;
+    imageBytesTotal: number;
+    /** Every byte the VPS's network interface received during the deploy (SSH: commands, the Docker API, the tunnel). */
+    vpsReceivedBytes: number;
+    memory: MemoryFigures;
+}
+
+function vpsReceivedBytes(): number {
+    return Number(vps.execOk("cat /sys/class/net/eth0/statistics/rx_bytes"));
+}
+
+/** Runs one deploy while counting what reaches the VPS and sampling its memory every second. */
+async function measuredDeploy<T>(label: string, deploy: () => Promise<T>): Promise<T> {
+    const pulledBefore = registryBytesServed(LOCAL_REGISTRY_CONTAINER);
+    const receivedBefore = vpsReceivedBytes();
+    const stop = memory.sample();
+    try {
+        return await deploy();
+    } finally {
+        const figures = stop();
+        const pulled = registryBytesServed(LOCAL_REGISTRY_CONTAINER);
+        const imageBytes = Object.fromEntries(
+            Object.entries(pulled)
+                .map(([repository, bytes]) => [repository, bytes - (pulledBefore[repository] ?? 0)] as const)
+                .filter(([, bytes]) => bytes > 0),
+        );
+        deploys[label] = {
+            imageBytes,
+            imageBytesTotal: Object.values(imageBytes).reduce((sum, bytes) => sum + bytes, 0),
+            vpsReceivedBytes: vpsReceivedBytes() - receivedBefore,
+            memory: figures,
+        };
+    }
+}
+
+/** What the VPS's engine shows of builds: BuildKit's cache records and image events other than pulls and deletes. */
+function vpsBuildTraces(): { buildCacheRecords: number; imageEvents: string[] } {
+    const df = vps.execOk("docker system df --format '{{.Type}} {{.TotalCount}}'");
+    const cacheLine = df.split("\n").find((line) => line.startsWith("Build Cache "));
+    const events = vps
+        .execOk(`docker events --since ${suiteStarted} --until "$(date +%s)" --filter type=image --format '{{.Action}} {{.Actor.ID}}'`)
+        .split("\n")
+        .filter(Boolean);
+    return { buildCacheRecords: Number(cacheLine?.split(" ").pop() ?? 0), imageEvents: events.filter((event) => !/^(pull|delete|untag) /.test(event)) };
+}
+
+/** Containers of the VPS's engine the kernel killed for memory (exited ones included). */
+function oomKilledContainers(): string[] {
+    return vps
+        .execOk("docker ps -aq | xargs -r docker inspect -f '{{.Name}} {{.State.OOMKilled}}'")
+        .split("\n")
+        .filter((line) => line.endsWith(" true"));
+}
+
 /** The resources a `preview --json` plans to change (unchanged and read steps left out). */
 function plannedChanges(previewJson: string): string[] {
     const steps = (JSON.parse(previewJson) as { steps?: { op: string; urn: string }[] }).steps ?? [];
@@ -227,7 +295,7 @@ async function rolloutUnderLoad(label: string, traffic: Traffic): Promise<Record
     const started = Date.now();
     let up: CliResult;
     try {
-        up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
+        up = await measuredDeploy(label, () => cli.ok(["up", "--yes", "--skip-preview"], LONG));
     } finally {
         const plain = load?.stop();
         const pageLoads = pages?.stop();
@@ -279,13 +347,27 @@ function forgetSshIdentities(): void {
 
 const pageFigures = (label: string) => (report[label] as { pageLoads?: PageFigures } | undefined)?.pageLoads;
 
-/** The page-load figures of the web rollouts (the build figures are the engine report's). */
+/** The build and page-load figures of the deploys (.tmp/deploy-report.json). */
 function deployReport(): Record<string, unknown> {
     const bridged = ["webChange", "webChangeTwoReplicas"].map(pageFigures).filter((figures): figures is PageFigures => Boolean(figures));
     const old = pageFigures("webChangeOldBehaviour");
+    const measured = Object.values(deploys);
+    const traces = vps ? vpsBuildTraces() : undefined;
     return {
-        // The images are still built by the VPS's engine (the Docker provider's build over SSH).
-        buildsOnVps: true,
+        buildsOnVps: traces ? traces.buildCacheRecords > 0 || traces.imageEvents.length > 0 : undefined,
+        vpsBuildTraces: traces,
+        bytesToVps: {
+            first: deploys.first?.imageBytesTotal,
+            unchanged: deploys.unchanged?.imageBytesTotal,
+            webOnly: deploys.webChange?.imageBytesTotal,
+            apiOnly: deploys.apiChange?.imageBytesTotal,
+        },
+        vpsReceivedBytes: Object.fromEntries(Object.entries(deploys).map(([label, figures]) => [label, figures.vpsReceivedBytes])),
+        vpsMemoryLimitMb: memory ? memory.limitMb() : undefined,
+        vpsPeakMemoryMb: measured.length ? Math.max(...measured.map((figures) => figures.memory.peakMb)) : undefined,
+        oomKills: measured.reduce((sum, figures) => sum + figures.memory.oomKills, 0),
+        oomKilledContainers: vps ? oomKilledContainers() : undefined,
+        deploys,
         pageLoads: { total: bridged.reduce((sum, f) => sum + f.total, 0), broken: bridged.reduce((sum, f) => sum + f.broken, 0) },
         pageLoadsByRollout: { oneReplica: pageFigures("webChange"), twoReplicas: pageFigures("webChangeTwoReplicas") },
         pageLoadsOldBehaviour: old ? { total: old.total, broken: old.broken, brokenSamples: old.brokenSamples } : undefined,
@@ -303,12 +385,18 @@ beforeAll(async () => {
     const installerImages = buildStandInImages([VERSION], HOSTS, { router: "traefik" });
     durations["images ready"] = Date.now() - started;
     started = Date.now();
-    vps = await startVps(vpsImage, "dropit-engine-vps");
+    vps = await startVps(vpsImage, "dropit-engine-vps", { memoryMb: VPS_MEMORY_MB });
+    memory = vpsMemory(vps.container);
+    suiteStarted = Number(vps.execOk("date +%s"));
     const installerUrl = prepareStandIn(vps, installerImages);
-    loadImagesIntoVps(vps, Object.values(standIns.images));
-    vps.execOk(
-        `docker tag ${standIns.images.postgres} postgres:15-alpine && docker tag ${standIns.images.nginx} nginx:1.27-alpine && docker tag ${standIns.images.node} node:20-alpine`,
-    );
+    // The VPS runs PostgreSQL's image; the app images' bases are the builder's (this machine's engine), under the names their Dockerfiles use.
+    loadImagesIntoVps(vps, [standIns.images.postgres]);
+    vps.execOk(`docker tag ${standIns.images.postgres} postgres:15-alpine`);
+    dockerOk(["tag", standIns.images.nginx, "nginx:1.27-alpine"]);
+    dockerOk(["tag", standIns.images.node, "node:20-alpine"]);
+    tagLocalRegistryStandIn(vpsImage, LOCAL_REGISTRY_IMAGE);
+    // A registry left by an earlier run would hold this run's layers already.
+    docker(["rm", "-f", LOCAL_REGISTRY_CONTAINER]);
     vps.execOk(`install -m 0755 /dev/stdin ${PAGE_LOADS}`, { input: fs.readFileSync(path.join(__dirname, "page-loads.sh"), "utf8") });
     vps.execOk("install -m 0755 /dev/stdin /usr/local/bin/systemctl", {
         input: '#!/bin/sh\necho "systemctl $*" >> /var/log/dropit-systemctl.log\n',
@@ -358,6 +446,7 @@ afterAll(async () => {
     console.log(`engine report: ${JSON.stringify(report)}`);
     if (process.env.DROPIT_E2E_KEEP !== "1") {
         vps?.remove();
+        docker(["rm", "-f", LOCAL_REGISTRY_CONTAINER]);
         await engine?.release();
         cli?.remove();
         fs.rmSync(STACK_FILE, { force: true });
@@ -376,7 +465,7 @@ test("preview then up converge the bare VPS: services healthy, reachable through
     const preview = await cli.ok(["preview"], LONG);
     expect(preview.stdout).toMatch(/\+ \d+ to create/);
     durations.firstPreview = preview.seconds;
-    const up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
+    const up = await measuredDeploy("first", () => cli.ok(["up", "--yes", "--skip-preview"], LONG));
     const state = JSON.parse((await cli.ok(["stack", "export"])).stdout) as { deployment: { resources: unknown[] } };
     report.up = { seconds: up.seconds, resources: state.deployment.resources.length };
     await readSecretOutputs();
@@ -394,6 +483,14 @@ test("preview then up converge the bare VPS: services healthy, reachable through
     const health = routed(API_HOST, "/api/health");
     expect(health.status).toBe("200");
     expect(JSON.parse(health.body)).toMatchObject({ release: "api-1" });
+    // Built here, sent over SSH: the VPS's engine never built anything, and ran both images pinned by digest.
+    expect(vpsBuildTraces()).toEqual({ buildCacheRecords: 0, imageEvents: [] });
+    for (const service of ["dropit-api", "dropit-web"]) {
+        expect(vps.execOk(`docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' ${service}`)).toMatch(
+            new RegExp(`^127\\.0\\.0\\.1:5555/${service}@sha256:[0-9a-f]{64}$`),
+        );
+    }
+    expect(Object.keys(deploys.first.imageBytes).sort()).toEqual(["dropit-api", "dropit-web"]);
     sql("CREATE TABLE engine_rows (id serial PRIMARY KEY, note text NOT NULL); INSERT INTO engine_rows (note) SELECT 'row-' || g FROM generate_series(1, 100) g;");
 });
 
@@ -406,7 +503,9 @@ test("a second preview and up change nothing, also after a refresh: no service u
     expect(noop.status).toBe(0);
     await cli.ok(["refresh", "--yes"], LONG);
     expect((await cli.run(["preview", "--expect-no-changes"], LONG)).status).toBe(0);
-    const second = await cli.ok(["up", "--yes"], LONG);
+    const second = await measuredDeploy("unchanged", () => cli.ok(["up", "--yes"], LONG));
+    // An unchanged deploy sends no image byte.
+    expect(deploys.unchanged.imageBytesTotal).toBe(0);
     expect(second.stdout).not.toMatch(/[~+-] +(docker|command|random):/);
     durations.secondUp = second.seconds;
     expect(runningTasks()).toBe(before);
@@ -425,7 +524,20 @@ test("a change to the web app's source rolls out the web resources only, with no
     expect(figures).toMatchObject({ failed: 0 });
     expect(figures.requests as number).toBeGreaterThanOrEqual(MIN_REQUESTS);
     expectNoBrokenPage(figures.pageLoads as PageFigures);
+    // Only the web image's new layers: no API byte, and a fraction of what the first deploy sent.
+    expect(Object.keys(deploys.webChange.imageBytes)).toEqual(["dropit-web"]);
+    expect(deploys.webChange.imageBytesTotal).toBeLessThan(deploys.first.imageBytes["dropit-web"] / 2);
+    expectWithinMemory(deploys.webChange, "web");
 });
+
+/** The VPS stayed under its RAM with nothing killed, and grew by at most one new task (plus the pull's own share). */
+function expectWithinMemory(figures: DeployFigures, service: "api" | "web"): void {
+    const taskLimitMb = { api: 320, web: 64 }[service];
+    expect(figures.memory.oomKills).toBe(0);
+    expect(oomKilledContainers()).toEqual([]);
+    expect(figures.memory.peakMb).toBeLessThan(VPS_MEMORY_MB);
+    expect(figures.memory.peakMb - figures.memory.startMb).toBeLessThanOrEqual(taskLimitMb + DEPLOY_OVERHEAD_MB);
+}
 
 /** Every page load of the rollout found all its assets, and the loads saw both releases. */
 function expectNoBrokenPage(pages: PageFigures): void {
@@ -445,6 +557,10 @@ test("a change to the API's source rolls out the API resources only, with no fai
     expect(figures).toMatchObject({ failed: 0 });
     expect(figures.requests as number).toBeGreaterThanOrEqual(MIN_REQUESTS);
     expect(sql("SELECT count(*) FROM engine_rows")).toEqual(["100"]);
+    expect(Object.keys(deploys.apiChange.imageBytes)).toEqual(["dropit-api"]);
+    expect(deploys.apiChange.imageBytesTotal).toBeLessThan(deploys.first.imageBytes["dropit-api"] / 2);
+    expectWithinMemory(deploys.apiChange, "api");
+    expect(vpsBuildTraces()).toEqual({ buildCacheRecords: 0, imageEvents: [] });
 });
 
 test("with two web tasks, a web rollout breaks no page load either: every task serves both releases' assets", async () => {
@@ -504,7 +620,7 @@ test("destroy removes the services and keeps the volume, its rows and Dokploy; u
     const volumeKept = vps.exec(`docker volume inspect ${POSTGRES_VOLUME}`).status === 0;
     const dokployKept = services.includes("dokploy") && vps.execOk("docker inspect -f '{{.State.Running}}' dokploy-traefik") === "true";
     // The Docker provider's Image has no delete: the built images stay on the VPS.
-    report.appImagesLeftAfterDestroy = Number(vps.execOk("docker images --format '{{.Repository}}' | grep -cE '^dropit-(api|web)$' || true"));
+    report.appImagesLeftAfterDestroy = Number(vps.execOk("docker images --format '{{.Repository}}' | grep -cE '/dropit-(api|web)$' || true"));
     await cli.ok(["up", "--yes"], LONG);
     await waitFor("the web app back through the router", 60_000, () => routed(DOMAIN, "/").body.includes("web-5"), 1000);
     const rowsKept = sql("SELECT count(*) FROM engine_rows")[0] === "100";

@@ -43,8 +43,10 @@ test("two evaluations of the same config register byte-identical inputs (a secon
 test("the production stack file plans out of the box and draws the diagram", () => {
     const result = plan([]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Plan for stack "prod": 31 resources in 6 components');
+    expect(result.stdout).toContain('Plan for stack "prod": 34 resources in 6 components');
     expect(result.stdout).toContain("dropit:sshPrivateKey is not in the stack file");
+    // One line says where the images are built.
+    expect(result.stdout).toContain("images: built where `pulumi up` runs (the VPS never builds), sent to the VPS over SSH");
     const diagram = fs.readFileSync(result.diagram, "utf8");
     expect(diagram.startsWith("flowchart TD")).toBe(true);
     expect(diagram).toContain("ApiService");

@@ -48,6 +48,52 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
     return tag;
 }
 
+/**
+ * The registry builder/send-image.sh starts on the building machine, as a stand-in tagged
+ * under the name the program runs (`as`, e.g. registry:2.8.3): the same distribution registry,
+ * plain HTTP on port 5000, its access log on (every response's size: what the VPS pulled).
+ */
+export function tagLocalRegistryStandIn(vpsImage: string, as: string): void {
+    const base = registryImage(vpsImage);
+    const config = [
+        "version: 0.1",
+        "log:",
+        "  level: info",
+        "storage:",
+        "  filesystem:",
+        "    rootdirectory: /var/lib/registry",
+        "http:",
+        "  addr: :5000",
+    ];
+    const dockerfile = `FROM ${base}
+RUN mkdir -p /var/lib/registry && printf '%s\\n' ${config.map((line) => `'${line}'`).join(" ")} > /etc/dropit-local-registry.yml
+ENTRYPOINT ["/usr/bin/docker-registry", "serve", "/etc/dropit-local-registry.yml"]
+`;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-local-registry-build-"));
+    try {
+        fs.writeFileSync(path.join(dir, "Dockerfile"), dockerfile);
+        dockerOk(["build", "-q", "-t", as, dir], { timeoutMs: 300_000 });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/**
+ * Bytes of the bodies the registry answered GET requests with, by repository (blobs and
+ * manifests: what its clients pulled), from its access log; a registry not started yet served 0.
+ */
+export function registryBytesServed(container: string): Record<string, number> {
+    const logs = docker(["logs", container], { timeoutMs: 30_000 });
+    const bytes: Record<string, number> = {};
+    for (const line of `${logs.stdout}\n${logs.stderr}`.split("\n")) {
+        if (!/http\.request\.method=GET/.test(line)) continue;
+        const written = /http\.response\.written=(\d+)/.exec(line);
+        const repository = /http\.request\.uri="\/v2\/(.+?)\/(blobs|manifests)\//.exec(line);
+        if (written && repository) bytes[repository[1]] = (bytes[repository[1]] ?? 0) + Number(written[1]);
+    }
+    return bytes;
+}
+
 export async function startRegistry(options: {
     vpsImage: string;
     network: string;

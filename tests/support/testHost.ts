@@ -51,6 +51,11 @@ export interface VpsOptions {
     network?: string;
     /** Its host name (a Swarm shows nodes by host name); default `vps`. */
     hostname?: string;
+    /**
+     * RAM of the VPS in MiB (no swap), covering its Docker engine's containers too (they are
+     * created under the VPS's own cgroup): the production size is 2048.
+     */
+    memoryMb?: number;
 }
 
 /** Starts a VPS container and waits until its sshd and Docker engine answer (bounded). */
@@ -65,6 +70,9 @@ export async function startVps(image: string, name: string, options: VpsOptions 
         "--hostname",
         options.hostname ?? "vps",
         ...(options.network ? ["--network", options.network] : []),
+        ...(options.memoryMb
+            ? ["--memory", `${options.memoryMb}m`, "--memory-swap", `${options.memoryMb}m`, "-e", "DROPIT_VPS_NEST_CGROUPS=1"]
+            : []),
         "--cap-add",
         "SYS_ADMIN",
         "--cap-add",

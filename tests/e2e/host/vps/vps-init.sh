@@ -3,5 +3,16 @@
 set -eu
 ssh-keygen -A >/dev/null
 mkdir -p /run/sshd
-dockerd >/var/log/dockerd.log 2>&1 &
+# With DROPIT_VPS_NEST_CGROUPS=1 (a VPS started with a memory limit), the engine creates its
+# containers' cgroups under this container's own (cgroup v1: the host's hierarchy is mounted
+# here), so the limit covers them as a VPS's RAM covers everything on it.
+parent=""
+if [ "${DROPIT_VPS_NEST_CGROUPS:-0}" = 1 ]; then
+  parent=$(awk -F: '$2 == "memory" { print $3 }' /proc/1/cgroup)
+fi
+if [ -n "$parent" ] && [ "$parent" != / ]; then
+  dockerd --cgroup-parent "$parent" >/var/log/dockerd.log 2>&1 &
+else
+  dockerd >/var/log/dockerd.log 2>&1 &
+fi
 exec /usr/sbin/sshd -D -e
