@@ -27,6 +27,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (umask 077 && cat >"$work/id")
 [ -s "$work/id" ] || fail "no SSH private key on stdin"
+# ssh refuses a key file without its final newline.
+[ -z "$(tail -c 1 "$work/id")" ] || echo >>"$work/id"
 host_name=$SSH_HOST
 [ "$SSH_PORT" = 22 ] || host_name="[$SSH_HOST]:$SSH_PORT"
 checking=accept-new

@@ -521,7 +521,7 @@ const api = z
         ...serviceMemory("API", 320, 160),
     })
     .prefault({})
-    .describe("The NestJS API (dropit-api), built on the VPS, at <api>.<domain>.");
+    .describe("The NestJS API (dropit-api), at <api>.<domain>.");
 
 const web = z
     .strictObject({

@@ -9,7 +9,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImagePlan } from "../config/imageDelivery";
-import { builderCommand } from "../renderers/shellParams";
+import { builderScript } from "../renderers/shellParams";
 import type { RegistryCredentials } from "./hostConvergence";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "./sshConnection";
 
@@ -180,8 +180,10 @@ function sendOverSsh(
     return new command.local.Command(
         name,
         {
-            create: builderCommand("send-image"),
+            // The script travels in the environment, so a failure quotes this short line, not the whole script.
+            create: 'bash -c "$DROPIT_SCRIPT"',
             environment: {
+                DROPIT_SCRIPT: builderScript("send-image"),
                 IMAGE: image.imageName,
                 REGISTRY_PORT: String(transport.tunnelPort),
                 REGISTRY_IMAGE: LOCAL_REGISTRY_IMAGE,
@@ -191,7 +193,8 @@ function sendOverSsh(
                 SSH_USER: target.user,
                 SSH_HOST_KEY: target.hostKey ?? "",
             },
-            stdin: pulumi.secret(target.privateKey),
+            // ssh refuses a key file without its final newline ("error in libcrypto").
+            stdin: pulumi.secret(pulumi.output(target.privateKey).apply((key) => (key.endsWith("\n") ? key : `${key}\n`))),
             // A new build (new image id) sends again; the tag alone would miss a rebuild under the same tag.
             triggers: [image.repoDigest],
             ...NO_PREVIOUS_OUTPUT_IN_ENV,
@@ -200,8 +203,12 @@ function sendOverSsh(
     );
 }
 
-/** The last line the script printed: the digest-pinned reference; anything else is a failed send. */
-export function sentReference(stdout: string): string {
+/**
+ * The last line the script printed: the digest-pinned reference; anything else is a failed send.
+ * No output at all is a send that has not run (a refresh that runs the program before the first `up`).
+ */
+export function sentReference(stdout: string | undefined): string {
+    if (stdout === undefined) return "";
     const reference = stdout.trim().split("\n").pop() ?? "";
     if (!DIGEST_REFERENCE.test(reference))
         throw new Error(`sending the image printed no digest reference (got ${JSON.stringify(reference.slice(0, 200))})`);

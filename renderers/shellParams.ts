@@ -81,9 +81,9 @@ export function hostStep(step: string, params: ShellParams = {}, options: { sudo
 export const BUILDER_DIR = path.resolve(__dirname, "..", "builder");
 
 /**
- * The command of builder/<script>.sh, run by the local shell: the script's text itself (so the
- * state holds no path of this machine), its parameters arriving as environment variables.
+ * The text of builder/<script>.sh under strict mode, for a local command to run (the text itself,
+ * so the state holds no path of this machine); its parameters arrive as environment variables.
  */
-export function builderCommand(script: string): string {
-    return asRemoteCommand(scriptBody(fs.readFileSync(path.join(BUILDER_DIR, `${script}.sh`), "utf8")));
+export function builderScript(script: string): string {
+    return `set -euo pipefail\n${scriptBody(fs.readFileSync(path.join(BUILDER_DIR, `${script}.sh`), "utf8"))}\n`;
 }

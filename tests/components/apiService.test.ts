@@ -110,7 +110,7 @@ test("the image is built where `pulumi up` runs, tagged by content, and sent ove
     // The key only on stdin, as a secret; nothing on a command line or in the environment.
     expect(isSecretValue(send.inputs.stdin)).toBe(true);
     expect(JSON.stringify(send.inputs.environment)).not.toContain("PRIVATE KEY");
-    expect(String(send.inputs.create)).not.toContain("PRIVATE KEY");
+    expect(send.inputs.create).toBe(`bash -c "$DROPIT_SCRIPT"`);
     expect(send.dependencies).toEqual(expect.arrayContaining([image.urn, resource(plan, "dokploy-docker-access").urn]));
     expect(task().containerSpec.image).toMatch(/^127\.0\.0\.1:5555\/dropit-api@sha256:[0-9a-f]{64}$/);
     expect(resource(plan, "api-service").dependencies).toContain(send.urn);

@@ -27,3 +27,7 @@ test("each transport tags into the repository it needs", () => {
         ),
     ).toBe("127.0.0.1:6000/dropit-api");
 });
+
+test("a send that has not run (a refresh before the first up) gives no reference rather than an error", () => {
+    expect(sentReference(undefined)).toBe("");
+});
