@@ -387,7 +387,6 @@ beforeAll(async () => {
     started = Date.now();
     vps = await startVps(vpsImage, "dropit-engine-vps", { memoryMb: VPS_MEMORY_MB });
     memory = vpsMemory(vps.container);
-    suiteStarted = Number(vps.execOk("date +%s"));
     const installerUrl = prepareStandIn(vps, installerImages);
     // The VPS runs PostgreSQL's image; the app images' bases are the builder's (this machine's engine), under the names their Dockerfiles use.
     loadImagesIntoVps(vps, [standIns.images.postgres]);
@@ -402,6 +401,8 @@ beforeAll(async () => {
         input: '#!/bin/sh\necho "systemctl $*" >> /var/log/dropit-systemctl.log\n',
     });
     durations["VPS started, images loaded"] = Date.now() - started;
+    // From here on, only the program acts on the VPS's engine (the loads and tags above are the suite's).
+    suiteStarted = Number(vps.execOk("sleep 1; date +%s"));
     dns = await startFakeDnsServer({}, () => ({ kind: "answer", address: "127.0.0.1" }));
     writeApp();
     cli = new PulumiCli(binary, ROOT, SECRETS.passphrase);
@@ -524,9 +525,10 @@ test("a change to the web app's source rolls out the web resources only, with no
     expect(figures).toMatchObject({ failed: 0 });
     expect(figures.requests as number).toBeGreaterThanOrEqual(MIN_REQUESTS);
     expectNoBrokenPage(figures.pageLoads as PageFigures);
-    // Only the web image's new layers: no API byte, and a fraction of what the first deploy sent.
+    // Only the web image's new layers: no API byte, and under 1 % of what the first deploy sent
+    // (both images share their base layers, which the first deploy sent once).
     expect(Object.keys(deploys.webChange.imageBytes)).toEqual(["dropit-web"]);
-    expect(deploys.webChange.imageBytesTotal).toBeLessThan(deploys.first.imageBytes["dropit-web"] / 2);
+    expect(deploys.webChange.imageBytesTotal).toBeLessThan(deploys.first.imageBytesTotal / 100);
     expectWithinMemory(deploys.webChange, "web");
 });
 
@@ -558,7 +560,7 @@ test("a change to the API's source rolls out the API resources only, with no fai
     expect(figures.requests as number).toBeGreaterThanOrEqual(MIN_REQUESTS);
     expect(sql("SELECT count(*) FROM engine_rows")).toEqual(["100"]);
     expect(Object.keys(deploys.apiChange.imageBytes)).toEqual(["dropit-api"]);
-    expect(deploys.apiChange.imageBytesTotal).toBeLessThan(deploys.first.imageBytes["dropit-api"] / 2);
+    expect(deploys.apiChange.imageBytesTotal).toBeLessThan(deploys.first.imageBytesTotal / 100);
     expectWithinMemory(deploys.apiChange, "api");
     expect(vpsBuildTraces()).toEqual({ buildCacheRecords: 0, imageEvents: [] });
 });
