@@ -4,13 +4,13 @@
 # into a registry bound to this machine's 127.0.0.1, and the VPS pulls it through a reverse SSH
 # tunnel, so only the layers the VPS lacks cross the network (an unchanged image sends none).
 # Prints the reference the VPS now holds, pinned by digest, on stdout; everything else on stderr.
+# Runs after builder/local-registry.sh (ensure_registry), which the program puts before it.
 # Parameters (environment): IMAGE (127.0.0.1:<port>/<name>:<tag>, built here), REGISTRY_PORT,
 # REGISTRY_IMAGE, REGISTRY_CONTAINER, SSH_HOST, SSH_PORT, SSH_USER, SSH_HOST_KEY (`type base64`,
 # may be empty: the key seen first is trusted). stdin: the SSH private key.
 set -euo pipefail
 : "${IMAGE:?}" "${REGISTRY_PORT:?}" "${REGISTRY_IMAGE:?}" "${REGISTRY_CONTAINER:?}" "${SSH_HOST:?}" "${SSH_PORT:?}" "${SSH_USER:?}"
 SSH_HOST_KEY=${SSH_HOST_KEY:-}
-REGISTRY_WAIT_SECONDS=30
 
 say() { echo "dropit: $*" >&2; }
 fail() {
@@ -47,26 +47,12 @@ on_vps() {
   ssh "${ssh_options[@]}" "$SSH_USER@$SSH_HOST" "$quoted"
 }
 
-registry_answers() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$REGISTRY_PORT/v2/"; }
-
-ensure_registry() {
-  if [ "$(docker inspect -f '{{.State.Running}}' "$REGISTRY_CONTAINER" 2>/dev/null)" != true ]; then
-    docker rm -f "$REGISTRY_CONTAINER" >/dev/null 2>&1 || true
-    say "starting the local registry $REGISTRY_CONTAINER ($REGISTRY_IMAGE) on 127.0.0.1:$REGISTRY_PORT"
-    # Another deploy may have started it in the meantime: the wait below decides.
-    docker run -d --name "$REGISTRY_CONTAINER" --restart unless-stopped -p "127.0.0.1:$REGISTRY_PORT:5000" "$REGISTRY_IMAGE" >/dev/null ||
-      say "could not start $REGISTRY_CONTAINER; waiting for a registry on 127.0.0.1:$REGISTRY_PORT anyway"
-  fi
-  for ((second = 0; second < REGISTRY_WAIT_SECONDS; second++)); do
-    registry_answers && return 0
-    sleep 1
-  done
-  fail "no registry answers on 127.0.0.1:$REGISTRY_PORT after ${REGISTRY_WAIT_SECONDS}s (docker logs $REGISTRY_CONTAINER); if another program holds the port, set dropit:app.tunnelPort"
-}
-
-ensure_registry
-# Local to local: layers the registry already holds are not copied again.
+ensure_registry || exit 1
+# Local to local: layers the registry already holds are not copied again. The :buildcache tag
+# is what the next build imports its cache from (the image carries BuildKit's inline cache).
 docker push -q "$IMAGE" >&2 || fail "docker push $IMAGE to the local registry failed"
+docker tag "$IMAGE" "$repository:buildcache" && docker push -q "$repository:buildcache" >&2 ||
+  say "could not keep $repository:buildcache (the next build starts without this cache)"
 reference=$(docker image inspect -f '{{range .RepoDigests}}{{println .}}{{end}}' "$IMAGE" | grep -m1 "^$repository@sha256:" || true)
 [ -n "$reference" ] || fail "the local registry gave no digest for $IMAGE"
 

@@ -146,7 +146,7 @@ export function deliveredImage(
             build: {
                 context: projectRelative(args.appSource),
                 dockerfile: projectRelative(args.dockerfile),
-                ...(args.buildArgs ? { args: args.buildArgs } : {}),
+                ...buildCache(transport, args),
                 builderVersion: "BuilderBuildKit",
                 platform: "linux/amd64",
             },
@@ -169,6 +169,23 @@ export function deliveredImage(
     return { image, reference: send.stdout.apply(sentReference) };
 }
 
+/** The tag in the builder's registry that each build's cache is kept under (builder/send-image.sh pushes it). */
+export const BUILD_CACHE_TAG = "buildcache";
+
+/**
+ * With SSH delivery the build imports its cache from the builder's registry (the previous image,
+ * which carries BuildKit's inline cache), so a runner that starts empty but has that registry's
+ * storage back from its CI cache rebuilds only what changed. Elsewhere: the build arguments only.
+ */
+function buildCache(transport: ImageTransport, args: AppImageArgs): Pick<docker.types.input.DockerBuild, "args" | "cacheFrom"> {
+    if (transport.kind !== "ssh") return args.buildArgs ? { args: args.buildArgs } : {};
+    const repository = pulumi.output(args.imageName).apply((name) => name.replace(/:[^:/]+$/, ""));
+    return {
+        args: { ...args.buildArgs, BUILDKIT_INLINE_CACHE: "1" },
+        cacheFrom: { images: [pulumi.interpolate`${repository}:${BUILD_CACHE_TAG}`] },
+    };
+}
+
 /** The builder pushes into its own 127.0.0.1 registry; the VPS pulls what it lacks through the SSH tunnel (builder/send-image.sh). */
 function sendOverSsh(
     name: string,
@@ -183,7 +200,7 @@ function sendOverSsh(
             // The script travels in the environment, so a failure quotes this short line, not the whole script.
             create: 'bash -c "$DROPIT_SCRIPT"',
             environment: {
-                DROPIT_SCRIPT: builderScript("send-image"),
+                DROPIT_SCRIPT: builderScript("send-image", ["local-registry"]),
                 IMAGE: image.imageName,
                 REGISTRY_PORT: String(transport.tunnelPort),
                 REGISTRY_IMAGE: LOCAL_REGISTRY_IMAGE,

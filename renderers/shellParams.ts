@@ -81,9 +81,11 @@ export function hostStep(step: string, params: ShellParams = {}, options: { sudo
 export const BUILDER_DIR = path.resolve(__dirname, "..", "builder");
 
 /**
- * The text of builder/<script>.sh under strict mode, for a local command to run (the text itself,
- * so the state holds no path of this machine); its parameters arrive as environment variables.
+ * The text of builder/<script>.sh under strict mode, after the libraries it uses (builder/ files
+ * that define functions), for a local command to run: the text itself, so the state holds no
+ * path of this machine. Its parameters arrive as environment variables.
  */
-export function builderScript(script: string): string {
-    return `set -euo pipefail\n${scriptBody(fs.readFileSync(path.join(BUILDER_DIR, `${script}.sh`), "utf8"))}\n`;
+export function builderScript(script: string, libraries: readonly string[] = []): string {
+    const body = (name: string) => scriptBody(fs.readFileSync(path.join(BUILDER_DIR, `${name}.sh`), "utf8"));
+    return `set -euo pipefail\n${[...libraries, script].map(body).join("\n")}\n`;
 }

@@ -15,6 +15,7 @@ test("both images are built by the VPS's own engine, never pushed or sent, and t
         const image = resource(plan, `${app}-image`);
         expect(image.inputs.imageName).toMatch(new RegExp(`^${service}:[0-9a-f]{12}$`));
         expect(image.inputs.skipPush).toBe(true);
+        expect(image.inputs.build).not.toHaveProperty("cacheFrom");
         expect(image.provider).toContain("::dokploy-docker::");
         expect((registeredTask(plan, `${app}-service`).spec as { containerSpec: { image: string } }).containerSpec.image).toBe(
             image.inputs.imageName,

@@ -95,8 +95,12 @@ test("the image is built where `pulumi up` runs, tagged by content, and sent ove
         skipPush: true,
         build: { context: "tests/fixtures/dropit-app", dockerfile: "docker/api.Dockerfile" },
     });
-    // The builder is the local engine, never the VPS's.
+    // The builder is the local engine, never the VPS's; its cache comes from the builder's registry.
     expect(image.provider).toContain("::image-builder::");
+    expect(image.inputs.build).toMatchObject({
+        args: { BUILDKIT_INLINE_CACHE: "1" },
+        cacheFrom: { images: ["127.0.0.1:5555/dropit-api:buildcache"] },
+    });
     const send = resource(plan, "api-image-send");
     expect(send.type).toBe("command:local:Command");
     expect(send.inputs.environment).toMatchObject({

@@ -565,6 +565,35 @@ test("a change to the API's source rolls out the API resources only, with no fai
     expect(vpsBuildTraces()).toEqual({ buildCacheRecords: 0, imageEvents: [] });
 });
 
+/** How long `up` took over one resource, from the CLI's progress line (`… api-image updated (12s)`). */
+function stepSeconds(output: string, name: string): number {
+    const matches = [...output.matchAll(new RegExp(`docker:index:Image ${name} (?:created|updated|replaced) \\((\\d+(?:\\.\\d+)?)s\\)`, "g"))];
+    if (matches.length === 0) throw new Error(`no duration for ${name} in the output of up`);
+    return Number(matches[matches.length - 1][1]);
+}
+
+/** What a new CI runner has: no build cache and no app image in the builder's engine. */
+function emptyBuilder(): void {
+    dockerOk(["builder", "prune", "-af"], { timeoutMs: 120_000 });
+    const images = dockerOk(["images", "-q", "--filter", "reference=127.0.0.1:5555/dropit-*"]).split("\n").filter(Boolean);
+    if (images.length > 0) docker(["rmi", "-f", ...new Set(images)], { timeoutMs: 120_000 });
+}
+
+test("a runner that starts empty rebuilds the API from the cache in the builder's registry; without that cache the dependency step runs again", async () => {
+    // With the registry's storage (what the workflow's cache restores), then without it.
+    emptyBuilder();
+    release("apps/api/server.js", "api-2", "api-3");
+    const cached = stepSeconds((await cli.ok(["up", "--yes", "--skip-preview"], LONG)).stdout, "api-image");
+    emptyBuilder();
+    docker(["rm", "-f", LOCAL_REGISTRY_CONTAINER]);
+    release("apps/api/server.js", "api-3", "api-4");
+    const cold = stepSeconds((await cli.ok(["up", "--yes", "--skip-preview"], LONG)).stdout, "api-image");
+    report.buildCache = { apiRebuildOnEmptyRunnerSeconds: { withRegistryCache: cached, withoutCache: cold } };
+    expect(JSON.parse(routed(API_HOST, "/api/health").body)).toMatchObject({ release: "api-4" });
+    // The 15 s dependency step of tests/engine/app/apps/api/Dockerfile is what the cache saves.
+    expect(cold - cached).toBeGreaterThanOrEqual(10);
+});
+
 test("with two web tasks, a web rollout breaks no page load either: every task serves both releases' assets", async () => {
     await cli.ok(["config", "set", "--path", "dropit:web.replicas", "2"]);
     webRelease("web-2", "web-3");

@@ -8,6 +8,7 @@ import { validateAction, validateWorkflow } from "@action-validator/core";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { LOCAL_REGISTRY_CONTAINER, LOCAL_REGISTRY_IMAGE } from "../../lib/appImage";
 
 const ROOT = path.join(__dirname, "../..");
 const SOURCE = fs.readFileSync(path.join(ROOT, ".github/workflows/deploy.yml"), "utf8");
@@ -228,5 +229,24 @@ describe("deploy workflow", () => {
         const withExtra = SOURCE.replace("env:\n", "env:\n  SSH_PRIVATE_KEY: ${{ secrets.SSH_PRIVATE_KEY }}\n");
         expect(withExtra).not.toBe(SOURCE);
         expect(secretNames(withExtra)).not.toEqual(documentedSecrets(DOCS));
+    });
+    it("builds in the runner: before up, the image build cache comes back and the builder's registry starts on it, with the program's names", () => {
+        const steps = workflow.jobs.deploy.steps;
+        const cache = steps.findIndex((s) => s.uses === "actions/cache@v4");
+        const start = steps.findIndex((s) => s.run === "bash builder/start-registry.sh");
+        const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
+        expect(cache).toBeGreaterThan(-1);
+        expect(cache).toBeLessThan(start);
+        expect(start).toBeLessThan(up);
+        const dir = steps[cache].with?.path;
+        expect(steps[start].env).toEqual({
+            DROPIT_IMAGE_REGISTRY_DIR: dir,
+            REGISTRY_PORT: "5555",
+            REGISTRY_IMAGE: LOCAL_REGISTRY_IMAGE,
+            REGISTRY_CONTAINER: LOCAL_REGISTRY_CONTAINER,
+        });
+        // The send script restarts the registry on the same storage if it has to.
+        expect(steps[up].env).toEqual({ DROPIT_IMAGE_REGISTRY_DIR: dir });
+        expect(fs.existsSync(path.join(ROOT, "builder/start-registry.sh"))).toBe(true);
     });
 });
