@@ -134,7 +134,8 @@ async function main(): Promise<void> {
     if (!stackFile || !stack) throw new Error("usage: planCommands.ts <stack file> <stack> [component,component...]");
     const components = componentList ? new Set(componentList.split(",")) : undefined;
     const plan = await runPlan({ stackFile, stack });
-    const provider = plan.resources.find((resource) => resource.type === "pulumi:providers:docker");
+    // The VPS's Docker provider (the other one, image-builder, is the local engine that builds).
+    const provider = plan.resources.find((resource) => resource.type === "pulumi:providers:docker" && resource.name === "dokploy-docker");
     const sshOpts = provider ? reveal(provider.inputs.sshOpts) : undefined;
     const replay: ReplayPlan = {
         commands: orderCommands(plan.resources).filter((command) => !components || components.has(command.component ?? "")),
