@@ -74,7 +74,7 @@ export function appImageDelivery(
     options: {
         registry?: RegistryCredentials;
         tunnelPort: number;
-        server: Omit<SshDeliveryTarget, "privateKey"> & { privateKey: pulumi.Input<string> };
+        server: SshDeliveryTarget;
         ready: pulumi.Resource[];
     },
 ): ImageDelivery {
