@@ -79,14 +79,13 @@ export function appImageDelivery(
     },
 ): ImageDelivery {
     const builder = plan.buildOn === "local" ? new docker.Provider("image-builder", {}) : undefined;
-    const { host, port, user, hostKey, privateKey } = options.server;
     switch (plan.delivery) {
         case "registry":
             if (!options.registry) throw new Error("registry delivery without registry credentials (config/imageDelivery.ts refuses it)");
             return { transport: { kind: "registry", registry: options.registry }, builder, ready: options.ready };
         case "ssh":
             return {
-                transport: { kind: "ssh", tunnelPort: options.tunnelPort, target: { host, port, user, hostKey, privateKey } },
+                transport: { kind: "ssh", tunnelPort: options.tunnelPort, target: options.server },
                 builder,
                 ready: options.ready,
             };

@@ -1,6 +1,7 @@
 /** Where the images are built and how they reach the VPS: the defaults, the choices, and the refused combinations. */
 import { imagePlan } from "../../config/imageDelivery";
-import { ConfigError, parseConfig } from "../../config/load";
+import { parseConfig } from "../../config/load";
+import { configProblems } from "../support/configProblems";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q=";
 
@@ -17,15 +18,7 @@ function raw(app: Record<string, unknown>, extra: Record<string, string> = {}): 
 const registry = { "dropit:registry": JSON.stringify({ username: "dropitbot" }), "dropit:registryPassword": "token" };
 const nodes = { "dropit:nodes": JSON.stringify([{ name: "n2", host: "203.0.113.11", hostKey: HOST_KEY }]) };
 
-function problems(config: Record<string, string>): string[] {
-    try {
-        parseConfig(config, "dev");
-    } catch (error) {
-        if (error instanceof ConfigError) return [...error.problems];
-        throw error;
-    }
-    return [];
-}
+const problems = configProblems;
 
 test("by default the images are built where `pulumi up` runs and sent over SSH through port 5555, with no registry account", () => {
     const config = parseConfig(raw({}), "dev");

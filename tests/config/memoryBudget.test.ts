@@ -1,6 +1,7 @@
 /** The memory budget: defaults fit a 2 GB VPS with Dokploy's reserve; reservations may not overcommit, limits may (with a warning). */
-import { ConfigError, parseConfig } from "../../config/load";
+import { parseConfig } from "../../config/load";
 import { memoryBudget, overcommitWarning, renderBudget } from "../../config/memoryBudget";
+import { configProblems } from "../support/configProblems";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q=";
 
@@ -18,15 +19,7 @@ function raw(extra: Record<string, unknown> = {}): Record<string, string> {
     );
 }
 
-function problems(values: Record<string, string>): string[] {
-    try {
-        parseConfig(values, "dev");
-    } catch (error) {
-        if (error instanceof ConfigError) return [...error.problems];
-        throw error;
-    }
-    return [];
-}
+const problems = configProblems;
 
 test("defaults: a 2048 MiB host, 896 MiB for Dokploy and the OS, every service bounded", () => {
     const budget = memoryBudget(parseConfig(raw(), "dev"));

@@ -1,5 +1,6 @@
 /** dropit:monitoring and dropit:dokploy.apiKey: defaults, bounds, and the rules that tie them. */
-import { ConfigError, parseConfig } from "../../config/load";
+import { parseConfig } from "../../config/load";
+import { configProblems } from "../support/configProblems";
 
 const valid = (extra: Record<string, unknown> = {}): Record<string, string> => ({
     "dropit:domain": "dropit-app.fr",
@@ -13,15 +14,7 @@ const valid = (extra: Record<string, unknown> = {}): Record<string, string> => (
     ...Object.fromEntries(Object.entries(extra).map(([key, value]) => [key, JSON.stringify(value)])),
 });
 
-function problems(raw: Record<string, string>): string[] {
-    try {
-        parseConfig(raw, "dev");
-    } catch (error) {
-        if (error instanceof ConfigError) return [...error.problems];
-        throw error;
-    }
-    return [];
-}
+const problems = configProblems;
 
 test("without configuration the watchdog is on, alerting nowhere but the journal", () => {
     expect(parseConfig(valid(), "dev").monitoring).toEqual({

@@ -1,6 +1,7 @@
 /** `dropit:nodes`: what a usable Swarm needs, refused with the key and the fix, never a stack trace. */
-import { ConfigError, parseConfig } from "../../config/load";
+import { parseConfig } from "../../config/load";
 import { clusterMembers } from "../../config/nodes";
+import { configProblems } from "../support/configProblems";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q=";
 
@@ -26,15 +27,7 @@ function withoutRegistry(config: Record<string, string>): Record<string, string>
     return rest;
 }
 
-function problems(config: Record<string, string>): string[] {
-    try {
-        parseConfig(config, "dev");
-    } catch (error) {
-        if (error instanceof ConfigError) return [...error.problems];
-        throw error;
-    }
-    return [];
-}
+const problems = configProblems;
 
 test("no nodes: the defaults, and nothing else is asked (no registry needed)", () => {
     const config = parseConfig(withoutRegistry(raw([])), "dev");

@@ -1,5 +1,6 @@
 /** dropit:postgres.backups.offsite, restoreFrom and the offsite secrets: each mistake named with its key and its fix, no value echoed. */
-import { ConfigError, parseConfig } from "../../config/load";
+import { parseConfig } from "../../config/load";
+import { configProblems } from "../support/configProblems";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZ0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q=";
 const SFTP_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nOFFSITEkeySECRET77\n-----END OPENSSH PRIVATE KEY-----";
@@ -16,15 +17,7 @@ function raw(postgres: unknown, extra: Record<string, string> = {}): Record<stri
     };
 }
 
-function problems(values: Record<string, string>): string[] {
-    try {
-        parseConfig(values, "dev");
-    } catch (error) {
-        if (error instanceof ConfigError) return [...error.problems];
-        throw error;
-    }
-    return [];
-}
+const problems = configProblems;
 
 const sftp = { backups: { offsite: { repository: "sftp:offsite@backup.example.net:/srv/dropit", sftpHostKey: HOST_KEY } } };
 
