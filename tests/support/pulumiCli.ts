@@ -24,6 +24,22 @@ export function findPulumi(): string | undefined {
     return fs.existsSync(built) ? built : undefined;
 }
 
+/**
+ * What a failed command said, errors first: CI shows only part of a long failure, and a build's
+ * progress lines would push the error out of it.
+ */
+export function failureSummary(result: Pick<CliResult, "stdout" | "stderr">): string {
+    const errorLines = [...new Set(result.stdout.split("\n").filter((line) => /\berror\b/i.test(line)))].slice(0, 20);
+    const diagnostics = result.stdout.indexOf("Diagnostics:");
+    return [
+        ...errorLines,
+        "--- diagnostics ---",
+        diagnostics >= 0 ? result.stdout.slice(diagnostics, diagnostics + 6000) : result.stdout.slice(-6000),
+        "--- stderr ---",
+        result.stderr.slice(-3000),
+    ].join("\n");
+}
+
 export interface PulumiCliOptions {
     /** Another CLI's backend: a second checkout of the same project sees the same stacks. */
     stateDir?: string;
@@ -93,7 +109,7 @@ export class PulumiCli {
     /** Like run, but fails the test with the command's output when it exits non-zero. */
     async ok(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
         const result = await this.run(args, options);
-        if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+        if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.status}:\n${failureSummary(result)}`);
         return result;
     }
 

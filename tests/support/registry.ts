@@ -31,14 +31,11 @@ function openssl(args: string[], cwd: string): void {
     if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
 }
 
-/** The registry image, built once per VPS image. */
-function registryImage(vpsImage: string): string {
-    const dockerfile = `FROM ${vpsImage}
-RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils && rm -rf /var/lib/apt/lists/*
-`;
-    const tag = `dropit-e2e/registry:${createHash("sha256").update(dockerfile).digest("hex").slice(0, 16)}`;
+/** An image from a Dockerfile alone, tagged by its text's hash: built once, reused while the text is the same. */
+function imageFrom(name: string, dockerfile: string): string {
+    const tag = `dropit-e2e/${name}:${createHash("sha256").update(dockerfile).digest("hex").slice(0, 16)}`;
     if (docker(["image", "inspect", tag]).status === 0) return tag;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-registry-build-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dropit-${name}-build-`));
     try {
         fs.writeFileSync(path.join(dir, "Dockerfile"), dockerfile);
         dockerOk(["build", "-q", "-t", tag, dir], { timeoutMs: 300_000 });
@@ -48,13 +45,22 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
     return tag;
 }
 
+/** The registry image, built once per VPS image. */
+function registryImage(vpsImage: string): string {
+    return imageFrom(
+        "registry",
+        `FROM ${vpsImage}
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-registry apache2-utils && rm -rf /var/lib/apt/lists/*
+`,
+    );
+}
+
 /**
  * The registry builder/send-image.sh starts on the building machine, as a stand-in tagged
  * under the name the program runs (`as`, e.g. registry:2.8.3): the same distribution registry,
  * plain HTTP on port 5000, its access log on (every response's size: what the VPS pulled).
  */
 export function tagLocalRegistryStandIn(vpsImage: string, as: string): void {
-    const base = registryImage(vpsImage);
     const config = [
         "version: 0.1",
         "log:",
@@ -65,17 +71,14 @@ export function tagLocalRegistryStandIn(vpsImage: string, as: string): void {
         "http:",
         "  addr: :5000",
     ];
-    const dockerfile = `FROM ${base}
+    const standIn = imageFrom(
+        "local-registry",
+        `FROM ${registryImage(vpsImage)}
 RUN mkdir -p /var/lib/registry && printf '%s\\n' ${config.map((line) => `'${line}'`).join(" ")} > /etc/dropit-local-registry.yml
 ENTRYPOINT ["/usr/bin/docker-registry", "serve", "/etc/dropit-local-registry.yml"]
-`;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-local-registry-build-"));
-    try {
-        fs.writeFileSync(path.join(dir, "Dockerfile"), dockerfile);
-        dockerOk(["build", "-q", "-t", as, dir], { timeoutMs: 300_000 });
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+`,
+    );
+    dockerOk(["tag", standIn, as]);
 }
 
 /**
