@@ -68,11 +68,17 @@ fi
 
 # Older images of this repository go, except those a container still uses (Swarm keeps the
 # previous tasks' containers, so their images stay for a rollback: docker refuses to remove them).
-new_id=$(on_vps sudo docker image inspect -f '{{.Id}}' "$reference")
-removed=0
-for id in $(on_vps sudo docker images -q --no-trunc "$repository" | sort -u); do
-  [ "$id" = "$new_id" ] && continue
-  on_vps sudo docker image rm "$id" >/dev/null 2>&1 && removed=$((removed + 1))
-done
+# Runs on the VPS, sent with its arguments quoted, in one SSH connection; prints how many went.
+prune_older_images() {
+  local repository=$1 reference=$2 new_id id removed=0
+  new_id=$(sudo docker image inspect -f '{{.Id}}' "$reference") || return 1
+  for id in $(sudo docker images -q --no-trunc "$repository" | sort -u); do
+    [ "$id" = "$new_id" ] && continue
+    sudo docker image rm "$id" >/dev/null 2>&1 && removed=$((removed + 1))
+  done
+  echo "$removed"
+}
+removed=$(ssh "${ssh_options[@]}" "$SSH_USER@$SSH_HOST" "$(declare -f prune_older_images); prune_older_images $(printf '%q ' "$repository" "$reference")") ||
+  fail "the VPS does not hold $reference after the pull"
 say "removed $removed unused older image(s) of $repository from the VPS"
 echo "$reference"
