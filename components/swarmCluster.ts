@@ -76,7 +76,7 @@ export class SwarmCluster extends pulumi.ComponentResource {
         // removed nodes: their tasks are moved off here first, while they still reach the others.
         const departures = onManager(
             "departures",
-            renderDepartures([FIRST_NODE_NAME, ...this.nodeNames]),
+            renderDepartures([FIRST_NODE_NAME, ...this.nodeNames], args.maxReplicasPerNode),
             { triggers: this.nodeNames },
             args.hostReady,
         );

@@ -7,15 +7,31 @@
 # Which nodes: NODE_IDS (comma-separated IDs), or, when empty, every node labelled dropit.node
 # whose name is not in KEEP (comma-separated): the nodes removed from the configuration, moved
 # off before anything else changes (the Swarm firewalls then stop admitting them).
-# Parameters: NODE_IDS, KEEP, DRAIN_TIMEOUT_SECONDS.
-: "${NODE_IDS?}" "${KEEP?}" "${DRAIN_TIMEOUT_SECONDS:?}"
+# MAX_REPLICAS_PER_NODE (may be empty): the per-node limit the configuration now asks for. The
+# services still carry the old one while this runs (Pulumi updates them after), and with fewer
+# nodes the old one can leave no room for the moved tasks: a service whose limit is lower gets
+# the new one in the same rolling update that moves it.
+# Parameters: NODE_IDS, KEEP, DRAIN_TIMEOUT_SECONDS, MAX_REPLICAS_PER_NODE.
+: "${NODE_IDS?}" "${KEEP?}" "${DRAIN_TIMEOUT_SECONDS:?}" "${MAX_REPLICAS_PER_NODE?}"
 running_on() { sudo docker node ps "$1" --filter desired-state=running --format '{{.Name}}' 2>/dev/null | sed 's/\.[0-9]*$//' | sort -u; }
+# The options that move one service: forced, with the new per-node limit when its own is lower.
+move_options() {
+  local current
+  MOVE=(--force --quiet)
+  [ -n "$MAX_REPLICAS_PER_NODE" ] || return 0
+  current=$(sudo docker service inspect --format '{{.Spec.TaskTemplate.Placement.MaxReplicas}}' "$1")
+  if [ "${current:-0}" -gt 0 ] && [ "$current" -lt "$MAX_REPLICAS_PER_NODE" ]; then
+    MOVE+=(--replicas-max-per-node "$MAX_REPLICAS_PER_NODE")
+    echo "dropit: $1 may now run $MAX_REPLICAS_PER_NODE tasks per node (was $current)"
+  fi
+}
 remove_node() {
   local node=$1 name=$2 service deadline
   sudo docker node update --availability pause "$node" >/dev/null
   for service in $(running_on "$node"); do
     echo "dropit: moving $service off $name"
-    sudo timeout "$DRAIN_TIMEOUT_SECONDS" docker service update --force --quiet "$service" >/dev/null || {
+    move_options "$service"
+    sudo timeout "$DRAIN_TIMEOUT_SECONDS" docker service update "${MOVE[@]}" "$service" >/dev/null || {
       echo "dropit: $service did not move off $name within ${DRAIN_TIMEOUT_SECONDS}s; the node stays paused" >&2
       return 1
     }

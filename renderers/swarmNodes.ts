@@ -84,15 +84,24 @@ export function renderNodeMembership(node: NodeMembership): string {
 
 /** On a manager: moves the node's tasks elsewhere (start-first), drains and removes it. */
 export function renderNodeRemoval(nodeId: string): string {
-    return hostStep("swarm-node-remove", { NODE_IDS: nodeId, KEEP: "", DRAIN_TIMEOUT_SECONDS });
+    // A deletion runs after Pulumi updated the services: they carry the configured limit already.
+    return hostStep("swarm-node-remove", { NODE_IDS: nodeId, KEEP: "", DRAIN_TIMEOUT_SECONDS, MAX_REPLICAS_PER_NODE: "" });
 }
 
 /**
  * On a manager, before any firewall forgets them: moves off and removes every node this program
  * labelled whose name is no longer configured (`keep`: the first server's and the nodes' names).
+ * It runs before the services are updated, so the moved services get the configured per-node
+ * limit (`maxReplicasPerNode`) when theirs is lower: otherwise the remaining nodes may have no
+ * room for the tasks (two tasks, one per node, one node left).
  */
-export function renderDepartures(keep: readonly string[]): string {
-    return hostStep("swarm-node-remove", { NODE_IDS: "", KEEP: [...keep].sort().join(","), DRAIN_TIMEOUT_SECONDS });
+export function renderDepartures(keep: readonly string[], maxReplicasPerNode: number): string {
+    return hostStep("swarm-node-remove", {
+        NODE_IDS: "",
+        KEEP: [...keep].sort().join(","),
+        DRAIN_TIMEOUT_SECONDS,
+        MAX_REPLICAS_PER_NODE: String(maxReplicasPerNode),
+    });
 }
 
 /** On a manager: rolls the services whose tasks are spread unevenly over the available nodes. */

@@ -21,8 +21,69 @@ test("node labels outside the schema's shapes are refused before any script", ()
     expect(() => renderNodeMembership({ ...node, labels: { zone: "a,b=c" } })).toThrow("is refused");
 });
 
-test("departures keep the configured names, sorted", () => {
-    expect(renderDepartures(["worker-2", "main", "worker-1"])).toContain("NODE_IDS=''\nKEEP=main,worker-1,worker-2\n");
+test("departures keep the configured names, sorted, and carry the configured per-node limit", () => {
+    expect(renderDepartures(["worker-2", "main", "worker-1"], 2)).toContain("NODE_IDS=''\nKEEP=main,worker-1,worker-2\n");
+    expect(renderDepartures(["main"], 2)).toContain("MAX_REPLICAS_PER_NODE=2\n");
+});
+
+/**
+ * The departures step against a stand-in `docker` (each call logged): a Swarm of main and
+ * node-2, which the configuration no longer lists, running one task of dropit-api and
+ * limited to one task per node. Its tasks are gone once a forced update ran.
+ */
+describe("departures (host/swarm-node-remove.sh)", () => {
+    let dir: string;
+    const run = (maxReplicasPerNode: number) => {
+        const result = spawnSync("bash", ["-c", renderDepartures(["main"], maxReplicasPerNode)], {
+            encoding: "utf8",
+            env: { PATH: `${dir}:/usr/bin:/bin` },
+            timeout: 30_000,
+        });
+        return { status: result.status, output: result.stdout + result.stderr, calls: fs.readFileSync(path.join(dir, "calls"), "utf8") };
+    };
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-departures-"));
+        fs.writeFileSync(path.join(dir, "calls"), "");
+        fs.writeFileSync(path.join(dir, "sudo"), '#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n', { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(dir, "docker"),
+            `#!/bin/bash
+echo "docker $*" >> "${dir}/calls"
+case "$1 $2" in
+  "node ls") printf 'id-main\\nid-2\\n' ;;
+  "node inspect")
+    case "$*" in
+      *dropit.node*id-main) echo main ;;
+      *dropit.node*id-2) echo node-2 ;;
+      *Spec.Role*) echo worker ;;
+    esac ;;
+  "node ps") grep -q "^docker service update" "${dir}/calls" || echo dropit-api.2 ;;
+  "service inspect") echo 1 ;;
+esac
+exit 0
+`,
+            { mode: 0o755 },
+        );
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test("a service limited below the configured per-node limit gets it in the update that moves it", () => {
+        const result = run(2);
+        expect(result.status).toBe(0);
+        expect(result.calls).toContain("docker service update --force --quiet --replicas-max-per-node 2 dropit-api");
+        expect(result.output).toContain("dropit-api may now run 2 tasks per node (was 1)");
+        expect(result.calls.indexOf("docker node update --availability pause id-2")).toBeLessThan(
+            result.calls.indexOf("docker service update"),
+        );
+        expect(result.calls).toContain("docker node rm --force id-2");
+    });
+
+    test("a service whose limit is the configured one is only forced", () => {
+        const result = run(1);
+        expect(result.status).toBe(0);
+        expect(result.calls).toContain("docker service update --force --quiet dropit-api");
+        expect(result.calls).not.toContain("--replicas-max-per-node");
+    });
 });
 
 /**
