@@ -80,10 +80,21 @@ export function nodeProblems(config: DropitConfig): string[] {
     }
     for (const key of ["api", "web"] as const) {
         const capacity = members.length * config.cluster.maxReplicasPerNode;
+        const nodes = `${members.length} node${members.length === 1 ? "" : "s"} at ${config.cluster.maxReplicasPerNode} per node (dropit:cluster.maxReplicasPerNode)`;
+        // A start-first update runs the new task beside the old one, and Swarm counts both against the limit.
+        const neededPerNode = Math.ceil((config[key].replicas + 1) / members.length);
+        const fix = [
+            ...(capacity > 1 ? [`at most ${capacity - 1} replicas`] : []),
+            `raise dropit:cluster.maxReplicasPerNode to ${neededPerNode}`,
+            "add nodes",
+        ].join(", or ");
         if (config[key].replicas > capacity) {
             problems.push(
-                `${keyName([key, "replicas"])}: ${config[key].replicas} tasks do not fit ${members.length} node${members.length === 1 ? "" : "s"} at ${config.cluster.maxReplicasPerNode} per node (dropit:cluster.maxReplicasPerNode): Swarm would leave ${config[key].replicas - capacity} pending. ` +
-                    `Fix: at most ${capacity} replicas, or raise dropit:cluster.maxReplicasPerNode, or add nodes.`,
+                `${keyName([key, "replicas"])}: ${config[key].replicas} tasks do not fit ${nodes}: Swarm would leave ${config[key].replicas - capacity} pending. Fix: ${fix}.`,
+            );
+        } else if (config[key].replicas === capacity) {
+            problems.push(
+                `${keyName([key, "replicas"])}: ${config[key].replicas} tasks fill ${nodes}, leaving no room for the task a rolling update starts before it stops an old one: every deploy would wait for a slot that never comes. Fix: ${fix}.`,
             );
         }
     }

@@ -283,7 +283,7 @@ export function renderConfigReference(schema: z.ZodType = configSchema): string 
         "`server.ipv6` only beside an IPv4 `server.host`; `dns.zone` must contain `domain`;",
         "`api.seedDemoData` is refused on the stacks `prod` and `production`. With `nodes` (config/nodes.ts):",
         "names, SSH addresses and Swarm addresses are unique, the managers are 1, 3, 5 or 7 in all, a",
-        "registry login is set, and `api.replicas` and `web.replicas` fit the nodes at `cluster.maxReplicasPerNode` each.",
+        "registry login is set, and `api.replicas` and `web.replicas` fit the nodes at `cluster.maxReplicasPerNode` each with one slot to spare (a start-first update runs one task more).",
         "",
         "| key | type | default | bounds | secret | description |",
         "|---|---|---|---|---|---|",

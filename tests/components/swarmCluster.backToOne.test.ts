@@ -9,7 +9,7 @@ let plan: Plan;
 const dependsOn = (name: string, other: string) => resource(plan, name).dependencies.includes(resource(plan, other).urn);
 
 beforeAll(async () => {
-    plan = await planStack({ ...fullStack(), "dropit:cluster": { enabled: true, maxReplicasPerNode: 2 } });
+    plan = await planStack({ ...fullStack(), "dropit:cluster": { enabled: true, maxReplicasPerNode: 3 } });
 }, 120_000);
 
 test("no node left: departures keep only the first server, and every service waits for them", () => {

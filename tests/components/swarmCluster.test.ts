@@ -19,7 +19,7 @@ beforeAll(async () => {
             { name: "worker-1", host: "198.51.100.8", hostKey: HOST_KEY, privateAddress: "10.0.0.8", labels: { zone: "b" } },
             { name: "worker-2", host: "198.51.100.9", port: 2200, hostKey: HOST_KEY, firewallSshPort: 22 },
         ],
-        "dropit:web": { replicas: 3 },
+        "dropit:web": { replicas: 2 },
     });
 }, 120_000);
 

@@ -86,6 +86,38 @@ test("replicas that cannot fit the nodes at maxReplicasPerNode: refused with the
     ).toEqual([]);
 });
 
+test("replicas that fill every slot are refused: a start-first update needs one more", () => {
+    // Seen on the engine: two web tasks on two nodes at one per node, the update's new task pending "max replicas per node limit exceed".
+    const full = problems({ ...raw([node("w", "203.0.113.11")]), "dropit:web": JSON.stringify({ replicas: 2 }) });
+    expect(full).toEqual([
+        expect.stringContaining(
+            "dropit:web.replicas: 2 tasks fill 2 nodes at 1 per node (dropit:cluster.maxReplicasPerNode), leaving no room for the task a rolling update starts",
+        ),
+    ]);
+    expect(full[0]).toContain("Fix: at most 1 replicas, or raise dropit:cluster.maxReplicasPerNode to 2, or add nodes.");
+    const roomy = {
+        ...raw([node("w", "203.0.113.11")]),
+        "dropit:web": JSON.stringify({ replicas: 2 }),
+        "dropit:cluster": JSON.stringify({ maxReplicasPerNode: 2 }),
+    };
+    expect(problems(roomy)).toEqual([]);
+});
+
+test("going back to one node: the first server alone must hold every task plus the one an update starts", () => {
+    const leaving = {
+        ...raw([]),
+        "dropit:cluster": JSON.stringify({ enabled: true, maxReplicasPerNode: 2 }),
+        "dropit:api": JSON.stringify({ replicas: 2 }),
+    };
+    const found = problems(leaving);
+    expect(found).toEqual([expect.stringContaining("dropit:api.replicas: 2 tasks fill 1 node at 2 per node")]);
+    expect(found[0]).toContain("raise dropit:cluster.maxReplicasPerNode to 3");
+    const single = problems({ ...raw([]), "dropit:cluster": JSON.stringify({ enabled: true }) });
+    expect(single).toHaveLength(2);
+    expect(single.join("\n")).not.toContain("at most 0 replicas");
+    expect(problems({ ...leaving, "dropit:cluster": JSON.stringify({ enabled: true, maxReplicasPerNode: 3 }) })).toEqual([]);
+});
+
 test("three managers in all are accepted", () => {
     expect(problems(raw([node("m2", "203.0.113.11", { role: "manager" }), node("m3", "203.0.113.12", { role: "manager" })]))).toEqual([]);
 });

@@ -9,8 +9,11 @@
  *
  * What is not replayed: the Docker provider's resources (services, images). The services are
  * created with the Docker CLI from the plan's own replicas, placement, update settings and labels,
- * on stand-in images loaded into every engine. The real provider runs them in the engine suite
- * (tests/engine/program.engine.test.ts), on one node; this suite does not drive `pulumi up` yet.
+ * on stand-in images loaded into every engine. The node lifecycle as users run it (real `pulumi
+ * up`s: join, removal, adding back, back to one node) is tests/engine/nodes.engine.test.ts. This
+ * replay stays for what that run does not reach: three nodes, a node lost to a network cut,
+ * every acknowledged write looked up afterwards, the join token sampled in process lists, the
+ * Swarm ports probed from outside, and asset bridging with both releases on different nodes.
  * Requests go over HTTPS through the real Traefik (the version Dokploy runs, built from its Go
  * module by tests/support/traefik/build.sh) as `dokploy-traefik` on the first server: it reads
  * Dokploy's static config, the dynamic files the plan writes (the retry middleware and the
