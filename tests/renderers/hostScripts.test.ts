@@ -117,6 +117,27 @@ test("every script is valid bash", () => {
     }
 });
 
+test("a dynamic config file is replaced by a rename, never removed first: Traefik never reloads without it", () => {
+    const target = path.join(dir, "dynamic", "dropit-retry.yml");
+    fs.mkdirSync(path.dirname(target));
+    fs.writeFileSync(target, "old: 1\n");
+    // Every moment the directory changes, what Traefik would load from it (the .yml files).
+    const seen = path.join(dir, "seen.log");
+    for (const tool of ["install", "mv"]) {
+        fs.writeFileSync(
+            path.join(bin, tool),
+            `#!/bin/bash\n/usr/bin/${tool} "$@" || exit 1\n{ echo "after ${tool}"; cat "${path.dirname(target)}"/*.yml 2>/dev/null || echo "no file"; } >> "${seen}"\n`,
+            { mode: 0o755 },
+        );
+    }
+    const result = run(renderDynamicConfigFile(target), "new: 2\n");
+    expect(result).toMatchObject({ status: 0 });
+    expect(fs.readFileSync(target, "utf8")).toBe("new: 2\n");
+    expect((fs.statSync(target).mode & 0o777).toString(8)).toBe("600");
+    expect(fs.readdirSync(path.dirname(target))).toEqual(["dropit-retry.yml"]);
+    expect(fs.readFileSync(seen, "utf8")).toBe("after install\nold: 1\nafter mv\nnew: 2\n");
+});
+
 test("the installer runs once with ADVERTISE_ADDR inline; a second run leaves it alone", () => {
     const install = renderDokployInstall({
         version: "v0.29.2",
