@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ConfigError, parseConfig } from "../../config/load";
+import { parseConfig } from "../../config/load";
+import { configProblems } from "../support/configProblems";
 
 const SECRET_KEY_TEXT = "-----BEGIN OPENSSH PRIVATE KEY-----\nLEAKCANARY0123456789\n-----END OPENSSH PRIVATE KEY-----";
 
@@ -16,15 +17,7 @@ const valid = (): Record<string, string> => ({
     "aws:region": "eu-west-3", // other namespaces are not ours to judge
 });
 
-function problems(raw: Record<string, string>, stack = "dev"): string[] {
-    try {
-        parseConfig(raw, stack);
-    } catch (error) {
-        if (error instanceof ConfigError) return [...error.problems];
-        throw error;
-    }
-    return [];
-}
+const problems = configProblems;
 
 test("defaults come from the schema: the guide's values", () => {
     const config = parseConfig(valid(), "prod");

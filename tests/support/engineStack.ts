@@ -161,3 +161,16 @@ export function plannedChanges(previewJson: string): string[] {
     const steps = (JSON.parse(previewJson) as { steps?: { op: string; urn: string }[] }).steps ?? [];
     return steps.filter((step) => !["same", "read"].includes(step.op)).map((step) => `${step.op} ${step.urn.split("::").pop()}`);
 }
+
+/** Where any of the secret values appears: the state, every file of the backend, the stack file, everything the CLI printed. */
+export async function secretsFound(cli: PulumiCli, stackFile: string, canaries: ReadonlyMap<string, string>): Promise<string[]> {
+    const found = new Set<string>();
+    const search = (where: string, text: string) => {
+        for (const [name, value] of canaries) if (value && text.includes(value)) found.add(`${where}: ${name}`);
+    };
+    search("stack export", (await cli.ok(["stack", "export"])).stdout);
+    for (const file of cli.backendFiles()) search(path.relative(cli.stateDir, file), fs.readFileSync(file, "utf8"));
+    search("CLI output", cli.transcript.join("\n"));
+    search("stack file", fs.readFileSync(stackFile, "utf8"));
+    return [...found];
+}
