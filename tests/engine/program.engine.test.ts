@@ -28,6 +28,8 @@ import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer
 import { EngineApp, secretsFound, finishedLogs, plannedChanges, routed as routedOn, setBaseStackConfig, sql as sqlOn, startRouterLoad } from "../support/engineStack";
 import { failureSummary, findPulumi, PulumiCli, type CliResult } from "../support/pulumiCli";
 import { ensureStandInImages } from "../support/engineStandIns";
+import { curlOnVps, firewallAfterReboot, firewallRules, hostSnapshot, installerRuns, statusFromOutside } from "../support/hostChecks";
+import { startPsSampler } from "../support/psSampler";
 import { buildStandInImages, prepareStandIn } from "../support/standInInstaller/images";
 import { registryBytesServed, tagLocalRegistryStandIn } from "../support/registry";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../support/testHost";
@@ -46,6 +48,8 @@ const DOMAIN = "example.test";
 const API_HOST = `api.${DOMAIN}`;
 const HOSTS = [DOMAIN, API_HOST, `traefik.${DOMAIN}`, `dokploy.${DOMAIN}`];
 const VERSION = "v0.29.2";
+/** The Dokploy version the update test moves to (the stand-in installer's update path). */
+const NEXT_VERSION = "v0.30.0";
 const SERVICES = ["dropit-postgres", "dropit-api", "dropit-web"];
 /** A long CLI step (the first up builds both images and waits for every service). */
 const LONG = { timeoutMs: 840_000 };
@@ -67,6 +71,8 @@ let vps: TestVps;
 let dns: FakeDnsServer;
 let engine: { release(): Promise<void> } | undefined;
 let memory: VpsMemory;
+/** Every distinct command line seen on the VPS during the first up (sampled every 50 ms). */
+let processLists = "";
 /** When the suite started, in the VPS's clock (Unix seconds): its engine's events since then. */
 let suiteStarted = 0;
 /** Per deploy: image bytes the VPS pulled (by repository), every byte it received, its memory. */
@@ -302,7 +308,7 @@ beforeAll(async () => {
     const vpsImage = ensureVpsImage().image;
     const standIns = ensureStandInImages();
     durations["stand-in images (0 = cached)"] = standIns.builtMs;
-    const installerImages = buildStandInImages([VERSION], HOSTS, { router: "traefik" });
+    const installerImages = buildStandInImages([VERSION, NEXT_VERSION], HOSTS, { router: "traefik" });
     durations["images ready"] = Date.now() - started;
     started = Date.now();
     vps = await startVps(vpsImage, "dropit-engine-vps", { memoryMb: VPS_MEMORY_MB });
@@ -373,7 +379,13 @@ test("preview then up converge the bare VPS: services healthy, reachable through
     const preview = await cli.ok(["preview"], LONG);
     expect(preview.stdout).toMatch(/\+ \d+ to create/);
     durations.firstPreview = preview.seconds;
-    const up = await measuredDeploy("first", () => cli.ok(["up", "--yes", "--skip-preview"], LONG));
+    const stopSampling = startPsSampler(vps, { distinct: true });
+    let up: CliResult;
+    try {
+        up = await measuredDeploy("first", () => cli.ok(["up", "--yes", "--skip-preview"], LONG));
+    } finally {
+        processLists = stopSampling();
+    }
     const state = JSON.parse((await cli.ok(["stack", "export"])).stdout) as { deployment: { resources: unknown[] } };
     report.up = { seconds: up.seconds, resources: state.deployment.resources.length };
     await readSecretOutputs();
@@ -403,8 +415,57 @@ test("preview then up converge the bare VPS: services healthy, reachable through
     sql("CREATE TABLE engine_rows (id serial PRIMARY KEY, note text NOT NULL); INSERT INTO engine_rows (note) SELECT 'row-' || g FROM generate_series(1, 100) g;");
 });
 
+test("the host steps of that up: Dokploy installed once, the panel only at its domain over HTTPS, the dashboard behind a password, port 3000 closed", () => {
+    const runs = installerRuns(vps);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatch(new RegExp(`^run install version=${VERSION} `));
+    expect(vps.execOk("docker info --format '{{.Swarm.LocalNodeState}}'")).toBe("active");
+    expect(vps.execOk("docker network inspect -f '{{.Driver}} {{.Attachable}}' dokploy-network")).toBe("overlay true");
+    expect(vps.execOk("grep -E '^ +email:' /etc/dokploy/traefik/traefik.yml")).toMatch(new RegExp(`email: ops@${DOMAIN.replace(".", "\\.")}$`));
+    expect(vps.execOk("id -nG deploy").split(" ")).toContain("docker");
+    expect(vps.execOk("docker service inspect -f '{{json .Spec.EndpointSpec.Ports}}' dokploy")).toMatch(/^(null|\[\])$/);
+    expect(vps.exec("curl -sS --max-time 5 http://127.0.0.1:3000/api/health").status).not.toBe(0);
+    expect(curlOnVps(vps, `https://dokploy.${DOMAIN}/api/health`)).toEqual({ status: "200", body: '{"status":"ok"}' });
+    expect(curlOnVps(vps, `http://dokploy.${DOMAIN}/`).status).toBe("308");
+    // Dokploy's own rule, which let a Host header on :80 reach the panel, is gone.
+    expect(curlOnVps(vps, "http://dokploy.docker.localhost/").status).toBe("404");
+    expect(curlOnVps(vps, `https://traefik.${DOMAIN}/`).status).toBe("401");
+    expect(curlOnVps(vps, `https://traefik.${DOMAIN}/`, `-u admin:${canaries.get("traefikDashboardPassword")}`).status).toBe("200");
+    expect(vps.execOk("stat -c '%a %U' /etc/dokploy/traefik/dynamic/dropit-traefik-dashboard.yml")).toBe("600 root");
+});
+
+test("the firewall of that up admits only SSH, 80 and 443 from outside, published ports included, and is restored at boot", () => {
+    expect(vps.execOk("iptables -S INPUT | sed -n 2p")).toBe("-A INPUT -j DROPIT-INPUT");
+    expect(vps.execOk("iptables -S DOCKER-USER | sed -n 2p")).toBe("-A DOCKER-USER -j DROPIT-DOCKER");
+    const input = vps.execOk("iptables -S DROPIT-INPUT");
+    for (const port of [22, 80, 443]) expect(input).toContain(`--dport ${port} -j ACCEPT`);
+    expect(input.split("\n").pop()).toBe("-A DROPIT-INPUT -j DROP");
+    // A port Docker publishes (8081) is dropped from outside, 80 is not; both answer on loopback.
+    vps.execOk(`docker run -d --name dropit-engine-published -p 8081:3000 dropit-standin/dokploy:${VERSION}`);
+    try {
+        expect(statusFromOutside(vps, 80)).toBe("404");
+        expect(statusFromOutside(vps, 8081, "/api/health")).toBe("000");
+        expect(statusFromOutside(vps, 5000)).toBe("000");
+        expect(vps.execOk("curl -s --max-time 5 http://127.0.0.1:8081/api/health")).toBe('{"status":"ok"}');
+    } finally {
+        vps.exec("docker rm -f dropit-engine-published");
+    }
+    const before = firewallRules(vps);
+    expect(firewallAfterReboot(vps)).toBe(before);
+});
+
+test("no secret appears in the VPS's process lists during that up", () => {
+    // The sampler saw the program's scripts: their text is bash's argv, and holds no secret.
+    expect(processLists.split("\n").length).toBeGreaterThan(100);
+    expect(processLists).toContain("dropit: Dokploy is already installed");
+    const found = [...canaries].filter(([, value]) => processLists.includes(value)).map(([name]) => name);
+    report.processListSecretsFound = found;
+    expect(found).toEqual([]);
+});
+
 test("a second preview and up change nothing, also after a refresh: no service updated, no task restarted", async () => {
     const before = runningTasks();
+    const hostBefore = hostSnapshot(vps);
     const noop = await cli.run(["preview", "--expect-no-changes"], LONG);
     const changes = plannedChanges((await cli.ok(["preview", "--json"], LONG)).stdout);
     report.noopPreview = { seconds: noop.seconds, changes: changes.length, ...(changes.length ? { changed: changes } : {}) };
@@ -418,7 +479,38 @@ test("a second preview and up change nothing, also after a refresh: no service u
     expect(second.stdout).not.toMatch(/[~+-] +(docker|command|random):/);
     durations.secondUp = second.seconds;
     expect(runningTasks()).toBe(before);
+    expect(hostSnapshot(vps)).toBe(hostBefore);
+    expect(installerRuns(vps)).toHaveLength(1);
     expect(sql("SELECT count(*) FROM engine_rows")).toEqual(["100"]);
+});
+
+test("an up whose firewall would close the SSH port it arrives on is refused and changes nothing; with the port set back, nothing is left to do", async () => {
+    const tasksBefore = runningTasks();
+    const hostBefore = hostSnapshot(vps);
+    await cli.ok(["config", "set", "--path", "dropit:firewall.sshPort", "2222"]);
+    let refused: CliResult;
+    let changedResources: string[];
+    try {
+        changedResources = plannedChanges((await cli.ok(["preview", "--json"], LONG)).stdout);
+        refused = await cli.run(["up", "--yes", "--skip-preview"], LONG);
+    } finally {
+        await cli.ok(["config", "set", "--path", "dropit:firewall.sshPort", "22"]);
+    }
+    const refusal = /refusing the firewall: [^\n]*/.exec(refused.stdout + refused.stderr)?.[0];
+    const hostAfterRefusal = hostSnapshot(vps);
+    // What the engine kept of the failed update decides whether the restored port still plans a change.
+    const plannedAfterRestore = plannedChanges((await cli.ok(["preview", "--json"], LONG)).stdout);
+    if (plannedAfterRestore.length > 0) await cli.ok(["up", "--yes", "--skip-preview"], LONG);
+    const settled = await cli.run(["preview", "--expect-no-changes"], LONG);
+    report.firewallLockout = { changedResources, upStatus: refused.status, refusal, plannedAfterRestore, settled: settled.status === 0 };
+    expect(changedResources.length).toBeGreaterThan(0);
+    expect(changedResources.every((change) => /firewall/.test(change))).toBe(true);
+    expect(refused.status).not.toBe(0);
+    expect(refusal).toMatch(/^refusing the firewall: this SSH session arrives on port 22, which it would close .*; set dropit:firewall\.sshPort$/);
+    expect(hostAfterRefusal).toBe(hostBefore);
+    expect(settled.status).toBe(0);
+    expect(hostSnapshot(vps)).toBe(hostBefore);
+    expect(runningTasks()).toBe(tasksBefore);
 });
 
 test("a change to the web app's source rolls out the web resources only, with no failed request", async () => {
@@ -539,6 +631,22 @@ test("control: the same client breaks page loads when the rollout runs without a
     expect(routed(DOMAIN, "/").body).toContain("web-4");
 });
 
+test("a new dokploy.version goes through the installer's update path, not a reinstall, and leaves the app's services alone", async () => {
+    const tasksBefore = runningTasks();
+    await cli.ok(["config", "set", "--path", "dropit:dokploy.version", NEXT_VERSION]);
+    const changedResources = plannedChanges((await cli.ok(["preview", "--json"], LONG)).stdout);
+    const up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
+    report.dokployUpdate = { changedResources, upSeconds: up.seconds, installerRuns: installerRuns(vps) };
+    expect(changedResources.length).toBeGreaterThan(0);
+    expect(changedResources.every((change) => !/-service$/.test(change))).toBe(true);
+    expect(vps.execOk("docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' dokploy")).toBe(`dropit-standin/dokploy:${NEXT_VERSION}`);
+    expect(installerRuns(vps).slice(1)).toEqual([`run update version=${NEXT_VERSION}`]);
+    await waitFor("the panel after its update", 60_000, () => curlOnVps(vps, `https://dokploy.${DOMAIN}/api/health`).status === "200", 1000);
+    expect(runningTasks()).toBe(tasksBefore);
+    expect(routed(DOMAIN, "/").body).toContain("web-4");
+    expect((await cli.run(["preview", "--expect-no-changes"], LONG)).status).toBe(0);
+});
+
 test("an up killed with SIGKILL midway is recovered with cancel, refresh and up, and converges", async () => {
     webRelease("web-4", "web-5");
     const running = cli.start(["up", "--yes", "--skip-preview"]);
@@ -568,6 +676,28 @@ test("an up killed with SIGKILL midway is recovered with cancel, refresh and up,
         ...(recovered ? {} : { previewAfter: check.stdout.slice(-3000), served: `${served.status} ${served.body.slice(0, 300)}` }),
     };
     expect(recovered).toBe(true);
+});
+
+test("the backup command the up installed dumps the real database; the restore command brings deleted rows back", async () => {
+    const backupDir = "/var/backups/dropit/postgres";
+    const dumpsBefore = vps.execOk(`ls ${backupDir}`).split("\n").filter(Boolean);
+    vps.execOk(`eval "$(sed -n 's/^ExecStart=//p' /etc/systemd/system/dropit-pg-backup.service)"`, { timeoutMs: 120_000 });
+    const dumps = vps.execOk(`ls ${backupDir}`).split("\n").filter(Boolean);
+    const newest = dumps.filter((dump) => !dumpsBefore.includes(dump)).pop();
+    expect(newest).toMatch(/^dropit-\d{8}T\d{6}Z\.dump$/);
+    sql("DELETE FROM engine_rows WHERE id > 10");
+    expect(sql("SELECT count(*) FROM engine_rows")).toEqual(["10"]);
+    const started = Date.now();
+    vps.execOk(`/usr/local/sbin/dropit-pg-restore ${backupDir}/${newest} --yes`, { timeoutMs: 300_000 });
+    report.backupRestore = {
+        dumpsBefore: dumpsBefore.length,
+        dumpBytes: Number(vps.execOk(`stat -c %s ${backupDir}/${newest}`)),
+        restoreSeconds: Math.round((Date.now() - started) / 100) / 10,
+    };
+    expect(sql("SELECT count(*) FROM engine_rows")).toEqual(["100"]);
+    await waitFor("the API after the restore", 90_000, () => routed(API_HOST, "/api/health").status === "200", 1000);
+    // The restore scaled the API down and back: the stack is as the program declares it.
+    expect((await cli.run(["preview", "--expect-no-changes"], LONG)).status).toBe(0);
 });
 
 test("destroy removes the services and keeps the volume, its rows and Dokploy; up brings the services back on the same data", async () => {

@@ -2,7 +2,12 @@
 import { spawnSync } from "node:child_process";
 import type { TestVps } from "./testHost";
 
-export function startPsSampler(vps: TestVps): () => string {
+export interface PsSamplerOptions {
+    /** Each distinct command line once (sorted): a long run's samples stay small enough to read back. */
+    distinct?: boolean;
+}
+
+export function startPsSampler(vps: TestVps, options: PsSamplerOptions = {}): () => string {
     vps.execOk("touch /run/dropit-ps-sampling && rm -f /var/tmp/ps-samples.log");
     spawnSync("docker", [
         "exec",
@@ -14,6 +19,6 @@ export function startPsSampler(vps: TestVps): () => string {
     ]);
     return () => {
         vps.execOk("rm -f /run/dropit-ps-sampling");
-        return vps.execOk("cat /var/tmp/ps-samples.log");
+        return vps.execOk(options.distinct ? "sort -u /var/tmp/ps-samples.log" : "cat /var/tmp/ps-samples.log");
     };
 }
