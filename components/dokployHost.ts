@@ -191,11 +191,14 @@ export class DokployHost extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [...staticConfig, access, closePort] },
         );
-        // The installer creates the network, so the lookup waits for the install's output: unknown
-        // in the preview of a bare host, the lookup is skipped there. `dependsOn` alone would not
-        // do: the SDK skips an invoke only when a dependency's id is unknown, and a previewed
-        // remote command already has one, so the lookup would dial a host without Docker.
-        const networkName = pulumi.all([install.stdout, access.stdout]).apply(() => DOKPLOY_NETWORK);
+        // The installer creates the network, so the lookup waits for the output of the step after
+        // it (docker-access runs once the install is done): unknown in the preview of a bare host,
+        // the lookup is skipped there. `dependsOn` alone would not do: the SDK skips an invoke only
+        // when a dependency's id is unknown, and a previewed remote command already has one, so the
+        // lookup would dial a host without Docker. Not the install's own output: a new
+        // dokploy.version updates the install, its output is unknown in that preview, and every
+        // service on the network would be shown as replaced (the up then changes none of them).
+        const networkName = access.stdout.apply(() => DOKPLOY_NETWORK);
         this.networkId = docker.getNetworkOutput({ name: networkName }, { provider: this.dockerProvider }).id;
         this.registerOutputs({ network: this.network, networkId: this.networkId });
     }

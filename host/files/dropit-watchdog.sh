@@ -108,28 +108,31 @@ engine() {
   curl -sS --fail --max-time 10 --unix-socket "$DOCKER_SOCKET" "$@"
 }
 
-# Services: running/desired tasks as Swarm counts them; restarts from the task containers
-# created in the window (a rolling update creates `desired` new ones, so those are not
-# counted); PostgreSQL from its task's healthcheck (pg_isready, renderers/healthchecks.ts).
+# Services: running/desired tasks as Swarm counts them; restarts from Swarm's task list: the tasks
+# that ended on their own in the window (failed, rejected, or exited), so the tasks a rolling
+# update shuts down are not counted however many deploys run in the window, and tasks on other
+# nodes are; PostgreSQL from its task's healthcheck (pg_isready, renderers/healthchecks.ts).
 check_services() {
-  local listing tasks since service counts running desired created restarts
+  local listing ended tasks since service service_id counts running desired restarts
   listing=$(engine 'http://docker/services?status=true' |
-    jq -r '.[] | "\(.Spec.Name) \(.ServiceStatus.RunningTasks // 0) \(.ServiceStatus.DesiredTasks // 0)"' 2>/dev/null) || listing=""
+    jq -r '.[] | "\(.Spec.Name) \(.ID) \(.ServiceStatus.RunningTasks // 0) \(.ServiceStatus.DesiredTasks // 0)"' 2>/dev/null) || listing=""
+  # Task timestamps are RFC 3339 in UTC with nanoseconds, which fromdateiso8601 does not read.
+  ended=$(engine 'http://docker/tasks' |
+    jq -r '.[] | select(.Status.State == "failed" or .Status.State == "rejected" or .Status.State == "complete")
+      | "\(.ServiceID) \(.Status.Timestamp | sub("\\.[0-9]+"; "") | fromdateiso8601)"' 2>/dev/null) || ended=""
   tasks=$(engine -G 'http://docker/containers/json' --data-urlencode 'all=1' \
     --data-urlencode 'filters={"label":["com.docker.swarm.service.name"]}' |
     jq -r '.[] | "\(.Labels["com.docker.swarm.service.name"])|\(.State)|\(.Created)|\(.Status)"' 2>/dev/null) || tasks=""
   since=$((now - RESTART_WINDOW_SECONDS))
   for service in $SERVICES; do
-    counts=$(printf '%s\n' "$listing" | awk -v name="$service" '$1 == name { print $2, $3; exit }')
+    counts=$(printf '%s\n' "$listing" | awk -v name="$service" '$1 == name { print $2, $3, $4; exit }')
     if [ -z "$counts" ]; then
       record "service-$service" bad "$service is not a service on this host"
       continue
     fi
-    running=${counts% *}
-    desired=${counts#* }
-    created=$(printf '%s\n' "$tasks" | awk -F'|' -v name="$service" -v since="$since" \
-      '$1 == name && $3 >= since { count++ } END { print count + 0 }')
-    restarts=$((created > desired ? created - desired : 0))
+    read -r service_id running desired <<<"$counts"
+    restarts=$(printf '%s\n' "$ended" | awk -v id="$service_id" -v since="$since" \
+      '$1 == id && $2 >= since { count++ } END { print count + 0 }')
     if [ "$running" -lt "$desired" ]; then
       record "service-$service" bad "$service runs $running of $desired tasks ($restarts restarts in ${RESTART_WINDOW_SECONDS}s)"
     elif [ "$restarts" -ge "$RESTARTS_MAX" ]; then

@@ -3,7 +3,7 @@
  * bash, as the timer runs it, against real parts on 127.0.0.1: the health URLs, the alert
  * webhook and the heartbeat receiver are real HTTP servers, curl and jq are the real ones, and
  * Docker's Engine API is a stand-in HTTP server on a unix socket answering `/info`, `/services`
- * and `/containers/json` in the Engine API's JSON shapes with the services and tasks each test
+ * `/tasks` and `/containers/json` in the Engine API's JSON shapes with the services and tasks each test
  * gives it. `df` (for /) and the memory figures are steered by files. The real engine's answers
  * are proven on the VPS by tests/e2e/host/watchdog.test.ts.
  */
@@ -68,9 +68,14 @@ interface EngineState {
     services: { name: string; running: number; desired: number }[];
     /** Task containers: service, state, seconds since created, status text (health in parentheses). */
     tasks: { service: string; state: string; ago: number; status: string }[];
+    /** Swarm's tasks (every node's): service, task state, seconds since that state. */
+    swarmTasks: { service: string; state: string; ago: number }[];
     filters: string[];
 }
-const engine: EngineState = { down: false, services: [], tasks: [], filters: [] };
+const engine: EngineState = { down: false, services: [], tasks: [], swarmTasks: [], filters: [] };
+const serviceId = (name: string) => `id${name.replace(/[^a-z]/g, "")}`;
+/** A task timestamp as Swarm writes it: RFC 3339 in UTC with nanoseconds. */
+const swarmTimestamp = (ago: number) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.(\d{3})Z$/, ".$1456789Z");
 let engineServer: http.Server;
 let work: string;
 let bin: string;
@@ -97,8 +102,18 @@ beforeAll(async () => {
             return json(
                 200,
                 engine.services.map((service) => ({
+                    ID: serviceId(service.name),
                     Spec: { Name: service.name },
                     ServiceStatus: { RunningTasks: service.running, DesiredTasks: service.desired },
+                })),
+            );
+        if (url.pathname === "/tasks")
+            return json(
+                200,
+                engine.swarmTasks.map((task) => ({
+                    ServiceID: serviceId(task.service),
+                    Status: { State: task.state, Timestamp: swarmTimestamp(task.ago) },
+                    DesiredState: task.state === "running" ? "running" : "shutdown",
                 })),
             );
         if (url.pathname === "/containers/json") {
@@ -152,6 +167,7 @@ function healthyHost(): void {
         { service: "dropit-api", state: "running", ago: 3600, status: "Up About an hour (healthy)" },
         { service: "dropit-web", state: "running", ago: 3600, status: "Up About an hour (healthy)" },
     ];
+    engine.swarmTasks = ["dropit-postgres", "dropit-api", "dropit-web"].map((service) => ({ service, state: "running", ago: 3600 }));
     fakeFile("disk-percent", "40");
     fakeFile("inode-percent", "10");
     fakeFile("meminfo", "MemTotal:       2000000 kB\nMemFree:         100000 kB\nMemAvailable:   1000000 kB\n");
@@ -330,12 +346,13 @@ test("crash-looping tasks, a missing service, PostgreSQL unhealthy and Docker do
     ];
     engine.tasks = [
         { service: "dropit-postgres", state: "running", ago: 7200, status: "Up 2 hours (unhealthy)" },
-        // Three tasks of the API were created 20 to 100 s ago, one two hours ago (outside the window).
         ...[20, 60, 100, 7200].map((ago) => ({ service: "dropit-api", state: "exited", ago, status: "Exited (1) 5 seconds ago" })),
         { service: "dropit-web", state: "exited", ago: 30, status: "Exited (0) 10 seconds ago" },
     ];
+    // Three tasks of the API failed 20 to 100 s ago, one two hours ago (outside the window).
+    engine.swarmTasks = [20, 60, 100, 7200].map((ago) => ({ service: "dropit-api", state: "failed", ago }));
     const stdout = await runOk(scenario);
-    expect(stdout).toContain("FIRING service-dropit-api: dropit-api runs 0 of 1 tasks (2 restarts in 600s)");
+    expect(stdout).toContain("FIRING service-dropit-api: dropit-api runs 0 of 1 tasks (3 restarts in 600s)");
     expect(stdout).toContain("FIRING service-dropit-web: dropit-web is not a service on this host");
     expect(stdout).toContain("FIRING postgres: pg_isready fails in dropit-postgres (its healthcheck: Up 2 hours (unhealthy))");
     expect(stdout).not.toContain("service-dropit-postgres");
@@ -344,6 +361,7 @@ test("crash-looping tasks, a missing service, PostgreSQL unhealthy and Docker do
 
     engine.services = ["dropit-postgres", "dropit-api", "dropit-web"].map((name) => ({ name, running: 1, desired: 1 }));
     engine.tasks = [15, 20, 60, 100].map((ago, i) => ({ service: "dropit-api", state: i ? "exited" : "running", ago, status: "Up" }));
+    engine.swarmTasks = [15, 20, 60, 100].map((ago, i) => ({ service: "dropit-api", state: i ? "failed" : "running", ago }));
     const looping = await runOk(scenario);
     expect(looping).toContain("RESOLVED service-dropit-web");
     expect(looping).not.toContain("service-dropit-api");
@@ -355,6 +373,27 @@ test("crash-looping tasks, a missing service, PostgreSQL unhealthy and Docker do
     const down = await runOk(scenario);
     expect(down).toContain("FIRING docker: the Docker engine does not answer");
     expect(down).not.toMatch(/RESOLVED|postgres/);
+}, 30_000);
+
+test("deploys are not restarts: tasks a rolling update shut down do not count however many, tasks that ended on their own do, on any node", async () => {
+    const scenario = newScenario({ forSeconds: 0, restartsMax: 3, restartWindowSeconds: 900 }, urlsFor());
+    healthyHost();
+    // Five web deploys in the window, two replicas each: ten tasks shut down, every container kept by the task history.
+    engine.swarmTasks = [
+        ...["dropit-postgres", "dropit-api"].map((service) => ({ service, state: "running", ago: 3600 })),
+        ...[1, 2].map(() => ({ service: "dropit-web", state: "running", ago: 30 })),
+        ...[60, 60, 200, 200, 350, 350, 500, 500, 700, 700].map((ago) => ({ service: "dropit-web", state: "shutdown", ago })),
+    ];
+    engine.services = ["dropit-postgres", "dropit-api", "dropit-web"].map((name) => ({ name, running: name === "dropit-web" ? 2 : 1, desired: name === "dropit-web" ? 2 : 1 }));
+    engine.tasks = [...engine.tasks, ...[60, 200, 350, 500, 700].map((ago) => ({ service: "dropit-web", state: "exited", ago, status: "Exited (0) 1 minute ago" }))];
+    const deploys = await runOk(scenario);
+    expect(deploys).not.toContain("FIRING");
+    expect(fs.readFileSync(path.join(scenario.stateDir, "service-dropit-web"), "utf8")).toMatch(/^ok/);
+    // The same web service with three of its tasks failed, rejected or exited in the window (their containers may be on another node: none here).
+    engine.tasks = engine.tasks.filter((task) => task.service !== "dropit-web" || task.state === "running");
+    engine.swarmTasks.push(...["failed", "rejected", "complete"].map((state, i) => ({ service: "dropit-web", state, ago: 100 + i })));
+    const crashing = await runOk(scenario);
+    expect(crashing).toContain("FIRING service-dropit-web: dropit-web restarted 3 times in 900s (threshold 3)");
 }, 30_000);
 
 test("an old or missing backup fires the backup check", async () => {

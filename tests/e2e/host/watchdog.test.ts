@@ -10,14 +10,20 @@
  * minute), Traefik's Swarm label provider (a file route to the services), the services'
  * images (busybox HTTP answering the health path; pg_isready is a busybox script).
  *
+ * The engine suite (tests/engine/program.engine.test.ts) runs the watchdog `pulumi up` installs on
+ * the deployed stack: healthy checks, the heartbeat, an alert and its recovery. This suite stays a
+ * replay for the faults that would wreck that stack's other measurements: a task killed again
+ * and again, a disk filled over the threshold, the whole VPS frozen (docker pause), on a timer
+ * stand-in running every TIMER_SECONDS.
+ *
  * Writes .tmp/watch-report.json. Bounded: every wait has a limit; afterAll removes the VPS.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureDockerEngine, docker, dockerOk } from "../../support/dockerd";
+import { startReceiver, type Hit, type Receiver } from "../../support/httpReceiver";
 import { sleep } from "../../support/loopback";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../../support/testHost";
 import { buildStandInImages, prepareStandIn } from "../../support/standInInstaller/images";
@@ -39,39 +45,6 @@ const RESTART_WINDOW_SECONDS = 60;
 const ALERT_TOKEN = "watchALERTtoken5e1a";
 const HEARTBEAT_TOKEN = "watchHEARTBEATuuid2b7f";
 const REPORT = path.resolve(__dirname, "../../../.tmp/watch-report.json");
-
-interface Hit {
-    at: number;
-    path: string;
-    title: string;
-    body: string;
-}
-
-interface Receiver {
-    hits: Hit[];
-    url: string;
-    close(): Promise<void>;
-}
-
-function startReceiver(address: string, pathPrefix: string): Promise<Receiver> {
-    return new Promise((resolve, reject) => {
-        const hits: Hit[] = [];
-        const server = http.createServer((request, response) => {
-            let body = "";
-            request.on("data", (chunk: Buffer) => (body += chunk.toString()));
-            request.on("end", () => {
-                hits.push({ at: Date.now(), path: request.url ?? "", title: String(request.headers.title ?? ""), body });
-                response.end("OK");
-            });
-        });
-        server.once("error", reject);
-        server.listen(0, address, () => {
-            const bound = server.address();
-            const port = typeof bound === "object" && bound ? bound.port : 0;
-            resolve({ hits, url: `http://${address}:${port}${pathPrefix}`, close: () => new Promise((done) => server.close(() => done())) });
-        });
-    });
-}
 
 const durations: Record<string, number> = {};
 const suiteStarted = Date.now();
