@@ -384,8 +384,15 @@ test("deploys are not restarts: tasks a rolling update shut down do not count ho
         ...[1, 2].map(() => ({ service: "dropit-web", state: "running", ago: 30 })),
         ...[60, 60, 200, 200, 350, 350, 500, 500, 700, 700].map((ago) => ({ service: "dropit-web", state: "shutdown", ago })),
     ];
-    engine.services = ["dropit-postgres", "dropit-api", "dropit-web"].map((name) => ({ name, running: name === "dropit-web" ? 2 : 1, desired: name === "dropit-web" ? 2 : 1 }));
-    engine.tasks = [...engine.tasks, ...[60, 200, 350, 500, 700].map((ago) => ({ service: "dropit-web", state: "exited", ago, status: "Exited (0) 1 minute ago" }))];
+    engine.services = ["dropit-postgres", "dropit-api", "dropit-web"].map((name) => ({
+        name,
+        running: name === "dropit-web" ? 2 : 1,
+        desired: name === "dropit-web" ? 2 : 1,
+    }));
+    engine.tasks = [
+        ...engine.tasks,
+        ...[60, 200, 350, 500, 700].map((ago) => ({ service: "dropit-web", state: "exited", ago, status: "Exited (0) 1 minute ago" })),
+    ];
     const deploys = await runOk(scenario);
     expect(deploys).not.toContain("FIRING");
     expect(fs.readFileSync(path.join(scenario.stateDir, "service-dropit-web"), "utf8")).toMatch(/^ok/);

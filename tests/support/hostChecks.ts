@@ -31,7 +31,9 @@ export function curlOnVps(vps: TestVps, url: string, extraArgs = ""): { status: 
     // url and extraArgs are the suites' constants and generated passwords (letters and digits only).
     const host = new URL(url).hostname;
     const port = url.startsWith("https") ? 443 : 80;
-    const out = vps.execOk(`curl -sS --max-time 10 -o /tmp/body -w '%{http_code}' --resolve ${host}:${port}:127.0.0.1 ${extraArgs} '${url}'; echo; cat /tmp/body`);
+    const out = vps.execOk(
+        `curl -sS --max-time 10 -o /tmp/body -w '%{http_code}' --resolve ${host}:${port}:127.0.0.1 ${extraArgs} '${url}'; echo; cat /tmp/body`,
+    );
     const [status, ...body] = out.split("\n");
     return { status, body: body.join("\n") };
 }
@@ -44,7 +46,9 @@ export function firewallRules(vps: TestVps): string {
 /** HTTP status of a request from this machine (outside the VPS) to one of its ports; "000" when dropped. */
 export function statusFromOutside(vps: TestVps, port: number, urlPath = "/"): string {
     const address = vps.execOk("ip -4 -o addr show eth0 | awk '{ print $4 }' | cut -d/ -f1");
-    return spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", `http://${address}:${port}${urlPath}`], { encoding: "utf8" }).stdout;
+    return spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", `http://${address}:${port}${urlPath}`], {
+        encoding: "utf8",
+    }).stdout;
 }
 
 /** Removes the program's chains, as a reboot does, then runs the enabled unit's ExecStart: the rules it gives back. */

@@ -30,7 +30,11 @@ export function startReceiver(address: string, pathPrefix: string): Promise<Rece
         server.listen(0, address, () => {
             const bound = server.address();
             const port = typeof bound === "object" && bound ? bound.port : 0;
-            resolve({ hits, url: `http://${address}:${port}${pathPrefix}`, close: () => new Promise((done) => server.close(() => done())) });
+            resolve({
+                hits,
+                url: `http://${address}:${port}${pathPrefix}`,
+                close: () => new Promise((done) => server.close(() => done())),
+            });
         });
     });
 }
