@@ -51,12 +51,17 @@ export function statusFromOutside(vps: TestVps, port: number, urlPath = "/"): st
     }).stdout;
 }
 
+/** Runs a systemd unit's ExecStart line as systemd would start it (no systemd in the test VPS), its output. */
+export function runUnitExecStart(vps: TestVps, unitFile: string, timeoutMs = 60_000): string {
+    return vps.execOk(`eval "$(sed -n 's/^ExecStart=//p' ${unitFile})" 2>&1`, { timeoutMs });
+}
+
 /** Removes the program's chains, as a reboot does, then runs the enabled unit's ExecStart: the rules it gives back. */
 export function firewallAfterReboot(vps: TestVps): string {
     vps.execOk(
         "iptables -D INPUT -j DROPIT-INPUT && iptables -F DROPIT-INPUT && iptables -X DROPIT-INPUT && iptables -D DOCKER-USER -j DROPIT-DOCKER && iptables -F DROPIT-DOCKER && iptables -X DROPIT-DOCKER",
     );
     if (vps.execOk("iptables-save").includes("DROPIT")) throw new Error("the program's chains are still there after removing them");
-    vps.execOk(`eval "$(sed -n 's/^ExecStart=//p' /etc/systemd/system/multi-user.target.wants/dropit-firewall.service)"`);
+    runUnitExecStart(vps, "/etc/systemd/system/multi-user.target.wants/dropit-firewall.service");
     return firewallRules(vps);
 }
