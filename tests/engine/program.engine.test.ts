@@ -28,7 +28,18 @@ import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer
 import { EngineApp, secretsFound, finishedLogs, plannedChanges, routed as routedOn, setBaseStackConfig, sql as sqlOn, startRouterLoad } from "../support/engineStack";
 import { failureSummary, findPulumi, PulumiCli, type CliResult } from "../support/pulumiCli";
 import { ensureStandInImages } from "../support/engineStandIns";
-import { curlOnVps, firewallAfterReboot, firewallRules, hostSnapshot, installerRuns, runUnitExecStart, statusFromOutside } from "../support/hostChecks";
+import {
+    curlOnVps,
+    firewallAfterReboot,
+    firewallRules,
+    hostSnapshot,
+    installerRuns,
+    runUnitExecStart,
+    runUnitExecStartAsync,
+    statusFromOutside,
+    watchdogStates,
+} from "../support/hostChecks";
+import { startReceiver, type Receiver } from "../support/httpReceiver";
 import { startPsSampler } from "../support/psSampler";
 import { buildStandInImages, prepareStandIn } from "../support/standInInstaller/images";
 import { registryBytesServed, tagLocalRegistryStandIn } from "../support/registry";
@@ -64,6 +75,9 @@ const DEPLOY_OVERHEAD_MB = 160;
 const SECRETS = {
     passphrase: "engineProgram-PASSPHRASE-91c4",
     brevoApiKey: "engineProgramBREVO7e21d0",
+    /** The last path segment of the watchdog's URLs: what makes a webhook or a ping URL a credential. */
+    alertToken: "engineALERTtoken3f9d",
+    heartbeatToken: "engineHEARTBEATuuid8c2e",
 };
 /** The watchdog's forSeconds in this suite (production default: 180). */
 const WATCH_FOR_SECONDS = 10;
@@ -71,10 +85,14 @@ const WATCH_FOR_SECONDS = 10;
 let cli: PulumiCli;
 let vps: TestVps;
 let dns: FakeDnsServer;
+let alerts: Receiver;
+let heartbeats: Receiver;
 let engine: { release(): Promise<void> } | undefined;
 let memory: VpsMemory;
 /** Every distinct command line seen on the VPS during the first up (sampled every 50 ms). */
 let processLists = "";
+/** The same, sampled while the watchdog ran with its webhook and heartbeat URLs. */
+const watchdogCommandLines: string[] = [];
 /** When the suite started, in the VPS's clock (Unix seconds): its engine's events since then. */
 let suiteStarted = 0;
 /** Per deploy: image bytes the VPS pulled (by repository), every byte it received, its memory. */
@@ -353,8 +371,15 @@ beforeAll(async () => {
         nameserver: dns.address,
         brevoApiKey: SECRETS.brevoApiKey,
     });
-    // No alert URL: the watchdog's state changes go to its output (the journal on a real host).
+    // The watchdog's receivers listen on the VPS network's gateway: only the test containers reach it.
+    const gateway = dockerOk(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}", vps.container]);
+    alerts = await startReceiver(gateway, "/alerts");
+    heartbeats = await startReceiver(gateway, "/ping");
+    await cli.ok(["config", "set", "--secret", "--path", "dropit:monitoring.alertUrl"], { input: `${alerts.url}/${SECRETS.alertToken}` });
+    await cli.ok(["config", "set", "--secret", "--path", "dropit:monitoring.heartbeatUrl"], { input: `${heartbeats.url}/${SECRETS.heartbeatToken}` });
     await cli.ok(["config", "set", "--path", "dropit:monitoring.forSeconds", String(WATCH_FOR_SECONDS)]);
+    canaries.set("alertToken", SECRETS.alertToken);
+    canaries.set("heartbeatToken", SECRETS.heartbeatToken);
 });
 
 afterAll(async () => {
@@ -371,6 +396,8 @@ afterAll(async () => {
         app.remove();
     }
     await dns?.close();
+    await alerts?.close();
+    await heartbeats?.close();
 });
 
 test("the stack file holds the secrets only encrypted", () => {
@@ -706,47 +733,55 @@ test("the backup command the up installed dumps the real database; the restore c
     expect((await cli.run(["preview", "--expect-no-changes"], LONG)).status).toBe(0);
 });
 
-/** One run of the watchdog as its timer starts it. */
-const runWatchdog = () => runUnitExecStart(vps, "/etc/systemd/system/dropit-watchdog.service");
+/** One run of the watchdog as its timer starts it (asynchronous: it calls back the receivers in this process). */
+const runWatchdog = () => runUnitExecStartAsync(vps, "/etc/systemd/system/dropit-watchdog.service");
 
-/** Each check's state as the watchdog keeps it on the host (/var/lib/dropit/watchdog/<check>). */
-function watchdogStates(): Record<string, string> {
-    const lines = vps.execOk("cd /var/lib/dropit/watchdog && for f in *; do echo \"$f $(cut -d' ' -f1 \"$f\")\"; done").split("\n");
-    return Object.fromEntries(lines.map((line) => line.split(" ") as [string, string]));
-}
-
-test("the watchdog the up installed checks the deployed stack: every check passes after all the deploys above", () => {
-    expect(vps.execOk("stat -c '%a %U' /usr/local/sbin/dropit-watchdog")).toBe("755 root");
+test("the watchdog the up installed checks the deployed stack: every check passes after all the deploys above, the heartbeat is pinged, nothing alerts", async () => {
+    expect(vps.execOk("stat -c '%a %U' /etc/dropit/watchdog.secrets.env /usr/local/sbin/dropit-watchdog")).toBe("600 root\n755 root");
     expect(vps.execOk("readlink /etc/systemd/system/timers.target.wants/dropit-watchdog.timer")).toBe("/etc/systemd/system/dropit-watchdog.timer");
-    const output = runWatchdog();
-    const states = watchdogStates();
-    report.watchdog = { healthyRun: output.split("\n").pop(), states };
+    const stopSampling = startPsSampler(vps, { distinct: true });
+    let output: string;
+    try {
+        output = await runWatchdog();
+    } finally {
+        watchdogCommandLines.push(stopSampling());
+    }
+    const states = watchdogStates(vps);
+    report.watchdog = { healthyRun: output.split("\n").pop(), states, alerts: alerts.hits.length, heartbeats: heartbeats.hits.map((hit) => hit.body) };
     expect(Object.entries(states).filter(([, state]) => state !== "ok")).toEqual([]);
     expect(Object.keys(states)).toEqual(expect.arrayContaining(["api-health", "web-health", "postgres", "backup", "service-dropit-api", "service-dropit-web"]));
     expect(output).toContain(`${Object.keys(states).length} checks, 0 firing`);
+    expect(output).not.toContain("failed");
+    expect(alerts.hits).toEqual([]);
+    expect(heartbeats.hits.map((hit) => hit.path)).toEqual([`/ping/${SECRETS.heartbeatToken}`]);
+    expect(heartbeats.hits[0].body).toBe(`all ${Object.keys(states).length} checks ok`);
 });
 
-test("with the API down, the watchdog fires once after forSeconds, and resolves once when it is back", async () => {
+test("with the API down, the watchdog alerts once after forSeconds, and once resolved when it is back; its URLs never reach a command line", async () => {
     vps.execOk("docker service scale -d dropit-api=0 >/dev/null");
     const started = Date.now();
-    const lines: string[] = [];
-    const watch = () => lines.push(...runWatchdog().split("\n"));
-    const firing = () => lines.filter((line) => line.includes("FIRING api-health"));
-    let firedAt = 0;
+    const titled = (suffix: string) => alerts.hits.filter((hit) => hit.title.endsWith(suffix));
+    const stopSampling = startPsSampler(vps, { distinct: true });
     try {
-        await waitFor("the api-health alert", 90_000, () => (watch(), firing().length > 0), 2000);
-        firedAt = Date.now();
+        try {
+            await waitFor("the api-health alert", 90_000, async () => (await runWatchdog(), titled("api-health FIRING").length > 0), 2000);
+        } finally {
+            vps.execOk("docker service scale -d dropit-api=1 >/dev/null");
+        }
+        await waitFor("the API back through the router", 90_000, () => routed(API_HOST, "/api/health").status === "200", 1000);
+        await waitFor("the api-health recovery", 60_000, async () => (await runWatchdog(), titled("api-health RESOLVED").length > 0), 2000);
     } finally {
-        vps.execOk("docker service scale -d dropit-api=1 >/dev/null");
+        watchdogCommandLines.push(stopSampling());
     }
-    await waitFor("the API back through the router", 90_000, () => routed(API_HOST, "/api/health").status === "200", 1000);
-    const resolved = () => lines.filter((line) => line.includes("RESOLVED api-health"));
-    await waitFor("the api-health recovery", 60_000, () => (watch(), resolved().length > 0), 2000);
-    const firedAfterSeconds = Math.round((firedAt - started) / 100) / 10;
-    (report.watchdog as Record<string, unknown>).apiDown = { firedAfterSeconds, changes: lines.filter((line) => /FIRING|RESOLVED/.test(line)) };
+    const firedAfterSeconds = Math.round((titled("api-health FIRING")[0].at - started) / 100) / 10;
+    (report.watchdog as Record<string, unknown>).apiDown = { firedAfterSeconds, alerts: alerts.hits.map((hit) => hit.title) };
     expect(firedAfterSeconds).toBeGreaterThanOrEqual(WATCH_FOR_SECONDS);
-    expect(firing()).toHaveLength(1);
-    expect(resolved()).toHaveLength(1);
+    expect(titled("api-health FIRING")).toHaveLength(1);
+    expect(titled("api-health RESOLVED")).toHaveLength(1);
+    expect(alerts.hits.map((hit) => hit.path)).toEqual(alerts.hits.map(() => `/alerts/${SECRETS.alertToken}`));
+    const sampled = watchdogCommandLines.join("\n");
+    expect(sampled).toContain("dropit-watchdog");
+    expect([SECRETS.alertToken, SECRETS.heartbeatToken].filter((token) => sampled.includes(token))).toEqual([]);
     expect((await cli.run(["preview", "--expect-no-changes"], LONG)).status).toBe(0);
 });
 

@@ -35,10 +35,10 @@ export function dockerOk(args: readonly string[], options: DockerRunOptions = {}
     return result.stdout.trim();
 }
 
-export async function waitFor(what: string, timeoutMs: number, probe: () => boolean, intervalMs = 250): Promise<void> {
+export async function waitFor(what: string, timeoutMs: number, probe: () => boolean | Promise<boolean>, intervalMs = 250): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; attempt < 2_000 && Date.now() < deadline; attempt += 1) {
-        if (probe()) return;
+        if (await probe()) return;
         await sleep(intervalMs);
     }
     throw new Error(`${what} not ready within ${timeoutMs} ms`);

@@ -2,7 +2,7 @@
  * What the host suites read off a converged test VPS: a snapshot a re-run must leave unchanged,
  * the stand-in installer's runs, requests through Traefik, and the firewall as seen from outside.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import type { TestVps } from "./testHost";
 
 /** Packages, services, containers, networks, files, groups and firewall rules: what a re-run must not change. */
@@ -51,9 +51,37 @@ export function statusFromOutside(vps: TestVps, port: number, urlPath = "/"): st
     }).stdout;
 }
 
-/** Runs a systemd unit's ExecStart line as systemd would start it (no systemd in the test VPS), its output. */
+/** The unit's ExecStart line run as systemd would start it (no systemd in the test VPS), stderr with stdout. */
+const execStartScript = (unitFile: string) => `eval "$(sed -n 's/^ExecStart=//p' ${unitFile})" 2>&1`;
+
+/** Runs a systemd unit's ExecStart, its output. */
 export function runUnitExecStart(vps: TestVps, unitFile: string, timeoutMs = 60_000): string {
-    return vps.execOk(`eval "$(sed -n 's/^ExecStart=//p' ${unitFile})" 2>&1`, { timeoutMs });
+    return vps.execOk(execStartScript(unitFile), { timeoutMs });
+}
+
+/**
+ * The same without blocking this process: a unit that calls back a receiver in this process (the
+ * watchdog's webhook and heartbeat) would wait on it in vain while a synchronous spawn holds the
+ * event loop, until curl gives up.
+ */
+export function runUnitExecStartAsync(vps: TestVps, unitFile: string, timeoutMs = 60_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+        execFile(
+            "docker",
+            ["exec", vps.container, "bash", "-c", execStartScript(unitFile)],
+            { encoding: "utf8", timeout: timeoutMs },
+            (error, stdout) => {
+                if (error) reject(new Error(`${unitFile} failed (${error.code ?? error.signal}): ${stdout.slice(-2000)}`));
+                else resolve(stdout.trim());
+            },
+        );
+    });
+}
+
+/** Each check's state as the watchdog keeps it on the host (/var/lib/dropit/watchdog/<check>). */
+export function watchdogStates(vps: TestVps): Record<string, string> {
+    const lines = vps.execOk('cd /var/lib/dropit/watchdog && for f in *; do echo "$f $(cut -d\' \' -f1 "$f")"; done').split("\n");
+    return Object.fromEntries(lines.map((line) => line.split(" ") as [string, string]));
 }
 
 /** Removes the program's chains, as a reboot does, then runs the enabled unit's ExecStart: the rules it gives back. */

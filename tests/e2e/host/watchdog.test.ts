@@ -23,6 +23,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureDockerEngine, docker, dockerOk } from "../../support/dockerd";
+import { watchdogStates } from "../../support/hostChecks";
 import { startReceiver, type Hit, type Receiver } from "../../support/httpReceiver";
 import { sleep } from "../../support/loopback";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../../support/testHost";
@@ -189,14 +190,6 @@ async function waitUntil(what: string, timeoutMs: number, probe: () => boolean):
     throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
-const statesOnHost = (host: TestVps) =>
-    Object.fromEntries(
-        host
-            .execOk("cd /var/lib/dropit/watchdog && for f in *; do echo \"$f $(cut -d' ' -f1 \"$f\")\"; done")
-            .split("\n")
-            .map((line) => line.split(" ")),
-    ) as Record<string, string>;
-
 /** Per check: seconds from `startedAt` to its first firing alert, whether it resolved, and repeated same-state alerts. */
 function analyse(hits: readonly Hit[], startedAt: number): Record<string, { firedAfterSeconds: number | null; resolved: boolean; duplicates: number }> {
     const result: Record<string, { firedAfterSeconds: number | null; resolved: boolean; duplicates: number; last?: string }> = {};
@@ -281,7 +274,7 @@ test("the host converges, the DropIt services run, and the program's watchdog-in
 test("on a healthy host every check passes, nothing alerts, and every run pings the heartbeat", async () => {
     startTimer(vps!);
     await waitUntil("two heartbeats", 60_000, () => heartbeats.hits.length >= 2);
-    const states = statesOnHost(vps!);
+    const states = watchdogStates(vps!);
     expect(Object.keys(states).sort()).toEqual(
         ["api-health", "web-health", "disk-root", "inodes-root", "disk-docker", "inodes-docker", "docker", "service-dropit-postgres", "service-dropit-api", "service-dropit-web", "postgres", "memory", "backup"].sort(),
     );
@@ -363,7 +356,7 @@ test("(d) one run's peak memory and CPU, measured on the host", async () => {
     expect(report.watchdogRssKb).toBeLessThanOrEqual(32 * 1024);
     expect(report.watchdogCpuMsPerRun).toBeGreaterThan(0);
     // Every run above was healthy: still nothing new.
-    expect(Object.values(statesOnHost(vps!)).filter((state) => state !== "ok")).toEqual([]);
+    expect(Object.values(watchdogStates(vps!)).filter((state) => state !== "ok")).toEqual([]);
     expect(runs.every((run) => run.wallMs < 10_000)).toBe(true);
 });
 
