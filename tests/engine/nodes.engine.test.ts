@@ -24,6 +24,7 @@ import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer
 import { EngineApp, secretsFound, plannedChanges, routed as routedOn, setBaseStackConfig, sql as sqlOn, startRouterLoad, type LoadFigures } from "../support/engineStack";
 import { ensureStandInImages } from "../support/engineStandIns";
 import { findPulumi, PulumiCli } from "../support/pulumiCli";
+import { startPsSampler } from "../support/psSampler";
 import { startRegistry, type TestRegistry } from "../support/registry";
 import { buildStandInImages, prepareStandIn } from "../support/standInInstaller/images";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../support/testHost";
@@ -58,6 +59,9 @@ let registry: TestRegistry;
 let dns: FakeDnsServer;
 let engine: { release(): Promise<void> } | undefined;
 const address = new Map<TestVps, string>();
+let vpsImage: string;
+/** Every distinct command line on each machine during the first up (sampled every 50 ms). */
+const processLists = new Map<TestVps, string>();
 const app = new EngineApp(path.join(ROOT, ".tmp", "engine-nodes-app"));
 const canaries = new Map<string, string>();
 const report: Record<string, unknown> = {};
@@ -132,7 +136,7 @@ beforeAll(async () => {
     if (!binary) throw new Error("no pulumi CLI: run `bash scripts/setup.sh` (it installs the engine and its plugins)");
     const started = Date.now();
     engine = await ensureDockerEngine();
-    const vpsImage = ensureVpsImage().image;
+    vpsImage = ensureVpsImage().image;
     const standIns = ensureStandInImages();
     const installerImages = buildStandInImages([VERSION], HOSTS, { router: "traefik" });
     docker(["network", "rm", NETWORK]);
@@ -212,7 +216,13 @@ afterAll(async () => {
 
 test("up converges two bare machines into one Swarm: the data on the first server, API and web tasks on both, images pulled by digest", async () => {
     expect((await cli.ok(["preview"], LONG)).stdout).toMatch(/\+ \d+ to create/);
-    const up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
+    const sampling = [main, worker].map((vps) => [vps, startPsSampler(vps, { distinct: true })] as const);
+    let up;
+    try {
+        up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
+    } finally {
+        for (const [vps, stop] of sampling) processLists.set(vps, stop());
+    }
     const state = JSON.parse((await cli.ok(["stack", "export"])).stdout) as { deployment: { resources: unknown[] } };
     report.up = { seconds: up.seconds, resources: state.deployment.resources.length };
     expect(swarmNodes()).toEqual([`${FIRST_NODE_NAME} Ready Active`, `${WORKER} Ready Active`]);
@@ -229,6 +239,34 @@ test("up converges two bare machines into one Swarm: the data on the first serve
     expect(JSON.parse(routed(API_HOST, "/api/health").body)).toMatchObject({ release: "api-1" });
     sqlOn(main, "CREATE TABLE engine_rows (id serial PRIMARY KEY, note text NOT NULL); INSERT INTO engine_rows (note) SELECT 'row-' || g FROM generate_series(1, 50) g;");
     canaries.set("joinToken", main.execOk("docker swarm join-token -q worker"));
+});
+
+test("the join token and the registry password never reached a process list on either machine", () => {
+    const token = canaries.get("joinToken")!;
+    expect(token).toMatch(/^SWMTKN-1-/);
+    // The join step ran while sampling: its script and curl's request to the worker's engine.
+    expect(processLists.get(worker)).toContain("/swarm/join");
+    const leaks = [...processLists].flatMap(([vps, lines]) =>
+        [token.slice(-25), SECRETS.registryPassword].filter((secret) => lines.includes(secret)).map(() => vps.container),
+    );
+    expect(leaks).toEqual([]);
+});
+
+test("Swarm's ports answer the nodes and nobody else", () => {
+    const probe = (from: string, to: string, port: number) =>
+        docker(["exec", from, "bash", "-c", `timeout 3 bash -c '</dev/tcp/${to}/${port}' 2>/dev/null && echo open || echo closed`]).stdout.trim();
+    expect(probe(worker.container, address.get(main)!, 2377)).toBe("open");
+    expect(probe(main.container, address.get(worker)!, 7946)).toBe("open");
+    // A stranger on the same network: a third container, no node of the Swarm.
+    const stranger = `${PREFIX}-stranger`;
+    docker(["rm", "-f", stranger]);
+    dockerOk(["run", "-d", "--name", stranger, "--network", NETWORK, "--entrypoint", "sleep", vpsImage, "300"]);
+    try {
+        report.swarmPortsFromStranger = { manager2377: probe(stranger, address.get(main)!, 2377), worker7946: probe(stranger, address.get(worker)!, 7946) };
+        expect(report.swarmPortsFromStranger).toEqual({ manager2377: "closed", worker7946: "closed" });
+    } finally {
+        docker(["rm", "-f", stranger]);
+    }
 });
 
 test("a second preview plans no change", async () => {

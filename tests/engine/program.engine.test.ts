@@ -801,7 +801,26 @@ test("destroy removes the services and keeps the volume, its rows and Dokploy; u
     await readSecretOutputs();
 });
 
-test("refresh, preview and destroy work from a second checkout that never ran up, as the CI workflow runs them", async () => {
+test("uninstallOnDestroy set on a running stack: the up updates only the install step, which leaves the running Dokploy alone", async () => {
+    const tasksBefore = runningTasks();
+    const runsBefore = installerRuns(vps);
+    await cli.ok(["config", "set", "--path", "dropit:dokploy.uninstallOnDestroy", "true"]);
+    const changedResources = plannedChanges((await cli.ok(["preview", "--json"], LONG)).stdout);
+    const up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
+    // pulumi-command runs a step's update on any change of its inputs, the delete command included:
+    // the update script finds the pinned version running (the step's stdout, as the state keeps it).
+    const state = JSON.parse((await cli.ok(["stack", "export"])).stdout) as { deployment: { resources: { urn: string; outputs?: { stdout?: string } }[] } };
+    const installStep = state.deployment.resources.find((resource) => resource.urn.endsWith("::dokploy-dokploy"));
+    const updateSaid = (installStep?.outputs?.stdout ?? "").trim();
+    report.uninstallFlag = { changedResources, upSeconds: up.seconds, updateSaid };
+    expect(changedResources).toEqual(["update dokploy-dokploy"]);
+    expect(updateSaid).toMatch(/^dropit: Dokploy already runs \S+ \(\S+\); not updated$/);
+    expect(installerRuns(vps)).toEqual(runsBefore);
+    expect(runningTasks()).toBe(tasksBefore);
+    expect((await cli.run(["preview", "--expect-no-changes"], LONG)).status).toBe(0);
+});
+
+test("refresh, preview and destroy work from a second checkout that never ran up, as the CI workflow runs them; that destroy uninstalls Dokploy and keeps the database volume", async () => {
     const checkout = secondCheckout();
     forgetSshIdentities();
     const second = new PulumiCli(cli.binary, checkout, SECRETS.passphrase, { stateDir: cli.stateDir });
@@ -832,8 +851,14 @@ test("refresh, preview and destroy work from a second checkout that never ran up
         };
         cli.transcript.push(...second.transcript, ...withProgram.transcript);
         expect(report.freshCheckout).toMatchObject({ refresh: true, preview: true, destroy: true });
-        expect(vps.exec(`docker volume inspect ${POSTGRES_VOLUME}`).status).toBe(0);
-        expect(vps.exec("docker service inspect dokploy").status).toBe(0);
+        report.uninstalled = {
+            swarm: vps.execOk("docker info --format '{{.Swarm.LocalNodeState}}'"),
+            etcDokploy: vps.exec("test -e /etc/dokploy").status === 0,
+            traefik: vps.execOk("docker ps -aq --filter name=dokploy-traefik"),
+            dokployVolume: vps.exec("docker volume inspect dokploy-postgres").status === 0,
+            databaseVolumeKept: vps.exec(`docker volume inspect ${POSTGRES_VOLUME}`).status === 0,
+        };
+        expect(report.uninstalled).toEqual({ swarm: "inactive", etcDokploy: false, traefik: "", dokployVolume: false, databaseVolumeKept: true });
     } finally {
         second.remove();
         withProgram.remove();

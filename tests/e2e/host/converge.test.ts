@@ -5,8 +5,8 @@
  * sshd, sudo, its own Docker engine; tests/support/testHost.ts), with the stand-in installer
  * (tests/support/standInInstaller/) served from the VPS's own 127.0.0.1. Kept as a replay because
  * each case needs a host the engine suite's stack cannot give it without a full reinstall: an
- * installer killed midway on a bare host, SSH with a wrong key or host key (the engine's stack
- * would have to be broken), and an uninstalling destroy (the engine suite keeps its Dokploy).
+ * installer killed midway on a bare host, and SSH with a wrong key or host key (the engine's stack
+ * would have to be broken). The uninstalling destroy runs under the engine suite.
  *
  * Bounded: every wait has a limit, jest's timeout caps each step, and afterAll removes the
  * containers (with their volumes) even when a test failed. Durations are printed at the end.
@@ -184,15 +184,5 @@ describe("an install killed midway, then re-run", () => {
         expect(wrongHostKey.status).toBe(255);
         expect(wrongHostKey.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
         expect(hostSnapshot(vps)).toBe(before);
-    });
-
-    test("pulumi destroy uninstalls Dokploy only when uninstallOnDestroy is set", async () => {
-        const uninstalling = planForReplay(stackConfig(vps, installerUrl, { "dropit:dokploy": { version: VERSION, installerUrl, uninstallOnDestroy: true } }));
-        const install = uninstalling.commands.find((command) => command.name === "dokploy-dokploy")!;
-        const run = await runOverSsh(install, install.delete!, { privateKey: vps.privateKey });
-        expect(run.status).toBe(0);
-        expect(vps.execOk("docker info --format '{{.Swarm.LocalNodeState}}'")).toBe("inactive");
-        expect(vps.exec("test -e /etc/dokploy").status).not.toBe(0);
-        expect(vps.execOk("docker ps -aq --filter name=dokploy-traefik")).toBe("");
     });
 });
