@@ -15,6 +15,7 @@ import * as path from "path";
 import { FAKE_ZONE, startFakeInfomaniak, type FakeInfomaniak } from "../support/fakeInfomaniak";
 import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer";
 import { findPulumi, PulumiCli } from "../support/pulumiCli";
+import { exportedResources } from "../support/engineStack";
 import { sleep } from "../support/loopback";
 
 jest.setTimeout(900_000);
@@ -47,10 +48,6 @@ function aRecords(): Map<string, { id: number; target: string; ttl: number }> {
     const sources = new Map(NAMES.map((name) => [name === "@" ? "." : name, name]));
     return new Map(fake.records().filter((record) => record.type === "A" && sources.has(record.source))
         .map((record) => [sources.get(record.source)!, { id: record.id, target: record.target, ttl: record.ttl }]));
-}
-
-async function exportedState(): Promise<{ resources: { type: string; urn: string; inputs?: Record<string, unknown> }[] }> {
-    return (JSON.parse((await cli.ok(["stack", "export", "--stack", STACK])).stdout) as { deployment: Awaited<ReturnType<typeof exportedState>> }).deployment;
 }
 
 /** The steps a `preview --json` plans, without the unchanged ones. */
@@ -126,9 +123,9 @@ test("preview writes nothing; up creates the records and waits for DNS", async (
     expect([...records.keys()].sort()).toEqual([...NAMES].sort());
     for (const record of records.values()) expect(record.target).toBe(ADDRESS);
     expect(fake.foreignDamage()).toEqual([]);
-    const state = await exportedState();
-    report.up = { seconds: up.seconds, resources: state.resources.length };
-    report.providerSizes = Object.fromEntries(state.resources
+    const resources = await exportedResources(cli, STACK);
+    report.up = { seconds: up.seconds, resources: resources.length };
+    report.providerSizes = Object.fromEntries(resources
         .filter((resource) => typeof resource.inputs?.__provider === "string")
         .map((resource) => [resource.urn.split("::").pop(), (resource.inputs!.__provider as string).length]));
 });
@@ -165,7 +162,7 @@ test("no secret value appears in the state, the backend's files or anything the 
     report.secretsFound = [...found];
     expect(report.secretsFound).toEqual([]);
     // The token is in the state, encrypted: the records need it to be deleted later.
-    const stateText = JSON.stringify(await exportedState());
+    const stateText = JSON.stringify(await exportedResources(cli, STACK));
     expect(stateText).toContain("4dabf18193072939515e22adb298388d");
 });
 

@@ -6,11 +6,11 @@
  * Swarm, then the configuration removes the node, adds it back, and goes back to one node, one
  * `pulumi up` each, with requests going through the router the whole time.
  *
- * Images: `app.buildOn: vps`, so the first server builds and pushes them and every node pulls them
- * by digest with the registry login. The default with nodes builds where `pulumi up` runs; that
- * builder is this machine's engine, shared by every suite, whose trust store (the registry's CA
- * for its name) is the machine's own: the suite leaves it alone. The push, the digest pinning and
- * the pulls on every node are the same code either way (lib/appImage.ts, registry transport).
+ * Images: the default with nodes. They are built where `pulumi up` runs and pushed to the registry,
+ * and every node pulls them by digest with the registry login. "Where `pulumi up` runs" is a third
+ * machine of the suite's network, standing in for a CI runner: its own Docker engine (DOCKER_HOST
+ * of the CLI) trusts the registry's CA as a runner trusts a real registry, so this machine's
+ * engine, shared by every suite, is left alone. Neither server ever builds.
  *
  * Same kernel limits as tests/engine/program.engine.test.ts (no IPVS: dnsrr; no systemd).
  * Writes .tmp/engine-nodes-report.json. Bounded: every CLI command has a timeout, every wait a
@@ -21,8 +21,9 @@ import * as path from "node:path";
 import { FIRST_NODE_NAME } from "../../config/names";
 import { docker, dockerOk, ensureDockerEngine, waitFor } from "../support/dockerd";
 import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer";
-import { EngineApp, secretsFound, plannedChanges, routed as routedOn, setBaseStackConfig, sql as sqlOn, startRouterLoad, type LoadFigures } from "../support/engineStack";
+import { EngineApp, exportedResources, secretsFound, plannedChanges, routed as routedOn, setBaseStackConfig, sql as sqlOn, startRouterLoad, type LoadFigures } from "../support/engineStack";
 import { ensureStandInImages } from "../support/engineStandIns";
+import { buildTraces } from "../support/hostChecks";
 import { findPulumi, PulumiCli } from "../support/pulumiCli";
 import { startPsSampler } from "../support/psSampler";
 import { startRegistry, type TestRegistry } from "../support/registry";
@@ -55,11 +56,15 @@ const SECRETS = {
 let cli: PulumiCli;
 let main: TestVps;
 let worker: TestVps;
+/** The machine whose engine builds and pushes (the CLI's DOCKER_HOST). */
+let runner: TestVps;
 let registry: TestRegistry;
 let dns: FakeDnsServer;
 let engine: { release(): Promise<void> } | undefined;
 const address = new Map<TestVps, string>();
 let vpsImage: string;
+/** When the machines started, in the first server's clock (Unix seconds): its engine's events since then. */
+let suiteStarted = 0;
 /** Every distinct command line on each machine during the first up (sampled every 50 ms). */
 const processLists = new Map<TestVps, string>();
 const app = new EngineApp(path.join(ROOT, ".tmp", "engine-nodes-app"));
@@ -95,6 +100,13 @@ function placementOf(service: string): string[] {
 
 function placement(): Record<string, string[]> {
     return Object.fromEntries(["dropit-postgres", "dropit-api", "dropit-web"].map((service) => [service, placementOf(service)]));
+}
+
+/** The app repositories the runner's engine holds, pushed to the registry. */
+function runnerImages(): string[] {
+    const prefix = `${registry.server}/dropitbot/`;
+    const repositories = runner.execOk("docker images --format '{{.Repository}}'").split("\n");
+    return [...new Set(repositories.filter((name) => name.startsWith(prefix)).map((name) => name.slice(prefix.length)))].sort();
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -141,9 +153,10 @@ beforeAll(async () => {
     const installerImages = buildStandInImages([VERSION], HOSTS, { router: "traefik" });
     docker(["network", "rm", NETWORK]);
     dockerOk(["network", "create", NETWORK]);
-    [main, worker] = await Promise.all(
-        [FIRST_NODE_NAME, WORKER].map((hostname, index) => startVps(vpsImage, `${PREFIX}-${index + 1}`, { network: NETWORK, hostname })),
-    );
+    [main, worker, runner] = await Promise.all([
+        ...[FIRST_NODE_NAME, WORKER].map((hostname, index) => startVps(vpsImage, `${PREFIX}-${index + 1}`, { network: NETWORK, hostname })),
+        startVps(vpsImage, `${PREFIX}-runner`, { network: NETWORK, hostname: "ci-runner", dockerApi: true }),
+    ]);
     // One SSH key logs in everywhere (dropit:sshPrivateKey), as on real servers.
     worker.execOk("cat >> /home/deploy/.ssh/authorized_keys", { input: fs.readFileSync(`${main.privateKeyFile}.pub`) });
     let installerUrl = "";
@@ -152,11 +165,11 @@ beforeAll(async () => {
         address.set(vps, dockerOk(["inspect", "-f", `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}`, vps.container]));
         vps.execOk("install -m 0755 /dev/stdin /usr/local/bin/systemctl", { input: '#!/bin/sh\necho "systemctl $*" >> /var/log/dropit-systemctl.log\n' });
     }
-    // The first server builds (app.buildOn: vps): the app images' bases, under the names their Dockerfiles use, and PostgreSQL's.
-    loadImagesIntoVps(main, [standIns.images.postgres, standIns.images.node, standIns.images.nginx]);
-    main.execOk(
-        `docker tag ${standIns.images.postgres} postgres:15-alpine && docker tag ${standIns.images.node} node:20-alpine && docker tag ${standIns.images.nginx} nginx:1.27-alpine`,
-    );
+    // The runner builds: the app images' bases, under the names their Dockerfiles use. The first server runs PostgreSQL.
+    loadImagesIntoVps(runner, [standIns.images.node, standIns.images.nginx]);
+    runner.execOk(`docker tag ${standIns.images.node} node:20-alpine && docker tag ${standIns.images.nginx} nginx:1.27-alpine`);
+    loadImagesIntoVps(main, [standIns.images.postgres]);
+    main.execOk(`docker tag ${standIns.images.postgres} postgres:15-alpine`);
     registry = await startRegistry({
         vpsImage,
         network: NETWORK,
@@ -165,12 +178,13 @@ beforeAll(async () => {
         username: "dropitbot",
         password: SECRETS.registryPassword,
     });
-    for (const vps of [main, worker]) registry.trustFrom(vps);
+    for (const vps of [main, worker, runner]) registry.trustFrom(vps);
+    suiteStarted = Number(main.execOk("sleep 1; date +%s"));
     report.setUpSeconds = Math.round((Date.now() - started) / 100) / 10;
 
     dns = await startFakeDnsServer({}, () => ({ kind: "answer", address: "127.0.0.1" }));
     app.write();
-    cli = new PulumiCli(binary, ROOT, SECRETS.passphrase);
+    cli = new PulumiCli(binary, ROOT, SECRETS.passphrase, { env: { DOCKER_HOST: runner.dockerHost } });
     for (const [name, value] of Object.entries(SECRETS)) canaries.set(name, value);
     const keyLines = main.privateKey.trim().split("\n");
     canaries.set("sshPrivateKey", keyLines[Math.floor(keyLines.length / 2)]);
@@ -185,7 +199,6 @@ beforeAll(async () => {
         brevoApiKey: SECRETS.brevoApiKey,
     });
     await set("dropit:server.privateAddress", address.get(main)!);
-    await set("dropit:app.buildOn", "vps");
     await set("dropit:registry.server", registry.server);
     await set("dropit:registry.username", "dropitbot");
     await cli.ok(["config", "set", "--secret", "dropit:registryPassword"], { input: SECRETS.registryPassword });
@@ -204,6 +217,7 @@ afterAll(async () => {
     if (process.env.DROPIT_E2E_KEEP !== "1") {
         main?.remove();
         worker?.remove();
+        runner?.remove();
         registry?.remove();
         docker(["network", "rm", NETWORK]);
         await engine?.release();
@@ -223,8 +237,7 @@ test("up converges two bare machines into one Swarm: the data on the first serve
     } finally {
         for (const [vps, stop] of sampling) processLists.set(vps, stop());
     }
-    const state = JSON.parse((await cli.ok(["stack", "export"])).stdout) as { deployment: { resources: unknown[] } };
-    report.up = { seconds: up.seconds, resources: state.deployment.resources.length };
+    report.up = { seconds: up.seconds, resources: (await exportedResources(cli)).length };
     expect(swarmNodes()).toEqual([`${FIRST_NODE_NAME} Ready Active`, `${WORKER} Ready Active`]);
     const labels = main.execOk(`docker node inspect --format '{{.Spec.Role}} {{json .Spec.Labels}}' ${WORKER}`);
     expect(labels).toBe(`worker {"dropit.node":"${WORKER}","zone":"z2"}`);
@@ -235,6 +248,12 @@ test("up converges two bare machines into one Swarm: the data on the first serve
         "dropit-web": [FIRST_NODE_NAME, WORKER],
     });
     for (const service of ["dropit-api", "dropit-web"]) expect(serviceImage(service)).toMatch(new RegExp(`^${escapeRegExp(registry.server)}/\\S+/${service}@sha256:[0-9a-f]{64}$`));
+    // Built by the runner's engine; neither server built anything, both only pulled.
+    report.builtOn = { runner: runnerImages(), servers: Object.fromEntries([main, worker].map((vps) => [vps.container, buildTraces(vps, suiteStarted)])) };
+    expect(report.builtOn).toEqual({
+        runner: ["dropit-api", "dropit-web"],
+        servers: Object.fromEntries([main, worker].map((vps) => [vps.container, { buildCacheRecords: 0, imageEvents: [] }])),
+    });
     await waitFor("the web app through the router", 60_000, () => routed(DOMAIN, "/").body.includes("web-1"), 1000);
     expect(JSON.parse(routed(API_HOST, "/api/health").body)).toMatchObject({ release: "api-1" });
     sqlOn(main, "CREATE TABLE engine_rows (id serial PRIMARY KEY, note text NOT NULL); INSERT INTO engine_rows (note) SELECT 'row-' || g FROM generate_series(1, 50) g;");
@@ -306,10 +325,14 @@ test("back to one node in the two documented ups: the node leaves, then the one-
     expect(leaving.nodes).toEqual([`${FIRST_NODE_NAME} Ready Active`]);
     expectNoFailedRequest(leaving);
     await cli.ok(["config", "rm", "--path", "dropit:cluster.enabled"]);
+    // On one server the default is SSH delivery, which needs the building engine on this machine's
+    // own 127.0.0.1 (docs/images.md); the runner's is elsewhere, so the stack keeps the registry.
+    await set("dropit:app.delivery", "registry");
     const oneNode = await lifecycleEvent("backToOneNode");
     expectNoFailedRequest(oneNode);
-    // Built and kept on the first server: no registry in the services' images any more.
-    for (const service of ["dropit-api", "dropit-web"]) expect(serviceImage(service)).not.toContain(registry.server);
+    // The same images as before: nothing rebuilt, still pinned by digest from the registry.
+    expect(oneNode.changedResources.filter((change) => change.includes("-image"))).toEqual([]);
+    for (const service of ["dropit-api", "dropit-web"]) expect(serviceImage(service)).toMatch(new RegExp(`^${escapeRegExp(registry.server)}/\\S+/${service}@sha256:`));
     expect(oneNode.placement["dropit-web"]).toEqual([FIRST_NODE_NAME, FIRST_NODE_NAME]);
     const check = await cli.run(["preview", "--expect-no-changes", "--diff"], LONG);
     expect({ status: check.status, tail: check.status === 0 ? "" : check.stdout.slice(-3000) }).toEqual({ status: 0, tail: "" });

@@ -25,7 +25,7 @@ import { POSTGRES_VOLUME } from "../../config/names";
 import { LOCAL_REGISTRY_CONTAINER, LOCAL_REGISTRY_IMAGE } from "../../lib/appImage";
 import { docker, dockerOk, ensureDockerEngine, waitFor } from "../support/dockerd";
 import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer";
-import { EngineApp, secretsFound, finishedLogs, plannedChanges, routed as routedOn, setBaseStackConfig, sql as sqlOn, startRouterLoad } from "../support/engineStack";
+import { EngineApp, exportedResources, secretsFound, finishedLogs, plannedChanges, routed as routedOn, setBaseStackConfig, sql as sqlOn, startRouterLoad } from "../support/engineStack";
 import { failureSummary, findPulumi, PulumiCli, type CliResult } from "../support/pulumiCli";
 import { ensureStandInImages } from "../support/engineStandIns";
 import {
@@ -36,6 +36,7 @@ import {
     installerRuns,
     runUnitExecStart,
     runUnitExecStartAsync,
+    buildTraces,
     statusFromOutside,
     watchdogStates,
 } from "../support/hostChecks";
@@ -91,8 +92,6 @@ let engine: { release(): Promise<void> } | undefined;
 let memory: VpsMemory;
 /** Every distinct command line seen on the VPS during the first up (sampled every 50 ms). */
 let processLists = "";
-/** The same, sampled while the watchdog ran with its webhook and heartbeat URLs. */
-const watchdogCommandLines: string[] = [];
 /** When the suite started, in the VPS's clock (Unix seconds): its engine's events since then. */
 let suiteStarted = 0;
 /** Per deploy: image bytes the VPS pulled (by repository), every byte it received, its memory. */
@@ -199,17 +198,6 @@ async function measuredDeploy<T>(label: string, deploy: () => Promise<T>): Promi
     }
 }
 
-/** What the VPS's engine shows of builds: BuildKit's cache records and image events other than pulls and deletes. */
-function vpsBuildTraces(): { buildCacheRecords: number; imageEvents: string[] } {
-    const df = vps.execOk("docker system df --format '{{.Type}} {{.TotalCount}}'");
-    const cacheLine = df.split("\n").find((line) => line.startsWith("Build Cache "));
-    const events = vps
-        .execOk(`docker events --since ${suiteStarted} --until "$(date +%s)" --filter type=image --format '{{.Action}} {{.Actor.ID}}'`)
-        .split("\n")
-        .filter(Boolean);
-    return { buildCacheRecords: Number(cacheLine?.split(" ").pop() ?? 0), imageEvents: events.filter((event) => !/^(pull|delete|untag) /.test(event)) };
-}
-
 /** Containers of the VPS's engine the kernel killed for memory (exited ones included). */
 function oomKilledContainers(): string[] {
     return vps
@@ -298,7 +286,7 @@ function deployReport(): Record<string, unknown> {
     const bridged = ["webChange", "webChangeTwoReplicas"].map(pageFigures).filter((figures): figures is PageFigures => Boolean(figures));
     const old = pageFigures("webChangeOldBehaviour");
     const measured = Object.values(deploys);
-    const traces = vps ? vpsBuildTraces() : undefined;
+    const traces = vps ? buildTraces(vps, suiteStarted) : undefined;
     return {
         buildsOnVps: traces ? traces.buildCacheRecords > 0 || traces.imageEvents.length > 0 : undefined,
         vpsBuildTraces: traces,
@@ -410,15 +398,9 @@ test("preview then up converge the bare VPS: services healthy, reachable through
     const preview = await cli.ok(["preview"], LONG);
     expect(preview.stdout).toMatch(/\+ \d+ to create/);
     durations.firstPreview = preview.seconds;
-    const stopSampling = startPsSampler(vps, { distinct: true });
-    let up: CliResult;
-    try {
-        up = await measuredDeploy("first", () => cli.ok(["up", "--yes", "--skip-preview"], LONG));
-    } finally {
-        processLists = stopSampling();
-    }
-    const state = JSON.parse((await cli.ok(["stack", "export"])).stdout) as { deployment: { resources: unknown[] } };
-    report.up = { seconds: up.seconds, resources: state.deployment.resources.length };
+    const { result: up, commandLines } = await withCommandLines(() => measuredDeploy("first", () => cli.ok(["up", "--yes", "--skip-preview"], LONG)));
+    processLists = commandLines;
+    report.up = { seconds: up.seconds, resources: (await exportedResources(cli)).length };
     await readSecretOutputs();
     await readMemoryOutput();
 
@@ -436,7 +418,7 @@ test("preview then up converge the bare VPS: services healthy, reachable through
     expect(health.status).toBe("200");
     expect(JSON.parse(health.body)).toMatchObject({ release: "api-1" });
     // Built here, sent over SSH: the VPS's engine never built anything, and ran both images pinned by digest.
-    expect(vpsBuildTraces()).toEqual({ buildCacheRecords: 0, imageEvents: [] });
+    expect(buildTraces(vps, suiteStarted)).toEqual({ buildCacheRecords: 0, imageEvents: [] });
     for (const service of ["dropit-api", "dropit-web"]) {
         expect(vps.execOk(`docker service inspect -f '{{.Spec.TaskTemplate.ContainerSpec.Image}}' ${service}`)).toMatch(
             new RegExp(`^127\\.0\\.0\\.1:5555/${service}@sha256:[0-9a-f]{64}$`),
@@ -546,6 +528,78 @@ test("an up whose firewall would close the SSH port it arrives on is refused and
     expect(runningTasks()).toBe(tasksBefore);
 });
 
+/** A key pair nobody authorised: its private half as a wrong login key, its public half as a wrong host key. */
+function strangerKeyPair(): { privateKey: string; publicKey: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-engine-stranger-"));
+    try {
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "stranger", "-f", path.join(dir, "id")]);
+        const publicKey = fs.readFileSync(path.join(dir, "id.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+        return { privateKey: fs.readFileSync(path.join(dir, "id"), "utf8"), publicKey };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+interface WrongSettingAttempt {
+    status: number | null;
+    seconds: number;
+    /** The first line matching the error the attempt must stop with. */
+    error?: string;
+}
+
+/**
+ * With one setting wrong, an `up` (the remote commands: pulumi-command's SSH client) and a `refresh`
+ * (the Docker provider: OpenSSH with the identity files the program wrote); then the setting back.
+ */
+async function withWrongSetting(wrong: () => Promise<unknown>, restore: () => Promise<unknown>, errors: { up: RegExp; refresh: RegExp }) {
+    const attempt = async (args: string[], error: RegExp): Promise<WrongSettingAttempt> => {
+        const result = await cli.run(args, LONG);
+        return { status: result.status, seconds: result.seconds, error: error.exec(result.stdout + result.stderr)?.[0] };
+    };
+    await wrong();
+    let planned: string[];
+    let up: WrongSettingAttempt;
+    let refresh: WrongSettingAttempt;
+    try {
+        planned = plannedChanges((await cli.ok(["preview", "--json"], LONG)).stdout);
+        up = await attempt(["up", "--yes", "--skip-preview"], errors.up);
+        refresh = await attempt(["refresh", "--yes", "--skip-preview"], errors.refresh);
+    } finally {
+        await restore();
+    }
+    const hostAfter = hostSnapshot(vps);
+    const plannedAfterRestore = plannedChanges((await cli.ok(["preview", "--json"], LONG)).stdout);
+    return { figures: { planned: planned.length, up, refresh, plannedAfterRestore }, hostAfter };
+}
+
+test("a wrong SSH key, then a wrong host key: up and refresh each stop with the SSH error and change nothing; set back, nothing is left to do", async () => {
+    const tasksBefore = runningTasks();
+    const hostBefore = hostSnapshot(vps);
+    const stranger = strangerKeyPair();
+    const setKey = (key: string) => cli.ok(["config", "set", "--secret", "dropit:sshPrivateKey"], { input: key });
+    const setHostKey = (hostKey: string) => cli.ok(["config", "set", "--path", "dropit:server.hostKey", hostKey]);
+    const wrongKey = await withWrongSetting(() => setKey(stranger.privateKey), () => setKey(vps.privateKey), {
+        up: /ssh: handshake failed: ssh: unable to authenticate[^\n]*/,
+        refresh: /Permission denied \(publickey\)[^\n]*/,
+    });
+    const wrongHostKey = await withWrongSetting(() => setHostKey(stranger.publicKey), () => setHostKey(vps.hostKey), {
+        up: /ssh: handshake failed: [^\n]*host key[^\n]*/,
+        refresh: /(REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed)[^\n]*/,
+    });
+    report.wrongSsh = { wrongKey: wrongKey.figures, wrongHostKey: wrongHostKey.figures };
+    for (const { figures } of [wrongKey, wrongHostKey]) {
+        for (const attempt of [figures.up, figures.refresh]) {
+            expect(attempt.status).not.toBe(0);
+            expect(attempt.error).toBeDefined();
+        }
+        expect(figures.plannedAfterRestore).toEqual([]);
+    }
+    expect(wrongKey.hostAfter).toBe(hostBefore);
+    expect(wrongHostKey.hostAfter).toBe(hostBefore);
+    expect((await cli.run(["preview", "--expect-no-changes"], LONG)).status).toBe(0);
+    expect(runningTasks()).toBe(tasksBefore);
+});
+
 test("a change to the web app's source rolls out the web resources only, with no failed request", async () => {
     const apiBefore = vps.execOk("docker service ps -q --filter desired-state=running dropit-api dropit-postgres | sort");
     webRelease("web-1", "web-2");
@@ -596,7 +650,7 @@ test("a change to the API's source rolls out the API resources only, with no fai
     expect(Object.keys(deploys.apiChange.imageBytes)).toEqual(["dropit-api"]);
     expect(deploys.apiChange.imageBytesTotal).toBeLessThan(deploys.first.imageBytesTotal / 100);
     expectWithinMemory(deploys.apiChange, "api");
-    expect(vpsBuildTraces()).toEqual({ buildCacheRecords: 0, imageEvents: [] });
+    expect(buildTraces(vps, suiteStarted)).toEqual({ buildCacheRecords: 0, imageEvents: [] });
 });
 
 /** How long `up` took over one resource, from the CLI's progress line (`… api-image updated (12s)`). */
@@ -736,16 +790,29 @@ test("the backup command the up installed dumps the real database; the restore c
 /** One run of the watchdog as its timer starts it (asynchronous: it calls back the receivers in this process). */
 const runWatchdog = () => runUnitExecStartAsync(vps, "/etc/systemd/system/dropit-watchdog.service");
 
+/** Runs `watching` with the VPS's command lines sampled every 50 ms; returns what it returned and every distinct line seen. */
+async function withCommandLines<T>(watching: () => Promise<T>): Promise<{ result: T; commandLines: string }> {
+    const stopSampling = startPsSampler(vps, { distinct: true });
+    let result: T;
+    try {
+        result = await watching();
+    } catch (error) {
+        stopSampling();
+        throw error;
+    }
+    return { result, commandLines: stopSampling() };
+}
+
+/** The watchdog ran while sampled, and its webhook and heartbeat tokens were on none of the lines. */
+function expectUrlsOffCommandLines(commandLines: string): void {
+    expect(commandLines).toContain("dropit-watchdog");
+    expect([SECRETS.alertToken, SECRETS.heartbeatToken].filter((token) => commandLines.includes(token))).toEqual([]);
+}
+
 test("the watchdog the up installed checks the deployed stack: every check passes after all the deploys above, the heartbeat is pinged, nothing alerts", async () => {
     expect(vps.execOk("stat -c '%a %U' /etc/dropit/watchdog.secrets.env /usr/local/sbin/dropit-watchdog")).toBe("600 root\n755 root");
     expect(vps.execOk("readlink /etc/systemd/system/timers.target.wants/dropit-watchdog.timer")).toBe("/etc/systemd/system/dropit-watchdog.timer");
-    const stopSampling = startPsSampler(vps, { distinct: true });
-    let output: string;
-    try {
-        output = await runWatchdog();
-    } finally {
-        watchdogCommandLines.push(stopSampling());
-    }
+    const { result: output, commandLines } = await withCommandLines(runWatchdog);
     const states = watchdogStates(vps);
     report.watchdog = { healthyRun: output.split("\n").pop(), states, alerts: alerts.hits.length, heartbeats: heartbeats.hits.map((hit) => hit.body) };
     expect(Object.entries(states).filter(([, state]) => state !== "ok")).toEqual([]);
@@ -755,14 +822,14 @@ test("the watchdog the up installed checks the deployed stack: every check passe
     expect(alerts.hits).toEqual([]);
     expect(heartbeats.hits.map((hit) => hit.path)).toEqual([`/ping/${SECRETS.heartbeatToken}`]);
     expect(heartbeats.hits[0].body).toBe(`all ${Object.keys(states).length} checks ok`);
+    expectUrlsOffCommandLines(commandLines);
 });
 
 test("with the API down, the watchdog alerts once after forSeconds, and once resolved when it is back; its URLs never reach a command line", async () => {
     vps.execOk("docker service scale -d dropit-api=0 >/dev/null");
     const started = Date.now();
     const titled = (suffix: string) => alerts.hits.filter((hit) => hit.title.endsWith(suffix));
-    const stopSampling = startPsSampler(vps, { distinct: true });
-    try {
+    const { commandLines } = await withCommandLines(async () => {
         try {
             await waitFor("the api-health alert", 90_000, async () => (await runWatchdog(), titled("api-health FIRING").length > 0), 2000);
         } finally {
@@ -770,18 +837,14 @@ test("with the API down, the watchdog alerts once after forSeconds, and once res
         }
         await waitFor("the API back through the router", 90_000, () => routed(API_HOST, "/api/health").status === "200", 1000);
         await waitFor("the api-health recovery", 60_000, async () => (await runWatchdog(), titled("api-health RESOLVED").length > 0), 2000);
-    } finally {
-        watchdogCommandLines.push(stopSampling());
-    }
+    });
     const firedAfterSeconds = Math.round((titled("api-health FIRING")[0].at - started) / 100) / 10;
     (report.watchdog as Record<string, unknown>).apiDown = { firedAfterSeconds, alerts: alerts.hits.map((hit) => hit.title) };
     expect(firedAfterSeconds).toBeGreaterThanOrEqual(WATCH_FOR_SECONDS);
     expect(titled("api-health FIRING")).toHaveLength(1);
     expect(titled("api-health RESOLVED")).toHaveLength(1);
     expect(alerts.hits.map((hit) => hit.path)).toEqual(alerts.hits.map(() => `/alerts/${SECRETS.alertToken}`));
-    const sampled = watchdogCommandLines.join("\n");
-    expect(sampled).toContain("dropit-watchdog");
-    expect([SECRETS.alertToken, SECRETS.heartbeatToken].filter((token) => sampled.includes(token))).toEqual([]);
+    expectUrlsOffCommandLines(commandLines);
     expect((await cli.run(["preview", "--expect-no-changes"], LONG)).status).toBe(0);
 });
 
@@ -809,9 +872,9 @@ test("uninstallOnDestroy set on a running stack: the up updates only the install
     const up = await cli.ok(["up", "--yes", "--skip-preview"], LONG);
     // pulumi-command runs a step's update on any change of its inputs, the delete command included:
     // the update script finds the pinned version running (the step's stdout, as the state keeps it).
-    const state = JSON.parse((await cli.ok(["stack", "export"])).stdout) as { deployment: { resources: { urn: string; outputs?: { stdout?: string } }[] } };
-    const installStep = state.deployment.resources.find((resource) => resource.urn.endsWith("::dokploy-dokploy"));
-    const updateSaid = (installStep?.outputs?.stdout ?? "").trim();
+    const installStep = (await exportedResources(cli)).find((resource) => resource.urn.endsWith("::dokploy-dokploy"));
+    const stdout = installStep?.outputs?.stdout;
+    const updateSaid = (typeof stdout === "string" ? stdout : "").trim();
     report.uninstallFlag = { changedResources, upSeconds: up.seconds, updateSaid };
     expect(changedResources).toEqual(["update dokploy-dokploy"]);
     expect(updateSaid).toMatch(/^dropit: Dokploy already runs \S+ \(\S+\); not updated$/);

@@ -162,6 +162,21 @@ export function plannedChanges(previewJson: string): string[] {
     return steps.filter((step) => !["same", "read"].includes(step.op)).map((step) => `${step.op} ${step.urn.split("::").pop()}`);
 }
 
+/** One resource of the state as `pulumi stack export` prints it (the fields the suites read). */
+export interface ExportedResource {
+    urn: string;
+    type: string;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+}
+
+/** The resources a stack's state holds (the selected stack unless one is named), read with `pulumi stack export`. */
+export async function exportedResources(cli: PulumiCli, stack?: string): Promise<ExportedResource[]> {
+    const args = stack ? ["stack", "export", "--stack", stack] : ["stack", "export"];
+    const state = JSON.parse((await cli.ok(args)).stdout) as { deployment: { resources?: ExportedResource[] } };
+    return state.deployment.resources ?? [];
+}
+
 /** Where any of the secret values appears: the state, every file of the backend, the stack file, everything the CLI printed. */
 export async function secretsFound(cli: PulumiCli, stackFile: string, canaries: ReadonlyMap<string, string>): Promise<string[]> {
     const found = new Set<string>();

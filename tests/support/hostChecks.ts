@@ -93,3 +93,20 @@ export function firewallAfterReboot(vps: TestVps): string {
     runUnitExecStart(vps, "/etc/systemd/system/multi-user.target.wants/dropit-firewall.service");
     return firewallRules(vps);
 }
+
+/**
+ * What a VPS's engine shows of builds since `sinceUnix` (its clock): BuildKit's cache records and
+ * image events other than pulls, deletes and untags. A machine that only runs images shows none.
+ */
+export function buildTraces(vps: TestVps, sinceUnix: number): { buildCacheRecords: number; imageEvents: string[] } {
+    const df = vps.execOk("docker system df --format '{{.Type}} {{.TotalCount}}'");
+    const cacheLine = df.split("\n").find((line) => line.startsWith("Build Cache "));
+    const events = vps
+        .execOk(`docker events --since ${sinceUnix} --until "$(date +%s)" --filter type=image --format '{{.Action}} {{.Actor.ID}}'`)
+        .split("\n")
+        .filter(Boolean);
+    return {
+        buildCacheRecords: Number(cacheLine?.split(" ").pop() ?? 0),
+        imageEvents: events.filter((event) => !/^(pull|delete|untag) /.test(event)),
+    };
+}

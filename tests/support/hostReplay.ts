@@ -54,8 +54,6 @@ export interface CommandRun {
 
 export interface SshCredentials {
     privateKey: string;
-    /** Overrides the command's pinned host key (to prove a mismatch is refused). */
-    hostKey?: string;
 }
 
 /** One command over SSH, bounded in time; resolves with its exit status and output. */
@@ -67,11 +65,7 @@ export function runOverSsh(
 ): Promise<Omit<CommandRun, "name">> {
     const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-e2e-ssh-"));
     const { host, port, user } = command.connection;
-    const sshOptions = writeSshIdentity(
-        { host, port, hostKey: credentials.hostKey ?? command.connection.hostKey },
-        credentials.privateKey,
-        baseDir,
-    );
+    const sshOptions = writeSshIdentity({ host, port, hostKey: command.connection.hostKey }, credentials.privateKey, baseDir);
     const started = Date.now();
     return new Promise((resolve) => {
         const child = spawn("ssh", [...sshOptions, "-o", "ConnectTimeout=15", "-p", String(port), `${user}@${host}`, script], {

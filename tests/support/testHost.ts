@@ -40,6 +40,8 @@ export interface TestVps {
     /** The deploy user's private key (OpenSSH format) and where it is on disk. */
     privateKey: string;
     privateKeyFile: string;
+    /** `tcp://127.0.0.1:<port>`: its Docker engine from this machine, when started with `dockerApi`. */
+    dockerHost?: string;
     /** Runs a shell script as root inside the VPS (test set-up and inspection, not the program). */
     exec(script: string, options?: RunOptions): SpawnSyncReturns<string>;
     execOk(script: string, options?: RunOptions): string;
@@ -56,11 +58,14 @@ export interface VpsOptions {
      * created under the VPS's own cgroup): the production size is 2048.
      */
     memoryMb?: number;
+    /** Its Docker engine also answers on a port of this machine's 127.0.0.1 (`dockerHost`). */
+    dockerApi?: boolean;
 }
 
 /** Starts a VPS container and waits until its sshd and Docker engine answer (bounded). */
 export async function startVps(image: string, name: string, options: VpsOptions = {}): Promise<TestVps> {
     const sshPort = await freePort();
+    const dockerApiPort = options.dockerApi ? await freePort() : undefined;
     docker(["rm", "-f", "-v", name]);
     dockerOk([
         "run",
@@ -92,6 +97,7 @@ export async function startVps(image: string, name: string, options: VpsOptions 
         "/var/lib/docker",
         "-p",
         `127.0.0.1:${sshPort}:22`,
+        ...(dockerApiPort ? ["-p", `127.0.0.1:${dockerApiPort}:2375`, "-e", "DROPIT_VPS_DOCKER_API=1"] : []),
         image,
     ]);
     const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-e2e-key-"));
@@ -101,6 +107,7 @@ export async function startVps(image: string, name: string, options: VpsOptions 
         hostKey: "",
         privateKey: "",
         privateKeyFile: path.join(keyDir, "id_ed25519"),
+        ...(dockerApiPort ? { dockerHost: `tcp://127.0.0.1:${dockerApiPort}` } : {}),
         exec: (script, options = {}) => docker(["exec", "-i", name, "bash", "-c", script], options),
         execOk: (script, options = {}) => {
             const result = vps.exec(script, options);

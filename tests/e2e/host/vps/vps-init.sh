@@ -10,9 +10,14 @@ parent=""
 if [ "${DROPIT_VPS_NEST_CGROUPS:-0}" = 1 ]; then
   parent=$(awk -F: '$2 == "memory" { print $3 }' /proc/1/cgroup)
 fi
+set --
 if [ -n "$parent" ] && [ "$parent" != / ]; then
-  dockerd --cgroup-parent "$parent" >/var/log/dockerd.log 2>&1 &
-else
-  dockerd >/var/log/dockerd.log 2>&1 &
+  set -- --cgroup-parent "$parent"
 fi
+# With DROPIT_VPS_DOCKER_API=1 (a machine standing in for where `pulumi up` runs, whose engine
+# builds), the engine also answers on TCP 2375, which the suite publishes on the host's 127.0.0.1 only.
+if [ "${DROPIT_VPS_DOCKER_API:-0}" = 1 ]; then
+  set -- "$@" -H unix:///var/run/docker.sock -H tcp://0.0.0.0:2375 --tls=false
+fi
+dockerd "$@" >/var/log/dockerd.log 2>&1 &
 exec /usr/sbin/sshd -D -e
