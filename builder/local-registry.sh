@@ -9,6 +9,16 @@ REGISTRY_WAIT_SECONDS=30
 
 registry_answers() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$REGISTRY_PORT/v2/"; }
 
+# The registry runs in the building engine and is reached on this machine's 127.0.0.1: the two
+# are one machine only when the engine is local. Says so when DOCKER_HOST names another machine.
+remote_engine_hint() {
+  case ${DOCKER_HOST:-} in
+    tcp://* | ssh://*)
+      echo "dropit: the Docker engine is DOCKER_HOST=$DOCKER_HOST; its registry is not on this machine's 127.0.0.1, so SSH delivery needs a local engine: unset DOCKER_HOST, or set dropit:app.delivery registry" >&2
+      ;;
+  esac
+}
+
 ensure_registry() {
   : "${REGISTRY_PORT:?}" "${REGISTRY_IMAGE:?}" "${REGISTRY_CONTAINER:?}"
   local storage=()
@@ -29,5 +39,6 @@ ensure_registry() {
     sleep 1
   done
   echo "dropit: no registry answers on 127.0.0.1:$REGISTRY_PORT after ${REGISTRY_WAIT_SECONDS}s (docker logs $REGISTRY_CONTAINER); if another program holds the port, set dropit:app.tunnelPort" >&2
+  remote_engine_hint
   return 1
 }

@@ -63,10 +63,7 @@ else
   quoted=$(printf '%q ' sudo docker pull -q "$reference")
   ssh "${ssh_options[@]}" -o ExitOnForwardFailure=yes -R "127.0.0.1:$REGISTRY_PORT:127.0.0.1:$REGISTRY_PORT" \
     "$SSH_USER@$SSH_HOST" "$quoted" >&2 || {
-    # The tunnel ends on this machine's 127.0.0.1, where only a local engine's registry listens.
-    case ${DOCKER_HOST:-} in
-      tcp://* | ssh://*) say "the images were built by the Docker engine at DOCKER_HOST=$DOCKER_HOST, whose registry is not on this machine's 127.0.0.1: build with a local engine or set dropit:app.delivery registry" ;;
-    esac
+    remote_engine_hint
     fail "the VPS could not pull $reference through the tunnel (if port $REGISTRY_PORT is taken on the VPS's 127.0.0.1, set dropit:app.tunnelPort; sshd must allow TCP forwarding)"
   }
 fi

@@ -1,9 +1,13 @@
 /**
  * builder/send-image.sh refuses what it must not pass on before it touches Docker or SSH: the
- * image name ends up in a command line the VPS's shell runs. (The whole send, for real, is the
- * engine suite's: tests/engine/program.engine.test.ts.)
+ * image name ends up in a command line the VPS's shell runs; and a remote DOCKER_HOST, whose
+ * registry this machine's 127.0.0.1 cannot reach, is named when the send fails for it. (The whole
+ * send, for real, is the engine suite's: tests/engine/program.engine.test.ts.)
  */
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { builderScript } from "../../renderers/shellParams";
 
 function send(environment: Record<string, string>, stdin = "") {
@@ -53,4 +57,57 @@ test("a missing parameter is named", () => {
     const result = send({ IMAGE: "127.0.0.1:5555/dropit-api:abc", SSH_USER: "" }, "key\n");
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("SSH_USER");
+});
+
+describe("with DOCKER_HOST naming another machine's engine", () => {
+    let shims: string;
+
+    beforeAll(() => {
+        // Stand-ins that make the send reach its registry wait: docker says the registry runs,
+        // nothing answers on this machine's 127.0.0.1, and the wait's pauses take no time.
+        shims = fs.mkdtempSync(path.join(os.tmpdir(), "dropit-send-shims-"));
+        const shim = (name: string, body: string) => fs.writeFileSync(path.join(shims, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        shim("docker", 'case "$1" in inspect) echo true ;; esac');
+        shim("curl", "exit 7");
+        shim("sleep", "exit 0");
+    });
+
+    afterAll(() => fs.rmSync(shims, { recursive: true, force: true }));
+
+    function sendWithRegistryWait(dockerHost: string | undefined) {
+        const result = spawnSync("bash", ["-c", builderScript("send-image", ["local-registry"])], {
+            input: "key\n",
+            encoding: "utf8",
+            env: {
+                PATH: `${shims}:/usr/bin:/bin`,
+                IMAGE: "127.0.0.1:5555/dropit-api:abc",
+                REGISTRY_PORT: "5555",
+                REGISTRY_IMAGE: "registry:2.8.3",
+                REGISTRY_CONTAINER: "dropit-image-registry",
+                SSH_HOST: "203.0.113.10",
+                SSH_PORT: "22",
+                SSH_USER: "deploy",
+                ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}),
+            },
+            timeout: 10_000,
+        });
+        return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    }
+
+    test.each(["tcp://10.0.0.5:2375", "ssh://builder@ci.example.com"])("%s: the failure says SSH delivery needs a local engine", (dockerHost) => {
+        const result = sendWithRegistryWait(dockerHost);
+        expect(result).toMatchObject({ status: 1, stdout: "" });
+        expect(result.stderr).toContain("dropit: no registry answers on 127.0.0.1:5555");
+        expect(result.stderr).toContain(`the Docker engine is DOCKER_HOST=${dockerHost}; its registry is not on this machine's 127.0.0.1`);
+        expect(result.stderr).toContain("set dropit:app.delivery registry");
+    });
+
+    test("a local engine (DOCKER_HOST unset or a socket) gets no such hint", () => {
+        for (const dockerHost of [undefined, "unix:///run/user/1000/docker.sock"]) {
+            const result = sendWithRegistryWait(dockerHost);
+            expect(result.status).toBe(1);
+            expect(result.stderr).toContain("dropit: no registry answers on 127.0.0.1:5555");
+            expect(result.stderr).not.toContain("DOCKER_HOST");
+        }
+    });
 });

@@ -12,8 +12,9 @@
  * on stand-in images loaded into every engine. The node lifecycle as users run it (real `pulumi
  * up`s: join, removal, adding back, back to one node) is tests/engine/nodes.engine.test.ts. This
  * replay stays for what that run does not reach: three nodes, a node lost to a network cut,
- * every acknowledged write looked up afterwards, the join token sampled in process lists, the
- * Swarm ports probed from outside, and asset bridging with both releases on different nodes.
+ * every acknowledged write looked up afterwards, and asset bridging with both releases on
+ * different nodes. (The join token sampled in process lists and the Swarm ports probed from a
+ * stranger run under the engine.)
  * Requests go over HTTPS through the real Traefik (the version Dokploy runs, built from its Go
  * module by tests/support/traefik/build.sh) as `dokploy-traefik` on the first server: it reads
  * Dokploy's static config, the dynamic files the plan writes (the retry middleware and the
