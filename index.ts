@@ -162,6 +162,7 @@ const web = new FrontendSite(
         endpointMode,
         certificateGate: dns.readiness,
         connection,
+        hostReady: [dokploy],
     },
     onVps,
 );
@@ -253,6 +254,12 @@ export const typesenseApiKey = typesense ? pulumi.secret(typesense.apiKey) : und
 export const backups = postgres.backupSummary;
 /** The offsite repository's password: without it the offsite copies cannot be read (docs/backups.md). */
 export const offsiteRepositoryPassword = postgres.offsitePassword;
+/**
+ * The first server's Docker provider: when that server is lost, `pulumi state delete
+ * --target-dependents` of it forgets the containers, volume and services that were on it, so the
+ * next `up` creates them on the new server (docs/backups.md, "Disaster recovery").
+ */
+export const serverDockerProvider = dokploy.dockerProvider.urn;
 /** The Dokploy owner account (email: dokploy.adminEmail, default acmeEmail), created by `pulumi up`. */
 export const dokployAdminPassword = dokploy.adminPassword;
 /** Traefik's dashboard at traefik.<domain>, user `admin`. */

@@ -54,8 +54,10 @@ export interface FrontendSiteArgs {
     endpointMode?: EndpointMode;
     /** Resources that must exist before Traefik asks Let's Encrypt for <domain> (DnsZone.readiness). */
     certificateGate: pulumi.Resource[];
-    /** SSH to the VPS (DokployHost.connection): after each new image, a command waits for Swarm to settle the rollout. */
+    /** SSH to the VPS (DokployHost.connection): the nginx configs are made over it, and after each new image a command waits for Swarm to settle the rollout. */
     connection: command.types.input.remote.ConnectionArgs;
+    /** What must exist before a Swarm config can be made (the first server's Docker engine in a Swarm: DokployHost). */
+    hostReady: pulumi.Input<pulumi.Resource>[];
 }
 
 const NGINX_PORT = 80;
@@ -90,7 +92,14 @@ export class FrontendSite extends pulumi.ComponentResource {
         this.imageName = reference;
 
         const bridge = (args.assetBridge ?? true) ? swarmAssetBridge(WEB_SERVICE) : undefined;
-        const nginxConf = contentAddressedConfig(`${name}-nginx-conf`, "dropit-web-nginx", renderNginxConf({ assetBridge: bridge }), child);
+        const onManager = { connection: args.connection, ready: args.hostReady };
+        const nginxConf = contentAddressedConfig(
+            `${name}-nginx-conf`,
+            "dropit-web-nginx",
+            renderNginxConf({ assetBridge: bridge }),
+            onManager,
+            child,
+        );
         const configs: docker.types.input.ServiceTaskSpecContainerSpecConfig[] = [
             { configId: nginxConf.id, configName: nginxConf.name, fileName: "/etc/nginx/conf.d/default.conf" },
         ];
@@ -99,6 +108,7 @@ export class FrontendSite extends pulumi.ComponentResource {
                 `${name}-asset-bridge`,
                 "dropit-web-asset-bridge",
                 fs.readFileSync(ASSET_BRIDGE_SCRIPT.source, "utf8"),
+                onManager,
                 child,
             );
             configs.push({ configId: script.id, configName: script.name, fileName: ASSET_BRIDGE_SCRIPT.target, fileMode: 0o555 });

@@ -119,7 +119,13 @@ export class PostgresService extends pulumi.ComponentResource {
         const volume = new docker.Volume(`${name}-data`, { name: POSTGRES_VOLUME }, { ...child, retainOnDelete: true, dependsOn: [guard] });
 
         // Runs only when the data directory is empty (first start on a new volume).
-        const initSql = contentAddressedConfig(`${name}-init-sql`, "dropit-postgres-init", renderInitSql(args.extensions), child);
+        const initSql = contentAddressedConfig(
+            `${name}-init-sql`,
+            "dropit-postgres-init",
+            renderInitSql(args.extensions),
+            { connection: args.connection, ready: args.hostReady },
+            child,
+        );
 
         this.service = new docker.Service(
             `${name}-service`,

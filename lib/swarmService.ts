@@ -11,6 +11,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { memoryResources, type ServiceMemory } from "../config/memoryBudget";
 import { swarmDuration } from "../renderers/duration";
+import { renderRemoveSwarmConfig, renderSwarmConfig } from "../renderers/hostScripts";
 import { renderRolloutSettled, type RolloutSettings } from "../renderers/swarmUpdate";
 import { NO_PREVIOUS_OUTPUT_IN_ENV } from "./sshConnection";
 import type { Label } from "../renderers/traefik";
@@ -138,22 +139,40 @@ export function swarmServiceOptions(opts: pulumi.CustomResourceOptions): pulumi.
     return { ...opts, deleteBeforeReplace: true, ignoreChanges: ["auth"] };
 }
 
-/** A Swarm config whose name changes with its content (configs are immutable in Swarm). */
+/** A Swarm config as a service names it. */
+export interface SwarmConfig {
+    id: pulumi.Output<string>;
+    name: string;
+}
+
+/**
+ * A Swarm config whose name changes with its content (configs are immutable in Swarm), made by a
+ * remote command (host/swarm-config.sh says why not the provider's ServiceConfig). A change of
+ * content is a new name, hence a replacement: the new config exists before the service moves to
+ * it, and the old one is removed after.
+ */
 export function contentAddressedConfig(
     resourceName: string,
     configName: string,
     content: string,
-    opts: pulumi.CustomResourceOptions,
-): docker.ServiceConfig {
+    on: { connection: command.types.input.remote.ConnectionArgs; ready: pulumi.Input<pulumi.Resource>[] },
+    opts: { parent: pulumi.Resource },
+): SwarmConfig {
     const digest = createHash("sha256").update(content).digest("hex").slice(0, 12);
-    return new docker.ServiceConfig(
+    const name = `${configName}-${digest}`;
+    const step = new command.remote.Command(
         resourceName,
         {
-            name: `${configName}-${digest}`,
-            data: Buffer.from(content, "utf8").toString("base64"),
+            connection: on.connection,
+            ...NO_PREVIOUS_OUTPUT_IN_ENV,
+            create: renderSwarmConfig(name),
+            delete: renderRemoveSwarmConfig(name),
+            stdin: content,
+            triggers: [name],
         },
-        { ...opts, deleteBeforeReplace: false },
+        { ...opts, dependsOn: on.ready },
     );
+    return { id: step.stdout.apply((stdout) => stdout.trim()), name };
 }
 
 /**

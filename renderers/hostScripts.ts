@@ -68,13 +68,23 @@ export function renderDokployInstall(options: DokployInstallOptions): string {
     });
 }
 
-/** A changed `dokploy.version` goes through the installer's own `update` path. */
+/**
+ * A changed `dokploy.version` goes through the installer's own `update` path; a host with no
+ * Dokploy at all (a new server behind the same stack) gets the install step's run instead.
+ */
 export function renderDokployUpdate(options: DokployInstallOptions): string {
-    return hostStep("dokploy-update", {
-        DOKPLOY_VERSION: options.version,
-        INSTALLER_URL: options.installerUrl,
-        INSTALLER_TIMEOUT_SECONDS: options.timeoutSeconds ?? INSTALLER_TIMEOUT_SECONDS,
-    });
+    return hostStep(
+        "dokploy-update",
+        {
+            DOKPLOY_VERSION: options.version,
+            INSTALLER_URL: options.installerUrl,
+            ADVERTISE_ADDR: options.advertiseAddr,
+            STATE_DIR: options.stateDir ?? STATE_DIR,
+            MAX_INSTALL_ATTEMPTS,
+            INSTALLER_TIMEOUT_SECONDS: options.timeoutSeconds ?? INSTALLER_TIMEOUT_SECONDS,
+        },
+        { functions: { install_dokploy: "dokploy-install" } },
+    );
 }
 
 /** Let's Encrypt contact in Traefik's static config; Traefik restarted only on a change. */
@@ -103,6 +113,16 @@ export function renderAdminAccount(stateDir: string = STATE_DIR): string {
 /** Installs the text on stdin as `file` (mode 0600, root) when it differs. */
 export function renderDynamicConfigFile(file: string): string {
     return hostStep("dynamic-config-file", { TARGET_FILE: file });
+}
+
+/** The Swarm config `name` holding the text on stdin (created unless it exists); its id on stdout. */
+export function renderSwarmConfig(name: string): string {
+    return hostStep("swarm-config", { CONFIG_NAME: name });
+}
+
+/** Removes the Swarm config `name` unless a service still uses it. */
+export function renderRemoveSwarmConfig(name: string): string {
+    return hostStep("swarm-config-remove", { CONFIG_NAME: name });
 }
 
 /** Deletes the Traefik dynamic `file` once no Swarm service's labels name any of `references`. */

@@ -64,14 +64,26 @@ function scriptBody(text: string): string {
         .trim();
 }
 
+const FUNCTION_NAME = /^[a-z][a-z0-9_]*$/;
+
 /**
  * The remote command of host/<step>.sh: its parameters as assignments, then (unless
- * `sudo: false`) host/common.sh (passwordless-sudo check, install_if_changed), then the step.
+ * `sudo: false`) host/common.sh (passwordless-sudo check, install_if_changed), then each of
+ * `functions` (another step's body as a shell function the step may call), then the step.
  */
-export function hostStep(step: string, params: ShellParams = {}, options: { sudo?: boolean } = {}): string {
+export function hostStep(
+    step: string,
+    params: ShellParams = {},
+    options: { sudo?: boolean; functions?: Readonly<Record<string, string>> } = {},
+): string {
+    const functions = Object.entries(options.functions ?? {}).map(([name, file]) => {
+        if (!FUNCTION_NAME.test(name)) throw new Error(`shell function name ${JSON.stringify(name)} must be lower_snake_case`);
+        return `${name}() {\n${stepBody(`${file}.sh`)}\n}`;
+    });
     const parts = [
         Object.keys(params).length > 0 ? `# parameters\n${shellAssignments(params)}` : "",
         options.sudo === false ? "" : stepBody("common.sh"),
+        ...functions,
         stepBody(`${step}.sh`),
     ];
     return asRemoteCommand(parts.filter(Boolean).join("\n"));

@@ -94,13 +94,18 @@ describe("with DOCKER_HOST naming another machine's engine", () => {
         return { status: result.status, stdout: result.stdout, stderr: result.stderr };
     }
 
-    test.each(["tcp://10.0.0.5:2375", "ssh://builder@ci.example.com"])("%s: the failure says SSH delivery needs a local engine", (dockerHost) => {
-        const result = sendWithRegistryWait(dockerHost);
-        expect(result).toMatchObject({ status: 1, stdout: "" });
-        expect(result.stderr).toContain("dropit: no registry answers on 127.0.0.1:5555");
-        expect(result.stderr).toContain(`the Docker engine is DOCKER_HOST=${dockerHost}; its registry is not on this machine's 127.0.0.1`);
-        expect(result.stderr).toContain("set dropit:app.delivery registry");
-    });
+    test.each(["tcp://10.0.0.5:2375", "ssh://builder@ci.example.com"])(
+        "%s: the failure says SSH delivery needs a local engine",
+        (dockerHost) => {
+            const result = sendWithRegistryWait(dockerHost);
+            expect(result).toMatchObject({ status: 1, stdout: "" });
+            expect(result.stderr).toContain("dropit: no registry answers on 127.0.0.1:5555");
+            expect(result.stderr).toContain(
+                `the Docker engine is DOCKER_HOST=${dockerHost}; its registry is not on this machine's 127.0.0.1`,
+            );
+            expect(result.stderr).toContain("set dropit:app.delivery registry");
+        },
+    );
 
     test("a local engine (DOCKER_HOST unset or a socket) gets no such hint", () => {
         for (const dockerHost of [undefined, "unix:///run/user/1000/docker.sock"]) {

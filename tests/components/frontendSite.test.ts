@@ -18,8 +18,9 @@ test("the API origin is baked in at build time, after the API exists", () => {
 
 test("nginx's config is the rendered one, mounted as a content-named Swarm config", () => {
     const config = resource(plan, "web-nginx-conf");
-    expect(config.inputs.name).toMatch(/^dropit-web-nginx-[0-9a-f]{12}$/);
-    expect(Buffer.from(String(config.inputs.data), "base64").toString("utf8")).toContain("try_files");
+    expect(String(config.inputs.create)).toMatch(/\nCONFIG_NAME=dropit-web-nginx-[0-9a-f]{12}\n/);
+    expect(String(config.inputs.stdin)).toContain("try_files");
+    expect(config.dependencies).toContain(resource(plan, "dokploy-close-panel-port").urn);
     const task = resource(plan, "web-service").inputs.taskSpec as { containerSpec: { configs: Array<{ fileName: string }> } };
     expect(task.containerSpec.configs[0].fileName).toBe("/etc/nginx/conf.d/default.conf");
 });
@@ -36,11 +37,11 @@ type ContainerSpec = { configs: Array<{ configName: string; fileName: string; fi
 const containerSpec = (of: Plan) => (resource(of, "web-service").inputs.taskSpec as { containerSpec: ContainerSpec }).containerSpec;
 
 test("asset bridging is on by default: nginx asks its peers, and the start script runs from the image's entrypoint directory", () => {
-    const conf = Buffer.from(String(resource(plan, "web-nginx-conf").inputs.data), "base64").toString("utf8");
+    const conf = String(resource(plan, "web-nginx-conf").inputs.stdin);
     expect(conf).toContain("set $dropit_asset_peers tasks.dropit-web;");
     const script = resource(plan, "web-asset-bridge");
-    expect(script.inputs.name).toMatch(/^dropit-web-asset-bridge-[0-9a-f]{12}$/);
-    expect(Buffer.from(String(script.inputs.data), "base64").toString("utf8")).toMatch(/^#!\/bin\/sh\n/);
+    expect(String(script.inputs.create)).toMatch(/\nCONFIG_NAME=dropit-web-asset-bridge-[0-9a-f]{12}\n/);
+    expect(String(script.inputs.stdin)).toMatch(/^#!\/bin\/sh\n/);
     const spec = containerSpec(plan);
     expect(spec.configs[1]).toMatchObject({ fileName: "/docker-entrypoint.d/40-dropit-asset-bridge.sh", fileMode: 0o555 });
     // Its whole input is data in the environment.

@@ -58,7 +58,8 @@ test("the data volume survives destroy (kept on delete, not protected: destroy m
 
 test("the init SQL creating uuid-ossp and pgcrypto is mounted where the entrypoint runs it", () => {
     const config = resource(plan, "postgres-init-sql");
-    const sql = Buffer.from(String(config.inputs.data), "base64").toString("utf8");
+    expect(String(config.inputs.create)).toMatch(/\nCONFIG_NAME=dropit-postgres-init-[0-9a-f]{12}\n/);
+    const sql = String(config.inputs.stdin);
     expect(sql).toContain('CREATE EXTENSION IF NOT EXISTS "uuid-ossp"');
     expect(sql).toContain('CREATE EXTENSION IF NOT EXISTS "pgcrypto"');
     const task = reveal(resource(plan, "postgres-service").inputs.taskSpec) as TaskSpec;

@@ -18,6 +18,8 @@ import {
     renderDokployInstall,
     renderDokployUninstall,
     renderDokployUpdate,
+    renderRemoveSwarmConfig,
+    renderSwarmConfig,
     renderDynamicConfigFile,
     renderFirewall,
     renderRegistryLogin,
@@ -33,7 +35,9 @@ const log = () => fs.readFileSync(path.join(dir, "calls.log"), "utf8");
  * Stand-ins: sudo runs its command; sleep returns at once; docker and curl record their
  * arguments (never their stdin) and act according to files in $dir: `dokploy-running`,
  * `services` (one name a line), `published` (the dokploy service's published ports),
- * `https-ok`, `signup-status` and `signup-body`, `image` (the dokploy service's image).
+ * `config-<name>` (a Swarm config's content; `config-in-use` makes its removal fail),
+ * `https-ok`, `signup-status` and `signup-body`, `image` (the dokploy service's image, which the
+ * installer's update rewrites unless `update-fails` exists: the real one exits 0 either way).
  */
 function installStandIns(): void {
     bin = path.join(dir, "bin");
@@ -52,6 +56,13 @@ case "$1 $2" in
     fi
     exit 0 ;;
   "service ls") cat "${dir}/services" 2>/dev/null; exit 0 ;;
+  "config inspect")
+    name="\${@: -1}"; [ -e "${dir}/config-$name" ] || exit 1
+    printf 'id-%s %s\\n' "$name" "$(cat "${dir}/config-$name")"; exit 0 ;;
+  "config create") cp "$4" "${dir}/config-$3"; echo "id-$3"; exit 0 ;;
+  "config rm")
+    if [ -e "${dir}/config-in-use" ]; then echo "Error response from daemon: config '$3' is in use by the following service: dropit-web" >&2; exit 1; fi
+    rm -f "${dir}/config-$3"; exit 0 ;;
   "volume inspect") exit 1 ;;
 esac
 exit 0`,
@@ -74,7 +85,7 @@ esac`,
     fs.writeFileSync(
         path.join(dir, "installer.sh"),
         `echo "installer ran ADVERTISE_ADDR=$ADVERTISE_ADDR DOKPLOY_VERSION=$DOKPLOY_VERSION args=$*" >> "${dir}/calls.log"
-[ "$1" = update ] || touch "${dir}/dokploy-running"\n`,
+if [ "$1" = update ]; then [ -e "${dir}/update-fails" ] || echo "dokploy/dokploy:$DOKPLOY_VERSION" > "${dir}/image"; else touch "${dir}/dokploy-running"; fi\n`,
     );
     fs.writeFileSync(path.join(dir, "calls.log"), "");
 }
@@ -230,6 +241,47 @@ test("a version change goes through the installer's update path", () => {
     expect(log()).toContain("DOKPLOY_VERSION=v0.30.0 args=update");
 });
 
+test("an update whose service still runs the old image afterwards fails, naming what runs", () => {
+    fs.writeFileSync(path.join(dir, "dokploy-running"), "");
+    fs.writeFileSync(path.join(dir, "image"), "dokploy/dokploy:v0.29.2\n");
+    fs.writeFileSync(path.join(dir, "update-fails"), "");
+    const result = run(
+        renderDokployUpdate({ version: "v0.30.0", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1" }),
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("the installer's update finished but the dokploy service runs dokploy/dokploy:v0.29.2, not v0.30.0");
+});
+
+test("on a host with no Dokploy (a new server behind the same stack), the update step runs the install step instead", () => {
+    const stateDir = path.join(dir, "state");
+    const result = run(
+        renderDokployUpdate({
+            version: "v0.29.2",
+            installerUrl: "https://example.test/install.sh",
+            advertiseAddr: "192.0.2.1",
+            stateDir,
+        }),
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("no dokploy service on this host (a new server behind this stack?): running the install step");
+    expect(result.stdout).toContain("dropit: Dokploy v0.29.2 installed");
+    expect(log()).toContain("installer ran ADVERTISE_ADDR=192.0.2.1 DOKPLOY_VERSION=v0.29.2 args=\n");
+    expect(log()).not.toContain("args=update");
+    expect(fs.existsSync(path.join(stateDir, "dokploy-installed"))).toBe(true);
+});
+
+test("a host whose Dokploy was installed and then lost its service is refused by the update step too", () => {
+    const stateDir = path.join(dir, "state");
+    fs.mkdirSync(stateDir);
+    fs.writeFileSync(path.join(stateDir, "dokploy-installed"), "");
+    const result = run(
+        renderDokployUpdate({ version: "v0.29.2", installerUrl: "https://example.test/install.sh", advertiseAddr: "192.0.2.1", stateDir }),
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("swarm leave --force");
+    expect(log()).not.toContain("installer ran");
+});
+
 test.each([
     ["pinned by digest, as docker service create stores it", "dokploy/dokploy:v0.29.2@sha256:0123abcd"],
     ["by tag", "dokploy/dokploy:v0.29.2"],
@@ -244,6 +296,41 @@ test.each([
     expect(result.stdout).toContain("already runs v0.29.2");
     expect(log()).not.toContain("installer ran");
     expect(log()).not.toContain("curl");
+});
+
+test("a Swarm config is created once; a re-run prints the same id and nothing else on stdout", () => {
+    const script = renderSwarmConfig("dropit-web-nginx-0123abcd");
+    const first = run(script, "server {\n  listen 80;\n}\n");
+    expect(first).toMatchObject({ status: 0, stdout: "id-dropit-web-nginx-0123abcd\n" });
+    expect(first.stderr).toContain("Swarm config dropit-web-nginx-0123abcd created");
+    expect(fs.readFileSync(path.join(dir, "config-dropit-web-nginx-0123abcd"), "utf8")).toBe("server {\n  listen 80;\n}\n");
+    const again = run(script, "server {\n  listen 80;\n}\n");
+    expect(again).toMatchObject({ status: 0, stdout: "id-dropit-web-nginx-0123abcd\n" });
+    expect(again.stderr).toContain("exists (id-dropit-web-nginx-0123abcd)");
+    expect(log().match(/docker config create/g)).toHaveLength(1);
+});
+
+test("a Swarm config of that name with other content is refused, naming the fix", () => {
+    fs.writeFileSync(path.join(dir, "config-dropit-web-nginx-0123abcd"), "something else\n");
+    const result = run(renderSwarmConfig("dropit-web-nginx-0123abcd"), "server {}\n");
+    expect(result).toMatchObject({ status: 1, stdout: "" });
+    expect(result.stderr).toContain(
+        "exists with other content; remove it (docker config rm dropit-web-nginx-0123abcd) once no service uses it",
+    );
+});
+
+test("a Swarm config is removed, kept while a service uses it, and already gone is no error", () => {
+    const remove = renderRemoveSwarmConfig("dropit-web-nginx-0123abcd");
+    fs.writeFileSync(path.join(dir, "config-dropit-web-nginx-0123abcd"), "server {}\n");
+    fs.writeFileSync(path.join(dir, "config-in-use"), "");
+    const kept = run(remove);
+    expect(kept.status).toBe(0);
+    expect(kept.stdout).toContain(
+        "kept: Error response from daemon: config 'dropit-web-nginx-0123abcd' is in use by the following service: dropit-web",
+    );
+    fs.rmSync(path.join(dir, "config-in-use"));
+    expect(run(remove)).toMatchObject({ status: 0, stdout: "dropit: Swarm config dropit-web-nginx-0123abcd removed\n" });
+    expect(run(remove)).toMatchObject({ status: 0, stdout: "dropit: Swarm config dropit-web-nginx-0123abcd is already gone\n" });
 });
 
 test("the ACME contact is rewritten once and Traefik restarted only on a change", () => {
