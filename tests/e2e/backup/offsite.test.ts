@@ -5,9 +5,15 @@
  * (tests/support/testHost.ts). The host commands of PostgresService are the program's plan,
  * replayed over SSH (../host/replay.ts), as in the host suite.
  *
- * What stands in, and why: the Swarm services the Docker provider would create (dropit-postgres,
+ * The recovery as users run it, `pulumi up` onto a new bare server, is the engine's drill
+ * (tests/engine/recovery.engine.test.ts). This replay stays for what that run does not do: the
+ * faults (unreachable target, wrong password, full target, full disk), the append-only REST and
+ * the S3 targets, a changed snapshot refused on a database that holds data, and the smoke check
+ * on a stale snapshot.
+ *
+ * What stands in: the Swarm services the Docker provider would create (dropit-postgres,
  * dropit-api) are created here with `docker service create` from the planned environment,
- * because the Docker provider's plugin cannot run here; PostgreSQL is Debian's 15 in a stand-in
+ * so that each fault needs no full deployment; PostgreSQL is Debian's 15 in a stand-in
  * image (no registry for postgres:16-alpine); the API is a stand-in reading the database with
  * the planned credentials; the VPS container runs no systemd, so a `systemctl` recorder stands in
  * for it and the test runs each unit's ExecStart as the timer would.
