@@ -15,7 +15,7 @@ import {
     renderFirewallUnit,
     type FirewallOptions,
 } from "./firewall";
-import { hostStep } from "./shellParams";
+import { hostStep, type ShellParams } from "./shellParams";
 
 export { asRemoteCommand } from "./shellParams";
 
@@ -53,19 +53,24 @@ export const MAX_INSTALL_ATTEMPTS = 3;
 /** Upstream's installer pulls three images and waits on the swarm: minutes, never half an hour. */
 export const INSTALLER_TIMEOUT_SECONDS = 1800;
 
-/**
- * The release's installer when Dokploy is absent, and never on a live host: see
- * host/dokploy-install.sh (resumes an interrupted install at most MAX_INSTALL_ATTEMPTS times).
- */
-export function renderDokployInstall(options: DokployInstallOptions): string {
-    return hostStep("dokploy-install", {
+/** The install step's parameters, which the update step needs too (it may run the install). */
+function dokployInstallParams(options: DokployInstallOptions): ShellParams {
+    return {
         DOKPLOY_VERSION: options.version,
         INSTALLER_URL: options.installerUrl,
         ADVERTISE_ADDR: options.advertiseAddr,
         STATE_DIR: options.stateDir ?? STATE_DIR,
         MAX_INSTALL_ATTEMPTS,
         INSTALLER_TIMEOUT_SECONDS: options.timeoutSeconds ?? INSTALLER_TIMEOUT_SECONDS,
-    });
+    };
+}
+
+/**
+ * The release's installer when Dokploy is absent, and never on a live host: see
+ * host/dokploy-install.sh (resumes an interrupted install at most MAX_INSTALL_ATTEMPTS times).
+ */
+export function renderDokployInstall(options: DokployInstallOptions): string {
+    return hostStep("dokploy-install", dokployInstallParams(options));
 }
 
 /**
@@ -73,18 +78,7 @@ export function renderDokployInstall(options: DokployInstallOptions): string {
  * Dokploy at all (a new server behind the same stack) gets the install step's run instead.
  */
 export function renderDokployUpdate(options: DokployInstallOptions): string {
-    return hostStep(
-        "dokploy-update",
-        {
-            DOKPLOY_VERSION: options.version,
-            INSTALLER_URL: options.installerUrl,
-            ADVERTISE_ADDR: options.advertiseAddr,
-            STATE_DIR: options.stateDir ?? STATE_DIR,
-            MAX_INSTALL_ATTEMPTS,
-            INSTALLER_TIMEOUT_SECONDS: options.timeoutSeconds ?? INSTALLER_TIMEOUT_SECONDS,
-        },
-        { functions: { install_dokploy: "dokploy-install" } },
-    );
+    return hostStep("dokploy-update", dokployInstallParams(options), { functions: { install_dokploy: "dokploy-install" } });
 }
 
 /** Let's Encrypt contact in Traefik's static config; Traefik restarted only on a change. */

@@ -10,25 +10,24 @@ import * as os from "os";
 import * as path from "path";
 import { builderScript } from "../../renderers/shellParams";
 
-function send(environment: Record<string, string>, stdin = "") {
-    const result = spawnSync("bash", ["-c", builderScript("send-image")], {
-        input: stdin,
-        encoding: "utf8",
-        // No docker or ssh on this PATH: reaching either would fail differently.
-        env: {
-            PATH: "/usr/bin:/bin",
-            REGISTRY_PORT: "5555",
-            REGISTRY_IMAGE: "registry:2.8.3",
-            REGISTRY_CONTAINER: "dropit-image-registry",
-            SSH_HOST: "203.0.113.10",
-            SSH_PORT: "22",
-            SSH_USER: "deploy",
-            ...environment,
-        },
-        timeout: 10_000,
-    });
+/** The parameters lib/appImage.ts gives the script, for a VPS that is never reached. */
+const PARAMETERS = {
+    REGISTRY_PORT: "5555",
+    REGISTRY_IMAGE: "registry:2.8.3",
+    REGISTRY_CONTAINER: "dropit-image-registry",
+    SSH_HOST: "203.0.113.10",
+    SSH_PORT: "22",
+    SSH_USER: "deploy",
+};
+
+function runScript(script: string, env: Record<string, string>, stdin: string) {
+    const result = spawnSync("bash", ["-c", script], { input: stdin, encoding: "utf8", env: { ...PARAMETERS, ...env }, timeout: 10_000 });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+// No docker or ssh on this PATH: reaching either would fail differently.
+const send = (environment: Record<string, string>, stdin = "") =>
+    runScript(builderScript("send-image"), { PATH: "/usr/bin:/bin", ...environment }, stdin);
 
 test.each([
     ["a shell metacharacter", "127.0.0.1:5555/dropit-api:abc;touch /tmp/x"],
@@ -74,25 +73,12 @@ describe("with DOCKER_HOST naming another machine's engine", () => {
 
     afterAll(() => fs.rmSync(shims, { recursive: true, force: true }));
 
-    function sendWithRegistryWait(dockerHost: string | undefined) {
-        const result = spawnSync("bash", ["-c", builderScript("send-image", ["local-registry"])], {
-            input: "key\n",
-            encoding: "utf8",
-            env: {
-                PATH: `${shims}:/usr/bin:/bin`,
-                IMAGE: "127.0.0.1:5555/dropit-api:abc",
-                REGISTRY_PORT: "5555",
-                REGISTRY_IMAGE: "registry:2.8.3",
-                REGISTRY_CONTAINER: "dropit-image-registry",
-                SSH_HOST: "203.0.113.10",
-                SSH_PORT: "22",
-                SSH_USER: "deploy",
-                ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}),
-            },
-            timeout: 10_000,
-        });
-        return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-    }
+    const sendWithRegistryWait = (dockerHost: string | undefined) =>
+        runScript(
+            builderScript("send-image", ["local-registry"]),
+            { PATH: `${shims}:/usr/bin:/bin`, IMAGE: "127.0.0.1:5555/dropit-api:abc", ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) },
+            "key\n",
+        );
 
     test.each(["tcp://10.0.0.5:2375", "ssh://builder@ci.example.com"])(
         "%s: the failure says SSH delivery needs a local engine",
