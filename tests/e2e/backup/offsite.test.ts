@@ -24,7 +24,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderInitSql } from "../../../renderers/postgres";
 import { checkBackupAge, parseOutputs } from "../../../scripts/smoke";
 import { ensureDockerEngine, waitFor } from "../../support/dockerd";
 import { startPsSampler } from "../../support/psSampler";
@@ -111,6 +110,17 @@ function planFor(vps: TestVps, target: Target, extra: Parameters<typeof stackCon
     return planForReplay(stackConfig(vps, target, extra), "postgres", "drill");
 }
 
+/** What runs before the PostgreSQL service exists: the version guard and its init SQL's Swarm config. */
+const BEFORE_SERVICE = ["postgres-version-guard", "postgres-init-sql"];
+const beforeService = (command: { name: string }) => BEFORE_SERVICE.includes(command.name);
+
+/** Runs the steps the service needs; returns the name of the init SQL's config (what `docker service create --config` takes). */
+async function prepareService(vps: TestVps, plan: ReplayPlan): Promise<string> {
+    expectAllSucceeded(await replay(plan, { privateKey: vps.privateKey }, beforeService), BEFORE_SERVICE.length);
+    const initSql = plan.commands.find((command) => command.name === "postgres-init-sql")!;
+    return /\nCONFIG_NAME=(\S+)\n/.exec(initSql.create)![1];
+}
+
 function expectAllSucceeded(runs: readonly CommandRun[], expected: number): void {
     if (runs.length !== expected || runs.some((run) => run.status !== 0))
         throw new Error(`replay did not complete:\n${describeRuns(runs)}`);
@@ -137,17 +147,15 @@ function prepareVps(vps: TestVps): void {
     loadImagesIntoVps(vps, [postgresImage]);
 }
 
-/** What the Docker provider would create for dropit-postgres, from the planned service (dnsrr: no IPVS for a VIP here). */
-function createPostgresService(vps: TestVps, planned: PlannedService): void {
-    vps.execOk(`mkdir -p /etc/dropit-bk && cat > /etc/dropit-bk/10-extensions.sql`, { input: renderInitSql(["uuid-ossp", "pgcrypto"]) });
-    vps.execOk("docker config create dropit-postgres-init /etc/dropit-bk/10-extensions.sql >/dev/null");
+/** What the Docker provider would create for dropit-postgres, from the planned service and its planned init config (dnsrr: no IPVS for a VIP here). */
+function createPostgresService(vps: TestVps, planned: PlannedService, initConfig: string): void {
     const env = Object.entries(planned.env)
         .map(([name, value]) => `--env ${name}=${shellQuote(value)}`)
         .join(" ");
     vps.execOk(
         `docker service create --detach --name dropit-postgres --network dokploy-network --endpoint-mode dnsrr ${env} ` +
             `--mount type=volume,source=dropit-postgres-data,target=/var/lib/postgresql/data ` +
-            `--config source=dropit-postgres-init,target=/docker-entrypoint-initdb.d/10-extensions.sql ${postgresImage} ` +
+            `--config source=${initConfig},target=/docker-entrypoint-initdb.d/10-extensions.sql ${postgresImage} ` +
             planned.args.map(shellQuote).join(" ") +
             " >/dev/null",
     );
@@ -270,11 +278,15 @@ describe("offsite backups and a disaster-recovery up", () => {
         vpsA = await newVps("dropit-bk-vps-a");
         prepareVps(vpsA);
         planA = planFor(vpsA, "sftp");
-        expect(planA.commands.map((command) => command.name)).toEqual(["postgres-version-guard", "postgres-backups", "postgres-offsite"]);
-        expectAllSucceeded(await replay(planA, { privateKey: vpsA.privateKey }, (command) => command.name === "postgres-version-guard"), 1);
-        createPostgresService(vpsA, plannedService(planA, "dropit-postgres"));
+        expect(planA.commands.map((command) => command.name)).toEqual([
+            "postgres-version-guard",
+            "postgres-backups",
+            "postgres-init-sql",
+            "postgres-offsite",
+        ]);
+        createPostgresService(vpsA, plannedService(planA, "dropit-postgres"), await prepareService(vpsA, planA));
         await waitForPostgres(vpsA);
-        const runs = await replay(planA, { privateKey: vpsA.privateKey }, (command) => command.name !== "postgres-version-guard");
+        const runs = await replay(planA, { privateKey: vpsA.privateKey }, (command) => !beforeService(command));
         expectAllSucceeded(runs, 2);
         durations["converge A"] = Date.now() - started;
         expect(runs[1].stdout).toContain("repository created");
@@ -475,13 +487,13 @@ describe("offsite backups and a disaster-recovery up", () => {
         expect(planB.commands.map((command) => command.name)).toEqual([
             "postgres-version-guard",
             "postgres-backups",
+            "postgres-init-sql",
             "postgres-offsite",
             "postgres-offsite-restore",
         ]);
-        expectAllSucceeded(await replay(planB, { privateKey: vpsB.privateKey }, (command) => command.name === "postgres-version-guard"), 1);
-        createPostgresService(vpsB, plannedService(planB, "dropit-postgres"));
+        createPostgresService(vpsB, plannedService(planB, "dropit-postgres"), await prepareService(vpsB, planB));
         const restoreStarted = Date.now();
-        const runs = await replay(planB, { privateKey: vpsB.privateKey }, (command) => command.name !== "postgres-version-guard");
+        const runs = await replay(planB, { privateKey: vpsB.privateKey }, (command) => !beforeService(command));
         expectAllSucceeded(runs, 3);
         report.restoreSeconds = (runs[2].durationMs + 0) / 1000;
         durations["restore step (waits for PostgreSQL first)"] = Date.now() - restoreStarted;
