@@ -24,7 +24,7 @@ import { startFakeDnsServer, type FakeDnsServer } from "../support/fakeDnsServer
 import { EngineApp, exportedResources, plannedChanges, routed as routedOn, secretsFound, setBaseStackConfig, sql as sqlOn } from "../support/engineStack";
 import { ensureStandInImages } from "../support/engineStandIns";
 import { runUnitExecStart } from "../support/hostChecks";
-import { failureSummary, findPulumi, PulumiCli, type CliResult } from "../support/pulumiCli";
+import { failureSummary, findPulumi, PulumiCli } from "../support/pulumiCli";
 import { tagLocalRegistryStandIn } from "../support/registry";
 import { buildStandInImages, prepareStandIn, type StandInImages } from "../support/standInInstaller/images";
 import { ensureVpsImage, loadImagesIntoVps, startVps, type TestVps } from "../support/testHost";
@@ -90,10 +90,10 @@ function serviceCreatedAt(vps: TestVps, service: string): number {
     return Number(vps.execOk(`docker service inspect -f '{{.CreatedAt.Unix}}' ${service}`));
 }
 
-/** Runs a CLI command that may fail; its status, duration and the tail of a failure. */
-async function attempt(args: string[]): Promise<{ status: number | null; seconds: number; failure?: string; result: CliResult }> {
+/** Runs a CLI command that may fail; its status, duration and, when it failed, its error lines. */
+async function attempt(args: string[]): Promise<{ status: number | null; seconds: number; failure?: string }> {
     const result = await cli.run(args, LONG);
-    return { status: result.status, seconds: result.seconds, ...(result.status === 0 ? {} : { failure: failureSummary(result) }), result };
+    return { status: result.status, seconds: result.seconds, ...(result.status === 0 ? {} : { failure: failureSummary(result) }) };
 }
 
 beforeAll(async () => {
